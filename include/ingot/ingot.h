@@ -1,0 +1,8 @@
+// The umbrella header.
+#pragma once
+
+#include "ingot/array.h"
+#include "ingot/dtype.h"
+#include "ingot/memory.h"
+#include "ingot/ops.h"
+#include "ingot/transforms.h"

@@ -1,0 +1,97 @@
+#include "cpu/copy.h"
+
+#include <cstring>
+
+#include "core/allocator.h"
+#include "cpu/iterate.h"
+#include "cpu/simd.h"
+
+namespace ingot::cpu {
+
+namespace {
+template <typename From, typename To>
+void convert_typed(const From* s, To* d, int64_t n) {
+  if constexpr (std::is_same_v<To, bool>) {
+    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<float>(s[i]) != 0;
+  } else if constexpr (std::is_same_v<From, float16_t> || std::is_same_v<From, bfloat16_t>) {
+    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<To>(static_cast<float>(s[i]));
+  } else if constexpr (std::is_same_v<To, float16_t> || std::is_same_v<To, bfloat16_t>) {
+    for (int64_t i = 0; i < n; ++i) d[i] = To(static_cast<float>(s[i]));
+  } else {
+    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<To>(s[i]);
+  }
+}
+}  // namespace
+
+void convert(const void* src, Dtype from, void* dst, Dtype to, int64_t n) {
+  if (n <= 0) return;
+  if (from == to) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * size_of(to));
+    return;
+  }
+  // The half <-> float32 conversions are vectorized; the rest are simple loops the compiler vectorizes.
+  if (from == float16 && to == float32) return f16_to_f32(static_cast<const uint16_t*>(src), static_cast<float*>(dst), n);
+  if (from == float32 && to == float16) return f32_to_f16(static_cast<const float*>(src), static_cast<uint16_t*>(dst), n);
+  if (from == bfloat16 && to == float32) return bf16_to_f32(static_cast<const uint16_t*>(src), static_cast<float*>(dst), n);
+  if (from == float32 && to == bfloat16) return f32_to_bf16(static_cast<const float*>(src), static_cast<uint16_t*>(dst), n);
+  dispatch_dtype(from, [&](auto ft) {
+    using F = typename decltype(ft)::type;
+    dispatch_dtype(to, [&](auto tt) {
+      using T = typename decltype(tt)::type;
+      convert_typed(static_cast<const F*>(src), static_cast<T*>(dst), n);
+    });
+  });
+}
+
+namespace {
+template <size_t N>
+void gather_rows(const char* src, char* dst, const array& a) {
+  int64_t pos = 0;
+  for_each_row(a.shape(), {a.strides()}, [&](const int64_t* off, int64_t n, const int64_t* inner) {
+    const char* s = src + off[0] * static_cast<int64_t>(N);
+    char* d = dst + pos * static_cast<int64_t>(N);
+    if (inner[0] == 1) std::memcpy(d, s, static_cast<size_t>(n) * N);
+    else
+      for (int64_t i = 0; i < n; ++i) std::memcpy(d + i * N, s + i * inner[0] * static_cast<int64_t>(N), N);
+    pos += n;
+  });
+}
+}  // namespace
+
+void copy_to_row_major(const array& src, void* dst, Dtype to) {
+  if (src.size() == 0) return;
+  if (src.flags().row_contiguous) return convert(src.raw_data(), src.dtype(), dst, to, src.size());
+  const char* s = static_cast<const char*>(src.raw_data());
+  if (src.dtype() == to) {
+    switch (src.itemsize()) {
+      case 1: return gather_rows<1>(s, static_cast<char*>(dst), src);
+      case 2: return gather_rows<2>(s, static_cast<char*>(dst), src);
+      case 4: return gather_rows<4>(s, static_cast<char*>(dst), src);
+      default: return gather_rows<8>(s, static_cast<char*>(dst), src);
+    }
+  }
+  auto tmp = allocate(src.nbytes());
+  copy_to_row_major(src, tmp.get(), src.dtype());
+  convert(tmp.get(), src.dtype(), dst, to, src.size());
+}
+
+array contiguous(const array& a) {
+  if (a.flags().row_contiguous) return a;
+  array out(std::make_shared<ArrayDesc>(a.shape(), a.dtype()));
+  out.alloc();
+  copy_to_row_major(a, out.raw_data(), a.dtype());
+  return out;
+}
+
+void alloc_like_dense(const array& in, array& out) {
+  const Flags& f = in.flags();
+  if (!f.row_contiguous && f.contiguous && in.data_size() == in.size() && in.shape() == out.shape()) {
+    auto buf = allocate(out.nbytes());
+    void* p = buf.get();
+    out.set_data(std::move(buf), p, in.size(), in.strides(), f);
+  } else {
+    out.alloc();
+  }
+}
+
+}  // namespace ingot::cpu

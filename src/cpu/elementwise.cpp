@@ -1,0 +1,76 @@
+#include "cpu/elementwise.h"
+
+#include <cstring>
+
+#include "cpu/copy.h"
+#include "cpu/iterate.h"
+
+namespace ingot::cpu {
+
+void apply_elementwise(const Arrays& ins, array& out, const NaryFn& fn) {
+  const size_t k = ins.size();
+  std::vector<const void*> ptrs(k);
+  std::vector<int> steps(k, 1);
+  bool flat = true;
+  for (const auto& a : ins)
+    flat = flat && a.shape() == out.shape() && a.flags().contiguous && a.data_size() == a.size() &&
+           a.strides() == ins[0].strides();
+  if (flat) {
+    alloc_like_dense(ins[0], out);
+    for (size_t j = 0; j < k; ++j) ptrs[j] = ins[j].raw_data();
+    if (out.size() > 0) fn(ptrs.data(), steps.data(), out.raw_data(), out.size());
+    return;
+  }
+  out.alloc();
+  if (out.size() == 0) return;
+  std::vector<Strides> strides{out.strides()};
+  for (const auto& a : ins) strides.push_back(broadcast_strides(a, out.shape()));
+  std::vector<std::vector<char>> tmp(k);
+  char* obase = static_cast<char*>(out.raw_data());
+  const int64_t osz = static_cast<int64_t>(out.itemsize());
+  for_each_row(out.shape(), strides, [&](const int64_t* off, int64_t n, const int64_t* inner) {
+    for (size_t j = 0; j < k; ++j) {
+      const int64_t isz = static_cast<int64_t>(ins[j].itemsize());
+      const char* base = static_cast<const char*>(ins[j].raw_data()) + off[j + 1] * isz;
+      const int64_t st = inner[j + 1];
+      if (st == 0 || st == 1 || n == 1) {
+        ptrs[j] = base;
+        steps[j] = n == 1 ? 1 : static_cast<int>(st);
+      } else {
+        tmp[j].resize(static_cast<size_t>(n * isz));
+        for (int64_t i = 0; i < n; ++i) std::memcpy(tmp[j].data() + i * isz, base + i * st * isz, isz);
+        ptrs[j] = tmp[j].data();
+        steps[j] = 1;
+      }
+    }
+    fn(ptrs.data(), steps.data(), obase + off[0] * osz, n);
+  });
+}
+
+NaryFn via_float32(NaryFn f32_kernel, size_t arity, Dtype in_dtype, Dtype out_dtype) {
+  return [f = std::move(f32_kernel), arity, in_dtype, out_dtype](const void* const* in, const int* step, void* out,
+                                                                  int64_t n) {
+    constexpr int64_t kChunk = 1024;
+    const size_t isz = size_of(in_dtype), osz = size_of(out_dtype);
+    const bool out_float = out_dtype == in_dtype;  // a half result is computed in float32 then narrowed
+    std::vector<float> buf(arity * kChunk), obuf(out_float ? kChunk : 0);
+    std::vector<const void*> ptrs(arity);
+    for (int64_t s = 0; s < n; s += kChunk) {
+      const int64_t m = std::min(kChunk, n - s);
+      for (size_t j = 0; j < arity; ++j) {
+        const char* src = static_cast<const char*>(in[j]) + (step[j] ? s * static_cast<int64_t>(isz) : 0);
+        convert(src, in_dtype, buf.data() + j * kChunk, float32, step[j] ? m : 1);
+        ptrs[j] = buf.data() + j * kChunk;
+      }
+      char* dst = static_cast<char*>(out) + s * static_cast<int64_t>(osz);
+      if (out_float) {
+        f(ptrs.data(), step, obuf.data(), m);
+        convert(obuf.data(), float32, dst, out_dtype, m);
+      } else {
+        f(ptrs.data(), step, dst, m);
+      }
+    }
+  };
+}
+
+}  // namespace ingot::cpu

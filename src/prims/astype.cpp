@@ -1,0 +1,63 @@
+// Dtype conversion, and the identity-like Copy and StopGradient.
+#include "cpu/copy.h"
+#include "cpu/elementwise.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+class AsType : public PrimitiveBase<AsType> {
+ public:
+  static constexpr const char* kName = "AsType";
+  static constexpr int kVersion = 1;
+  explicit AsType(Dtype dtype) : dtype_(dtype) {}
+  auto state() const { return std::tuple(dtype_); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override { return {dtype_}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    const Dtype from = in[0].dtype(), to = dtype_;
+    cpu::apply_elementwise(in, out[0], [from, to](const void* const* src, const int* step, void* dst, int64_t n) {
+      if (step[0]) return cpu::convert(src[0], from, dst, to, n);
+      cpu::convert(src[0], from, dst, to, 1);  // a repeated scalar: convert once, then replicate
+      const size_t sz = size_of(to);
+      for (int64_t i = 1; i < n; ++i) std::memcpy(static_cast<char*>(dst) + i * sz, dst, sz);
+    });
+  }
+
+ private:
+  Dtype dtype_;
+};
+INGOT_REGISTER_PRIMITIVE(AsType)
+
+// A materialized row-major copy; also what `contiguous` data looks like to a user.
+class Copy : public PrimitiveBase<Copy> {
+ public:
+  static constexpr const char* kName = "Copy";
+  static constexpr int kVersion = 1;
+  auto state() const { return std::tuple<>(); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    out[0].alloc();
+    cpu::copy_to_row_major(in[0], out[0].raw_data(), in[0].dtype());
+  }
+};
+INGOT_REGISTER_PRIMITIVE(Copy)
+
+// The identity, marking where gradients stop; kept in exported graphs for that reason.
+class StopGradient : public PrimitiveBase<StopGradient> {
+ public:
+  static constexpr const char* kName = "StopGradient";
+  static constexpr int kVersion = 1;
+  auto state() const { return std::tuple<>(); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    out[0].copy_shared_buffer(in[0], in[0].strides(), in[0].flags(), in[0].data_size());
+  }
+};
+INGOT_REGISTER_PRIMITIVE(StopGradient)
+
+array astype(const array& a, Dtype dtype) { return a.dtype() == dtype ? a : make<AsType>({a}, dtype); }
+array copy(const array& a) { return make<Copy>({a}); }
+array stop_gradient(const array& a) { return make<StopGradient>({a}); }
+
+}  // namespace ingot

@@ -1,0 +1,331 @@
+// Binary elementwise primitives (one class, one table row per op) and DivMod.
+#include <cmath>
+#include <limits>
+
+#include "core/utils.h"
+#include "cpu/elementwise.h"
+#include "cpu/simd.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+namespace {
+
+enum class Kind : uint8_t {
+  arithmetic,  // every dtype
+  real,        // floats only: integer and bool operands are promoted to float32 by the op
+  compare,     // bool out
+  logical,     // operands cast to bool
+  bitwise,     // integers and bool
+  shift,       // integers
+};
+
+struct Row {
+  const char* name;  // the primitive name written to files: never change
+  Kind kind;
+};
+
+enum Op : uint8_t {
+  kAdd, kSubtract, kMultiply, kDivide, kFloorDivide, kRemainder, kPower, kMaximum, kMinimum, kArcTan2,
+  kLogAddExp, kEqual, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual, kLogicalAnd, kLogicalOr,
+  kBitwiseAnd, kBitwiseOr, kBitwiseXor, kLeftShift, kRightShift,
+};
+
+constexpr Row kRows[] = {
+    {"Add", Kind::arithmetic},        {"Subtract", Kind::arithmetic},  {"Multiply", Kind::arithmetic},
+    {"Divide", Kind::real},           {"FloorDivide", Kind::arithmetic}, {"Remainder", Kind::arithmetic},
+    {"Power", Kind::arithmetic},      {"Maximum", Kind::arithmetic},   {"Minimum", Kind::arithmetic},
+    {"ArcTan2", Kind::real},          {"LogAddExp", Kind::real},       {"Equal", Kind::compare},
+    {"NotEqual", Kind::compare},      {"Less", Kind::compare},         {"LessEqual", Kind::compare},
+    {"Greater", Kind::compare},       {"GreaterEqual", Kind::compare}, {"LogicalAnd", Kind::logical},
+    {"LogicalOr", Kind::logical},     {"BitwiseAnd", Kind::bitwise},   {"BitwiseOr", Kind::bitwise},
+    {"BitwiseXor", Kind::bitwise},    {"LeftShift", Kind::shift},      {"RightShift", Kind::shift},
+};
+
+template <typename T, typename O, class F>
+void map2(const void* const* in, const int* step, void* out, int64_t n, F f) {
+  const T* a = static_cast<const T*>(in[0]);
+  const T* b = static_cast<const T*>(in[1]);
+  O* o = static_cast<O*>(out);
+  if (step[0] && step[1]) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+  } else if (step[0]) {
+    const T bv = b[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], bv);
+  } else if (step[1]) {
+    const T av = a[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(av, b[i]);
+  } else {
+    const O v = f(a[0], b[0]);
+    for (int64_t i = 0; i < n; ++i) o[i] = v;
+  }
+}
+
+// Integer semantics follow numpy: wrapping arithmetic, Python's floor division and remainder,
+// and division by zero gives 0 instead of trapping.
+template <typename T>
+struct Int {
+  using U = std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>;
+  static T add(T a, T b) {
+    if constexpr (std::is_same_v<T, bool>) return a || b;
+    else return static_cast<T>(U(a) + U(b));
+  }
+  static T sub(T a, T b) { return static_cast<T>(U(a) - U(b)); }
+  static T mul(T a, T b) {
+    if constexpr (std::is_same_v<T, bool>) return a && b;
+    else return static_cast<T>(U(a) * U(b));
+  }
+  static T floordiv(T a, T b) {
+    if (b == 0) return 0;
+    if constexpr (std::is_signed_v<T>) {
+      if (b == T(-1)) return static_cast<T>(U(0) - U(a));
+      T q = a / b;
+      if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+      return q;
+    } else {
+      return a / b;
+    }
+  }
+  static T rem(T a, T b) {
+    if (b == 0) return 0;
+    if constexpr (std::is_signed_v<T>) {
+      if (b == T(-1)) return 0;
+      T r = a % b;
+      if (r != 0 && ((r < 0) != (b < 0))) r += b;
+      return r;
+    } else {
+      return a % b;
+    }
+  }
+  static T pow(T a, T b) {
+    if constexpr (std::is_same_v<T, bool>) return a || !b;
+    else {
+      if constexpr (std::is_signed_v<T>) {
+        if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
+      }
+      U r = 1, base = U(a);
+      for (auto e = static_cast<std::make_unsigned_t<T>>(b); e; e >>= 1) {
+        if (e & 1) r *= base;
+        base *= base;
+      }
+      return static_cast<T>(r);
+    }
+  }
+  static T shl(T a, T b) {
+    constexpr int bits = sizeof(T) * 8;
+    if (b < 0 || b >= bits) return 0;
+    return static_cast<T>(U(a) << b);
+  }
+  static T shr(T a, T b) {
+    constexpr int bits = sizeof(T) * 8;
+    if (b < 0 || b >= bits) return (std::is_signed_v<T> && a < 0) ? T(-1) : T(0);
+    return static_cast<T>(a >> b);
+  }
+};
+
+template <typename T>
+T float_floordiv(T a, T b) {
+  return std::floor(a / b);
+}
+template <typename T>
+T float_rem(T a, T b) {
+  T r = std::fmod(a, b);
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+template <typename T>
+T logaddexp(T a, T b) {
+  if (std::isinf(a) && a == b) return a;
+  const T m = std::max(a, b);
+  if (std::isnan(m) || std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
+  return m + std::log1p(std::exp(-std::abs(a - b)));
+}
+
+template <typename T>
+cpu::NaryFn simd_kernel(cpu::FloatBinary f) {
+  return [f](const void* const* in, const int* step, void* out, int64_t n) {
+    cpu::binary(f, static_cast<const T*>(in[0]), step[0], static_cast<const T*>(in[1]), step[1],
+                static_cast<T*>(out), n);
+  };
+}
+
+#define INGOT_K(O, EXPR) \
+  [](const void* const* in, const int* step, void* out, int64_t n) { map2<T, O>(in, step, out, n, [](T a, T b) { return EXPR; }); }
+
+template <typename T>
+cpu::NaryFn typed_kernel(Op op) {
+  constexpr bool is_float = std::is_floating_point_v<T>;
+  using cpu::FloatBinary;
+  switch (op) {
+    case kEqual: return INGOT_K(bool, a == b);
+    case kNotEqual: return INGOT_K(bool, a != b);
+    case kLess: return INGOT_K(bool, a < b);
+    case kLessEqual: return INGOT_K(bool, a <= b);
+    case kGreater: return INGOT_K(bool, a > b);
+    case kGreaterEqual: return INGOT_K(bool, a >= b);
+    default: break;
+  }
+  if constexpr (is_float) {
+    switch (op) {
+      case kAdd: return simd_kernel<T>(FloatBinary::add);
+      case kSubtract: return simd_kernel<T>(FloatBinary::subtract);
+      case kMultiply: return simd_kernel<T>(FloatBinary::multiply);
+      case kDivide: return simd_kernel<T>(FloatBinary::divide);
+      case kMaximum: return simd_kernel<T>(FloatBinary::maximum);
+      case kMinimum: return simd_kernel<T>(FloatBinary::minimum);
+      case kFloorDivide: return INGOT_K(T, float_floordiv(a, b));
+      case kRemainder: return INGOT_K(T, float_rem(a, b));
+      case kPower: return INGOT_K(T, std::pow(a, b));
+      case kArcTan2: return INGOT_K(T, std::atan2(a, b));
+      case kLogAddExp: return INGOT_K(T, logaddexp(a, b));
+      default: break;
+    }
+  } else {
+    using I = Int<T>;
+    switch (op) {
+      case kAdd: return INGOT_K(T, I::add(a, b));
+      case kSubtract: return INGOT_K(T, I::sub(a, b));
+      case kMultiply: return INGOT_K(T, I::mul(a, b));
+      case kFloorDivide: return INGOT_K(T, I::floordiv(a, b));
+      case kRemainder: return INGOT_K(T, I::rem(a, b));
+      case kPower: return INGOT_K(T, I::pow(a, b));
+      case kMaximum: return INGOT_K(T, a < b ? b : a);
+      case kMinimum: return INGOT_K(T, b < a ? b : a);
+      case kLogicalAnd: return INGOT_K(bool, a && b);
+      case kLogicalOr: return INGOT_K(bool, a || b);
+      case kBitwiseAnd: return INGOT_K(T, static_cast<T>(a & b));
+      case kBitwiseOr: return INGOT_K(T, static_cast<T>(a | b));
+      case kBitwiseXor: return INGOT_K(T, static_cast<T>(a ^ b));
+      case kLeftShift: return INGOT_K(T, I::shl(a, b));
+      case kRightShift: return INGOT_K(T, I::shr(a, b));
+      default: break;
+    }
+  }
+  throw std::logic_error(std::string("[") + kRows[op].name + "] no kernel for this dtype.");
+}
+#undef INGOT_K
+
+cpu::NaryFn kernel_for(Op op, Dtype t) {
+  if (t == float16 || t == bfloat16) {
+    const Dtype out = kRows[op].kind == Kind::compare ? bool_ : t;
+    return cpu::via_float32(typed_kernel<float>(op), 2, t, out);
+  }
+  return dispatch_dtype(t, [&](auto tag) -> cpu::NaryFn {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) return {};
+    else return typed_kernel<T>(op);
+  });
+}
+
+}  // namespace
+
+class Binary : public PrimitiveBase<Binary> {
+ public:
+  static constexpr const char* kName = "Binary";  // the family; each row has its own name()
+  static constexpr int kVersion = 1;
+  explicit Binary(Op op) : op_(op) {}
+  const char* name() const override { return kRows[op_].name; }
+  auto state() const { return std::tuple<>(); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    return {broadcast_shapes(in[0].shape(), in[1].shape(), name())};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays& in) const override {
+    const Kind k = kRows[op_].kind;
+    return {k == Kind::compare || k == Kind::logical ? bool_ : in[0].dtype()};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    cpu::apply_elementwise(in, out[0], kernel_for(op_, in[0].dtype()));
+  }
+
+ private:
+  Op op_;
+};
+
+INGOT_REGISTER_FAMILY(Binary) {
+  for (size_t i = 0; i < std::size(kRows); ++i)
+    r.add_entry(kRows[i].name, Binary::kVersion, [op = static_cast<Op>(i)](StateReader& rd) {
+      rd.finish();
+      return std::make_shared<Binary>(op);
+    });
+}
+
+// Floor division and remainder in one node with two outputs.
+class DivMod : public PrimitiveBase<DivMod> {
+ public:
+  static constexpr const char* kName = "DivMod";
+  static constexpr int kVersion = 1;
+  auto state() const { return std::tuple<>(); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    auto s = broadcast_shapes(in[0].shape(), in[1].shape(), "divmod");
+    return {s, s};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays& in) const override { return {in[0].dtype(), in[0].dtype()}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    cpu::apply_elementwise(in, out[0], kernel_for(kFloorDivide, in[0].dtype()));
+    cpu::apply_elementwise(in, out[1], kernel_for(kRemainder, in[0].dtype()));
+  }
+};
+INGOT_REGISTER_PRIMITIVE(DivMod)
+
+namespace {
+std::pair<array, array> prepare(Op op, const Operand& a, const Operand& b, const char* fn) {
+  Dtype t = result_type({a, b});
+  switch (kRows[op].kind) {
+    case Kind::real:
+      if (!is_floating_point(t)) t = float32;
+      break;
+    case Kind::logical: t = bool_; break;
+    case Kind::bitwise:
+      if (is_floating_point(t)) fail(fn, "requires integer or bool arrays, got ", t, ".");
+      break;
+    case Kind::shift:
+      if (!is_integral(t)) fail(fn, "requires integer arrays, got ", t, ".");
+      break;
+    default:
+      if (op == kSubtract && t == bool_) fail(fn, "subtracting bool arrays is not supported; use logical_xor or bitwise_xor.");
+      break;
+  }
+  array x = a.to_array(t), y = b.to_array(t);
+  broadcast_shapes(x.shape(), y.shape(), fn);
+  return {std::move(x), std::move(y)};
+}
+
+array binary(Op op, const Operand& a, const Operand& b, const char* fn) {
+  auto [x, y] = prepare(op, a, b, fn);
+  return make<Binary>({std::move(x), std::move(y)}, op);
+}
+}  // namespace
+
+array add(const Operand& a, const Operand& b) { return binary(kAdd, a, b, "add"); }
+array subtract(const Operand& a, const Operand& b) { return binary(kSubtract, a, b, "subtract"); }
+array multiply(const Operand& a, const Operand& b) { return binary(kMultiply, a, b, "multiply"); }
+array divide(const Operand& a, const Operand& b) { return binary(kDivide, a, b, "divide"); }
+array floor_divide(const Operand& a, const Operand& b) { return binary(kFloorDivide, a, b, "floor_divide"); }
+array remainder(const Operand& a, const Operand& b) { return binary(kRemainder, a, b, "remainder"); }
+array power(const Operand& a, const Operand& b) { return binary(kPower, a, b, "power"); }
+array maximum(const Operand& a, const Operand& b) { return binary(kMaximum, a, b, "maximum"); }
+array minimum(const Operand& a, const Operand& b) { return binary(kMinimum, a, b, "minimum"); }
+array arctan2(const Operand& a, const Operand& b) { return binary(kArcTan2, a, b, "arctan2"); }
+array logaddexp(const Operand& a, const Operand& b) { return binary(kLogAddExp, a, b, "logaddexp"); }
+array equal(const Operand& a, const Operand& b) { return binary(kEqual, a, b, "equal"); }
+array not_equal(const Operand& a, const Operand& b) { return binary(kNotEqual, a, b, "not_equal"); }
+array less(const Operand& a, const Operand& b) { return binary(kLess, a, b, "less"); }
+array less_equal(const Operand& a, const Operand& b) { return binary(kLessEqual, a, b, "less_equal"); }
+array greater(const Operand& a, const Operand& b) { return binary(kGreater, a, b, "greater"); }
+array greater_equal(const Operand& a, const Operand& b) { return binary(kGreaterEqual, a, b, "greater_equal"); }
+array logical_and(const Operand& a, const Operand& b) { return binary(kLogicalAnd, a, b, "logical_and"); }
+array logical_or(const Operand& a, const Operand& b) { return binary(kLogicalOr, a, b, "logical_or"); }
+array bitwise_and(const Operand& a, const Operand& b) { return binary(kBitwiseAnd, a, b, "bitwise_and"); }
+array bitwise_or(const Operand& a, const Operand& b) { return binary(kBitwiseOr, a, b, "bitwise_or"); }
+array bitwise_xor(const Operand& a, const Operand& b) { return binary(kBitwiseXor, a, b, "bitwise_xor"); }
+array left_shift(const Operand& a, const Operand& b) { return binary(kLeftShift, a, b, "left_shift"); }
+array right_shift(const Operand& a, const Operand& b) { return binary(kRightShift, a, b, "right_shift"); }
+
+std::pair<array, array> divmod(const Operand& a, const Operand& b) {
+  auto [x, y] = prepare(kFloorDivide, a, b, "divmod");
+  auto outs = make_multi<DivMod>({std::move(x), std::move(y)});
+  return {outs[0], outs[1]};
+}
+
+}  // namespace ingot

@@ -1,0 +1,124 @@
+// The Primitive interface and the CRTP base that derives equality, serialization and printing
+// from a primitive's state(). See STYLE.md, "The primitive contract".
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "ingot/array.h"
+#include "prims/state.h"
+
+namespace ingot {
+
+class Primitive {
+ public:
+  virtual ~Primitive() = default;
+  virtual const char* name() const = 0;  // stable: written to files
+  virtual int version() const = 0;       // of the state layout
+  virtual std::vector<Shape> output_shapes(const Arrays& in) const = 0;
+  virtual std::vector<Dtype> output_dtypes(const Arrays& in) const { return {in.at(0).dtype()}; }
+  virtual void eval_cpu(const Arrays& in, Arrays& out) const = 0;
+  virtual bool is_equivalent(const Primitive& other) const = 0;
+  virtual void write_state(StateWriter& w) const = 0;
+  virtual void print(std::ostream& os) const;  // name and state, for dot graphs and errors
+};
+
+namespace detail {
+template <typename T>
+void print_field(std::ostream& os, const T& v) {
+  if constexpr (requires { os << v; }) os << v;
+  else {
+    os << '[';
+    for (size_t i = 0; i < v.size(); ++i) print_field(os, v[i]), os << (i + 1 < v.size() ? "," : "");
+    os << ']';
+  }
+}
+}  // namespace detail
+
+// Derived supplies kName, kVersion, state() (a tuple equal to its constructor's arguments),
+// output_shapes and eval_cpu.
+template <class Derived>
+class PrimitiveBase : public Primitive {
+ public:
+  const char* name() const override { return Derived::kName; }
+  int version() const override { return Derived::kVersion; }
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const Derived*>(&other);
+    return o && std::string_view(name()) == other.name() && self().state() == o->state();
+  }
+  void write_state(StateWriter& w) const override { w.write_all(self().state()); }
+  void print(std::ostream& os) const override {
+    os << name();
+    auto st = self().state();
+    if constexpr (std::tuple_size_v<decltype(st)> > 0) {
+      os << '(';
+      bool first = true;
+      std::apply([&](const auto&... f) { ((os << (first ? "" : ", "), detail::print_field(os, f), first = false), ...); }, st);
+      os << ')';
+    }
+  }
+  // Rebuilds from serialized state: the inverse of write_state.
+  template <typename... Extra>
+  static std::shared_ptr<Primitive> from_state(StateReader& r, Extra&&... extra) {
+    using Tuple = decltype(std::declval<const Derived&>().state());
+    std::remove_cvref_t<Tuple> t;
+    r.read_all(t);
+    r.finish();
+    return std::apply([&](auto&&... a) { return std::make_shared<Derived>(extra..., std::move(a)...); }, t);
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
+// Builds the node for primitive P over inputs and returns its outputs.
+template <class P, class... A>
+Arrays make_multi(Arrays inputs, A&&... args) {
+  auto p = std::make_shared<P>(std::forward<A>(args)...);
+  auto shapes = p->output_shapes(inputs);
+  auto dtypes = p->output_dtypes(inputs);
+  return array::make_outputs(std::move(p), std::move(inputs), std::move(shapes), std::move(dtypes));
+}
+template <class P, class... A>
+array make(Arrays inputs, A&&... args) {
+  return make_multi<P>(std::move(inputs), std::forward<A>(args)...)[0];
+}
+
+// The registry: primitive name -> how to rebuild it from state.
+using PrimitiveFactory = std::function<std::shared_ptr<Primitive>(StateReader&)>;
+struct RegistryEntry {
+  std::string name;
+  int version;
+  PrimitiveFactory factory;
+};
+
+class Registry {
+ public:
+  template <class P>
+  void add() {
+    add_entry(P::kName, P::kVersion, [](StateReader& r) { return P::from_state(r); });
+  }
+  void add_entry(std::string name, int version, PrimitiveFactory f);
+  const std::map<std::string, RegistryEntry>& entries() const { return entries_; }
+
+ private:
+  std::map<std::string, RegistryEntry> entries_;
+};
+
+const Registry& primitive_registry();
+
+// In the primitive's own file, inside namespace ingot. The build checks that the classes named by
+// these macros and the lines of src/prims/registry.inc are the same set (cmake/check_registry.cmake);
+// a listed class without the macro also fails to link.
+#define INGOT_REGISTER_PRIMITIVE(P) \
+  void register_primitive_##P(Registry& r) { r.add<P>(); }
+
+// For a family of primitives sharing one class (a table of rows): the body registers each row.
+#define INGOT_REGISTER_FAMILY(P) void register_primitive_##P(Registry& r)
+
+}  // namespace ingot

@@ -1,0 +1,31 @@
+#include <ostream>
+#include <sstream>
+
+#include "prims/primitive.h"
+
+namespace ingot {
+
+#define INGOT_X(P) void register_primitive_##P(Registry&);
+#include "prims/registry.inc"
+#undef INGOT_X
+
+void Primitive::print(std::ostream& os) const { os << name(); }
+
+void Registry::add_entry(std::string name, int version, PrimitiveFactory f) {
+  if (entries_.count(name)) throw std::logic_error("[registry] primitive " + name + " registered twice.");
+  auto key = name;
+  entries_.emplace(std::move(key), RegistryEntry{std::move(name), version, std::move(f)});
+}
+
+const Registry& primitive_registry() {
+  static const Registry registry = [] {
+    Registry r;
+#define INGOT_X(P) register_primitive_##P(r);
+#include "prims/registry.inc"
+#undef INGOT_X
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace ingot

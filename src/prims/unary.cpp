@@ -1,0 +1,270 @@
+// Unary elementwise primitives: one class, one table row per op.
+#include <cmath>
+
+#include "core/utils.h"
+#include "cpu/elementwise.h"
+#include "cpu/simd.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+namespace {
+
+using cpu::FloatUnary;
+
+enum class Kind : uint8_t {
+  math,       // floats only: integer and bool inputs are promoted to float32 by the op
+  numeric,    // every numeric dtype keeps its dtype
+  predicate,  // any dtype in, bool out
+  bitwise,    // integers and bool
+};
+
+struct Row {
+  const char* name;  // the primitive name written to files: never change
+  Kind kind;
+  FloatUnary fop;
+};
+
+// Order is internal only (files store names).
+enum Op : uint8_t {
+  kAbs, kNegative, kSign, kSquare, kSqrt, kRsqrt, kReciprocal, kExp, kExpm1, kLog, kLog1p, kLog2, kLog10,
+  kSin, kCos, kTan, kArcSin, kArcCos, kArcTan, kSinh, kCosh, kTanh, kArcSinh, kArcCosh, kArcTanh, kSigmoid,
+  kErf, kErfInv, kFloor, kCeil, kLogicalNot, kBitwiseInvert, kIsNan, kIsInf, kIsPosInf, kIsNegInf, kIsFinite,
+};
+
+constexpr Row kRows[] = {
+    {"Abs", Kind::numeric, FloatUnary::abs},
+    {"Negative", Kind::numeric, FloatUnary::negative},
+    {"Sign", Kind::numeric, FloatUnary::sign},
+    {"Square", Kind::numeric, FloatUnary::square},
+    {"Sqrt", Kind::math, FloatUnary::sqrt},
+    {"Rsqrt", Kind::math, FloatUnary::rsqrt},
+    {"Reciprocal", Kind::math, FloatUnary::reciprocal},
+    {"Exp", Kind::math, FloatUnary::exp},
+    {"Expm1", Kind::math, FloatUnary::expm1},
+    {"Log", Kind::math, FloatUnary::log},
+    {"Log1p", Kind::math, FloatUnary::log1p},
+    {"Log2", Kind::math, FloatUnary::log2},
+    {"Log10", Kind::math, FloatUnary::log10},
+    {"Sin", Kind::math, FloatUnary::sin},
+    {"Cos", Kind::math, FloatUnary::cos},
+    {"Tan", Kind::math, FloatUnary::tan},
+    {"ArcSin", Kind::math, FloatUnary::arcsin},
+    {"ArcCos", Kind::math, FloatUnary::arccos},
+    {"ArcTan", Kind::math, FloatUnary::arctan},
+    {"Sinh", Kind::math, FloatUnary::sinh},
+    {"Cosh", Kind::math, FloatUnary::cosh},
+    {"Tanh", Kind::math, FloatUnary::tanh},
+    {"ArcSinh", Kind::math, FloatUnary::arcsinh},
+    {"ArcCosh", Kind::math, FloatUnary::arccosh},
+    {"ArcTanh", Kind::math, FloatUnary::arctanh},
+    {"Sigmoid", Kind::math, FloatUnary::sigmoid},
+    {"Erf", Kind::math, FloatUnary::erf},
+    {"ErfInv", Kind::math, FloatUnary::erf},  // scalar kernel below
+    {"Floor", Kind::math, FloatUnary::floor},
+    {"Ceil", Kind::math, FloatUnary::ceil},
+    {"LogicalNot", Kind::predicate, FloatUnary::abs},
+    {"BitwiseInvert", Kind::bitwise, FloatUnary::abs},
+    {"IsNaN", Kind::predicate, FloatUnary::abs},
+    {"IsInf", Kind::predicate, FloatUnary::abs},
+    {"IsPosInf", Kind::predicate, FloatUnary::abs},
+    {"IsNegInf", Kind::predicate, FloatUnary::abs},
+    {"IsFinite", Kind::predicate, FloatUnary::abs},
+};
+
+// erfinv by Newton's method on erf from a closed-form first guess; double precision throughout.
+double erfinv_scalar(double y) {
+  if (std::isnan(y) || y < -1 || y > 1) return std::nan("");
+  if (y == 1) return HUGE_VAL;
+  if (y == -1) return -HUGE_VAL;
+  const double a = 0.147, l = std::log(1 - y * y), t = 2 / (M_PI * a) + l / 2;
+  double x = std::copysign(std::sqrt(std::sqrt(t * t - l / a) - t), y);
+  for (int i = 0; i < 3; ++i) x -= (std::erf(x) - y) / (2 / std::sqrt(M_PI) * std::exp(-x * x));
+  return x;
+}
+
+template <typename T, typename O, class F>
+void map1(const void* in, int step, void* out, int64_t n, F f) {
+  const T* x = static_cast<const T*>(in);
+  O* y = static_cast<O*>(out);
+  if (step) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+  } else {
+    const O v = f(x[0]);
+    for (int64_t i = 0; i < n; ++i) y[i] = v;
+  }
+}
+
+template <typename T>
+bool predicate(Op op, T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    switch (op) {
+      case kIsNan: return std::isnan(v);
+      case kIsInf: return std::isinf(v);
+      case kIsPosInf: return std::isinf(v) && v > 0;
+      case kIsNegInf: return std::isinf(v) && v < 0;
+      case kIsFinite: return std::isfinite(v);
+      default: return v == 0;  // logical_not
+    }
+  } else {
+    switch (op) {
+      case kIsNan: case kIsInf: case kIsPosInf: case kIsNegInf: return false;
+      case kIsFinite: return true;
+      default: return v == 0;
+    }
+  }
+}
+
+template <typename T>
+cpu::NaryFn typed_kernel(Op op) {
+  const Row& row = kRows[op];
+  switch (row.kind) {
+    case Kind::math:
+    case Kind::numeric:
+      if constexpr (std::is_floating_point_v<T>) {
+        if (op == kErfInv)
+          return [](const void* const* in, const int* step, void* out, int64_t n) {
+            map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(erfinv_scalar(v)); });
+          };
+        return [f = row.fop](const void* const* in, const int* step, void* out, int64_t n) {
+          if (step[0]) return cpu::unary(f, static_cast<const T*>(in[0]), static_cast<T*>(out), n);
+          map1<T, T>(in[0], 0, out, n, [f](T v) { return cpu::unary_scalar(f, v); });
+        };
+      } else {
+        return [op](const void* const* in, const int* step, void* out, int64_t n) {
+          // Wrapping arithmetic for integers, as numpy; computed in the unsigned type to avoid UB.
+          using U = std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>;
+          switch (op) {
+            case kAbs:
+              return map1<T, T>(in[0], step[0], out, n, [](T v) {
+                if constexpr (std::is_signed_v<T>) return static_cast<T>(v < 0 ? static_cast<T>(U(0) - U(v)) : v);
+                else return v;
+              });
+            case kNegative:
+              return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(U(0) - U(v)); });
+            case kSign:
+              return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>((T(0) < v) - (v < T(0))); });
+            default:  // square
+              return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(U(v) * U(v)); });
+          }
+        };
+      }
+    case Kind::predicate:
+      return [op](const void* const* in, const int* step, void* out, int64_t n) {
+        map1<T, bool>(in[0], step[0], out, n, [op](T v) { return predicate(op, v); });
+      };
+    case Kind::bitwise:
+      if constexpr (std::is_integral_v<T>) {
+        return [](const void* const* in, const int* step, void* out, int64_t n) {
+          if constexpr (std::is_same_v<T, bool>) map1<T, T>(in[0], step[0], out, n, [](T v) { return !v; });
+          else map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(~v); });
+        };
+      }
+      break;
+  }
+  throw std::logic_error(std::string("[") + row.name + "] no kernel for this dtype.");
+}
+
+cpu::NaryFn kernel_for(Op op, Dtype t) {
+  if (t == float16 || t == bfloat16) {
+    const Dtype out = kRows[op].kind == Kind::predicate ? bool_ : t;
+    return cpu::via_float32(typed_kernel<float>(op), 1, t, out);
+  }
+  return dispatch_dtype(t, [&](auto tag) -> cpu::NaryFn {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) return {};
+    else return typed_kernel<T>(op);
+  });
+}
+
+}  // namespace
+
+class Unary : public PrimitiveBase<Unary> {
+ public:
+  static constexpr const char* kName = "Unary";  // the family; each row has its own name()
+  static constexpr int kVersion = 1;
+  explicit Unary(Op op) : op_(op) {}
+  const char* name() const override { return kRows[op_].name; }
+  auto state() const { return std::tuple<>(); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
+  std::vector<Dtype> output_dtypes(const Arrays& in) const override {
+    return {kRows[op_].kind == Kind::predicate ? bool_ : in[0].dtype()};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    cpu::apply_elementwise(in, out[0], kernel_for(op_, in[0].dtype()));
+  }
+
+ private:
+  Op op_;
+};
+
+INGOT_REGISTER_FAMILY(Unary) {
+  for (size_t i = 0; i < std::size(kRows); ++i)
+    r.add_entry(kRows[i].name, Unary::kVersion, [op = static_cast<Op>(i)](StateReader& rd) {
+      rd.finish();
+      return std::make_shared<Unary>(op);
+    });
+}
+
+namespace {
+array unary(Op op, const array& a, const char* fn) {
+  const Row& row = kRows[op];
+  switch (row.kind) {
+    case Kind::math:
+      return make<Unary>({is_floating_point(a.dtype()) ? a : astype(a, float32)}, op);
+    case Kind::numeric:
+      if (a.dtype() == bool_ && (op == kNegative))
+        fail(fn, "not supported for bool arrays; use logical_not.");
+      if (a.dtype() == bool_) return a;  // abs, sign and square of a bool are the identity
+      return make<Unary>({a}, op);
+    case Kind::predicate:
+      return make<Unary>({a}, op);
+    case Kind::bitwise:
+      if (is_floating_point(a.dtype())) fail(fn, "requires an integer or bool array, got ", a.dtype(), ".");
+      return make<Unary>({a}, op);
+  }
+  return a;
+}
+}  // namespace
+
+array abs(const array& a) { return unary(kAbs, a, "abs"); }
+array negative(const array& a) { return unary(kNegative, a, "negative"); }
+array sign(const array& a) { return unary(kSign, a, "sign"); }
+array square(const array& a) { return unary(kSquare, a, "square"); }
+array sqrt(const array& a) { return unary(kSqrt, a, "sqrt"); }
+array rsqrt(const array& a) { return unary(kRsqrt, a, "rsqrt"); }
+array reciprocal(const array& a) { return unary(kReciprocal, a, "reciprocal"); }
+array exp(const array& a) { return unary(kExp, a, "exp"); }
+array expm1(const array& a) { return unary(kExpm1, a, "expm1"); }
+array log(const array& a) { return unary(kLog, a, "log"); }
+array log1p(const array& a) { return unary(kLog1p, a, "log1p"); }
+array log2(const array& a) { return unary(kLog2, a, "log2"); }
+array log10(const array& a) { return unary(kLog10, a, "log10"); }
+array sin(const array& a) { return unary(kSin, a, "sin"); }
+array cos(const array& a) { return unary(kCos, a, "cos"); }
+array tan(const array& a) { return unary(kTan, a, "tan"); }
+array arcsin(const array& a) { return unary(kArcSin, a, "arcsin"); }
+array arccos(const array& a) { return unary(kArcCos, a, "arccos"); }
+array arctan(const array& a) { return unary(kArcTan, a, "arctan"); }
+array sinh(const array& a) { return unary(kSinh, a, "sinh"); }
+array cosh(const array& a) { return unary(kCosh, a, "cosh"); }
+array tanh(const array& a) { return unary(kTanh, a, "tanh"); }
+array arcsinh(const array& a) { return unary(kArcSinh, a, "arcsinh"); }
+array arccosh(const array& a) { return unary(kArcCosh, a, "arccosh"); }
+array arctanh(const array& a) { return unary(kArcTanh, a, "arctanh"); }
+array sigmoid(const array& a) { return unary(kSigmoid, a, "sigmoid"); }
+array erf(const array& a) { return unary(kErf, a, "erf"); }
+array erfinv(const array& a) { return unary(kErfInv, a, "erfinv"); }
+// Rounding an integer is the identity (MLX keeps the dtype).
+array floor(const array& a) { return is_floating_point(a.dtype()) ? unary(kFloor, a, "floor") : a; }
+array ceil(const array& a) { return is_floating_point(a.dtype()) ? unary(kCeil, a, "ceil") : a; }
+array logical_not(const array& a) { return unary(kLogicalNot, a, "logical_not"); }
+array bitwise_invert(const array& a) { return unary(kBitwiseInvert, a, "bitwise_invert"); }
+array isnan(const array& a) { return unary(kIsNan, a, "isnan"); }
+array isinf(const array& a) { return unary(kIsInf, a, "isinf"); }
+array isposinf(const array& a) { return unary(kIsPosInf, a, "isposinf"); }
+array isneginf(const array& a) { return unary(kIsNegInf, a, "isneginf"); }
+array isfinite(const array& a) { return unary(kIsFinite, a, "isfinite"); }
+
+}  // namespace ingot
