@@ -76,7 +76,7 @@ class array {
 
   template <typename T>
   array(const std::vector<T>& values, Shape shape, Dtype dtype = dtype_of<T>())
-      : array(check_count(values.size(), shape), storage_dtype_of<T>(), std::move(shape), dtype, values) {}
+      : array(check_count(values.size(), shape), storage_dtype_of<T>(), shape, dtype, values) {}  // no move: argument order is unspecified
 
   // Copies size(shape) elements of type src_dtype from src, converting to dtype.
   array(const void* src, Dtype src_dtype, Shape shape, Dtype dtype);

@@ -5,4 +5,5 @@
 #include "ingot/dtype.h"
 #include "ingot/memory.h"
 #include "ingot/ops.h"
+#include "ingot/export.h"
 #include "ingot/transforms.h"

@@ -3,6 +3,7 @@
 // with a message naming the op and the offending shapes or values.
 #pragma once
 
+#include <concepts>
 #include <optional>
 #include <utility>
 #include <variant>
@@ -32,10 +33,11 @@ class Operand {
   bool is_array() const { return std::holds_alternative<array>(value_); }
   const array& as_array() const { return std::get<array>(value_); }
   const Scalar& as_scalar() const { return std::get<Scalar>(value_); }
-  // The dtype this operand has on its own (a scalar alone: bool, int32 or float32).
+  // The dtype this operand has on its own (a scalar alone: bool, int32 (int64 beyond it) or float32).
   Dtype own_dtype() const;
-  // The operand as an array of dtype t (scalars are converted exactly once, here).
-  array to_array(Dtype t) const;
+  // The operand as an array of dtype t (scalars are converted exactly once, here). An integer
+  // scalar outside the range of a narrower integer t is an error naming `op`, as in MLX.
+  array to_array(Dtype t, const char* op = "array") const;
 
  private:
   std::variant<array, Scalar> value_;
@@ -55,6 +57,9 @@ array arange(double start, double stop, double step = 1.0, Dtype dtype = float32
 array arange(double stop, Dtype dtype = float32);
 array arange(int64_t start, int64_t stop, int64_t step = 1, Dtype dtype = int32);
 array arange(int64_t stop, Dtype dtype = int32);
+// Exact matches for int literals, which would otherwise be ambiguous between double and int64_t.
+array arange(int start, int stop, int step = 1, Dtype dtype = int32);
+array arange(int stop, Dtype dtype = int32);
 array linspace(double start, double stop, int64_t num = 50, Dtype dtype = float32);
 array eye(int64_t n, std::optional<int64_t> m = std::nullopt, int64_t k = 0, Dtype dtype = float32);
 array identity(int64_t n, Dtype dtype = float32);
@@ -196,7 +201,12 @@ Arrays split(const array& a, int num_splits, int axis = 0);
 Arrays split(const array& a, const std::vector<int64_t>& indices, int axis = 0);
 // Python-style slicing per axis; stops are clamped, steps may be negative.
 array slice(const array& a, const Shape& start, const Shape& stop, std::optional<Shape> strides = std::nullopt);
-array slice(const array& a, const Shape& start, const std::vector<int>& axes, const Shape& slice_size);  // static-size window
+array slice(const array& a, const Shape& start, const Shape& stop, const Shape& strides);
+// Static-size window along `axes`. A template only so that a braced call slice(a, {..}, {..}, {..}) picks
+// the strided overload above (a non-template wins a tie); pass axes as std::vector<int>.
+template <class Axes = std::vector<int>>
+  requires std::same_as<Axes, std::vector<int>>
+array slice(const array& a, const Shape& start, const Axes& axes, const Shape& slice_size);
 array tril(const array& a, int k = 0);
 array triu(const array& a, int k = 0);
 

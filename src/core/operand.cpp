@@ -1,24 +1,50 @@
+// Operands of binary ops: arrays, or weak Python-style scalars that yield to the arrays they meet.
+#include <limits>
+
 #include "core/utils.h"
 #include "ingot/ops.h"
 
 namespace ingot {
 
+namespace {
+bool fits_int32(int64_t v) {
+  return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
+}
+
+// Whether v is representable in the integer dtype t. 64-bit targets are not checked (MLX neither):
+// an int64 holds every scalar, and a uint64 scalar above INT64_MAX arrives here wrapped.
+bool fits(int64_t v, Dtype t) {
+  return dispatch_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) < 8)
+      return v >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+             v <= static_cast<int64_t>(std::numeric_limits<T>::max());
+    else return true;
+  });
+}
+}  // namespace
+
 Dtype Operand::own_dtype() const {
   if (is_array()) return as_array().dtype();
   switch (as_scalar().kind) {
     case Scalar::boolean: return bool_;
-    case Scalar::integer: return int32;
+    case Scalar::integer: return fits_int32(as_scalar().i) ? int32 : int64;
     case Scalar::real: return float32;
   }
   return float32;
 }
 
-array Operand::to_array(Dtype t) const {
+array Operand::to_array(Dtype t, const char* op) const {
   if (is_array()) return as_array().dtype() == t ? as_array() : astype(as_array(), t);
   const Scalar& s = as_scalar();
   if (s.kind == Scalar::real) return array(s.f, t);
   if (t == uint64) return array(static_cast<uint64_t>(s.i), t);
-  if (is_integral(t) || t == bool_) return array(s.i, t);
+  if (is_integral(t)) {
+    if (s.kind == Scalar::integer && !fits(s.i, t))
+      fail(op, "the scalar ", s.i, " is out of range for ", t, " (it would overflow).");
+    return array(s.i, t);
+  }
+  if (t == bool_) return array(s.i != 0);
   return array(static_cast<double>(s.i), t);  // int64 -> float64 keeps every value float64 can hold
 }
 

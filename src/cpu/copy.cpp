@@ -1,6 +1,8 @@
 #include "cpu/copy.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "core/allocator.h"
 #include "cpu/iterate.h"
@@ -12,7 +14,11 @@ namespace {
 template <typename From, typename To>
 void convert_typed(const From* s, To* d, int64_t n) {
   if constexpr (std::is_same_v<To, bool>) {
-    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<float>(s[i]) != 0;
+    // Compared in the source type: through float, 1e-300 would become false.
+    if constexpr (std::is_same_v<From, float16_t> || std::is_same_v<From, bfloat16_t>)
+      for (int64_t i = 0; i < n; ++i) d[i] = static_cast<float>(s[i]) != 0.0f;
+    else
+      for (int64_t i = 0; i < n; ++i) d[i] = s[i] != From(0);
   } else if constexpr (std::is_same_v<From, float16_t> || std::is_same_v<From, bfloat16_t>) {
     for (int64_t i = 0; i < n; ++i) d[i] = static_cast<To>(static_cast<float>(s[i]));
   } else if constexpr (std::is_same_v<To, float16_t> || std::is_same_v<To, bfloat16_t>) {
@@ -92,6 +98,44 @@ void alloc_like_dense(const array& in, array& out) {
   } else {
     out.alloc();
   }
+}
+
+void for_each_row_major_chunk(const array& a, size_t max_bytes,
+                              const std::function<void(const void*, size_t)>& f) {
+  const size_t isz = a.itemsize();
+  const size_t per = std::max<size_t>(1, max_bytes / isz);
+  if (a.size() == 0) return;
+  if (a.flags().row_contiguous) {
+    const char* p = static_cast<const char*>(a.raw_data());
+    for (int64_t done = 0; done < a.size();) {
+      const int64_t m = std::min<int64_t>(static_cast<int64_t>(per), a.size() - done);
+      f(p + done * isz, static_cast<size_t>(m) * isz);
+      done += m;
+    }
+    return;
+  }
+  std::vector<char> buf(per * isz);
+  size_t used = 0;
+  const char* base = static_cast<const char*>(a.raw_data());
+  for_each_row(a.shape(), {a.strides()}, [&](const int64_t* off, int64_t n, const int64_t* inner) {
+    const char* row = base + off[0] * static_cast<int64_t>(isz);
+    for (int64_t i = 0; i < n;) {
+      const int64_t m = std::min<int64_t>(n - i, static_cast<int64_t>(per - used));
+      char* dst = buf.data() + used * isz;
+      if (inner[0] == 0) {  // a broadcast row: one element repeated
+        for (int64_t j = 0; j < m; ++j) std::memcpy(dst + j * isz, row, isz);
+      } else {
+        for (int64_t j = 0; j < m; ++j) std::memcpy(dst + j * isz, row + (i + j) * inner[0] * static_cast<int64_t>(isz), isz);
+      }
+      i += m;
+      used += static_cast<size_t>(m);
+      if (used == per) {
+        f(buf.data(), used * isz);
+        used = 0;
+      }
+    }
+  });
+  if (used) f(buf.data(), used * isz);
 }
 
 }  // namespace ingot::cpu

@@ -1,6 +1,8 @@
 #include "cpu/elementwise.h"
 
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "cpu/copy.h"
 #include "cpu/iterate.h"
@@ -48,26 +50,30 @@ void apply_elementwise(const Arrays& ins, array& out, const NaryFn& fn) {
 }
 
 NaryFn via_float32(NaryFn f32_kernel, size_t arity, Dtype in_dtype, Dtype out_dtype) {
+  if (arity > kMaxArity) throw std::logic_error("[via_float32] too many operands.");
   return [f = std::move(f32_kernel), arity, in_dtype, out_dtype](const void* const* in, const int* step, void* out,
                                                                   int64_t n) {
-    constexpr int64_t kChunk = 1024;
-    const size_t isz = size_of(in_dtype), osz = size_of(out_dtype);
+    // Stack buffers: this runs once per row, so it must not allocate.
+    constexpr int64_t kChunk = 512;
+    alignas(64) float buf[kMaxArity][kChunk];
+    alignas(64) float obuf[kChunk];
+    const void* ptrs[kMaxArity];
+    const int64_t isz = static_cast<int64_t>(size_of(in_dtype)), osz = static_cast<int64_t>(size_of(out_dtype));
     const bool out_float = out_dtype == in_dtype;  // a half result is computed in float32 then narrowed
-    std::vector<float> buf(arity * kChunk), obuf(out_float ? kChunk : 0);
-    std::vector<const void*> ptrs(arity);
+    for (size_t j = 0; j < arity; ++j) {
+      ptrs[j] = buf[j];
+      if (!step[j]) convert(in[j], in_dtype, buf[j], float32, 1);  // a repeated scalar: widen once
+    }
     for (int64_t s = 0; s < n; s += kChunk) {
       const int64_t m = std::min(kChunk, n - s);
-      for (size_t j = 0; j < arity; ++j) {
-        const char* src = static_cast<const char*>(in[j]) + (step[j] ? s * static_cast<int64_t>(isz) : 0);
-        convert(src, in_dtype, buf.data() + j * kChunk, float32, step[j] ? m : 1);
-        ptrs[j] = buf.data() + j * kChunk;
-      }
-      char* dst = static_cast<char*>(out) + s * static_cast<int64_t>(osz);
+      for (size_t j = 0; j < arity; ++j)
+        if (step[j]) convert(static_cast<const char*>(in[j]) + s * isz, in_dtype, buf[j], float32, m);
+      char* dst = static_cast<char*>(out) + s * osz;
       if (out_float) {
-        f(ptrs.data(), step, obuf.data(), m);
-        convert(obuf.data(), float32, dst, out_dtype, m);
+        f(ptrs, step, obuf, m);
+        convert(obuf, float32, dst, out_dtype, m);
       } else {
-        f(ptrs.data(), step, dst, m);
+        f(ptrs, step, dst, m);
       }
     }
   };

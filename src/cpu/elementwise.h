@@ -15,6 +15,9 @@ using NaryFn = std::function<void(const void* const* in, const int* step, void* 
 // kernel runs once per innermost row, strided rows gathered first.
 void apply_elementwise(const Arrays& in, array& out, const NaryFn& fn);
 
+// The most operands via_float32 takes.
+inline constexpr size_t kMaxArity = 3;
+
 // Wraps a float32 kernel for float16/bfloat16 operands: chunks are widened, computed, narrowed.
 // `out_dtype` is the dtype the wrapped kernel must write (half, or bool for predicates).
 NaryFn via_float32(NaryFn f32_kernel, size_t arity, Dtype in_dtype, Dtype out_dtype);

@@ -10,6 +10,7 @@ class AsType : public PrimitiveBase<AsType> {
  public:
   static constexpr const char* kName = "AsType";
   static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
   explicit AsType(Dtype dtype) : dtype_(dtype) {}
   auto state() const { return std::tuple(dtype_); }
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
@@ -34,6 +35,7 @@ class Copy : public PrimitiveBase<Copy> {
  public:
   static constexpr const char* kName = "Copy";
   static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
   auto state() const { return std::tuple<>(); }
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
@@ -48,6 +50,7 @@ class StopGradient : public PrimitiveBase<StopGradient> {
  public:
   static constexpr const char* kName = "StopGradient";
   static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
   auto state() const { return std::tuple<>(); }
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override {

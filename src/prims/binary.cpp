@@ -62,48 +62,54 @@ void map2(const void* const* in, const int* step, void* out, int64_t n, F f) {
 }
 
 // Integer semantics follow numpy: wrapping arithmetic, Python's floor division and remainder,
-// and division by zero gives 0 instead of trapping.
+// and division by zero gives 0 instead of trapping. Wrapping products are computed in an unsigned
+// type at least as wide as unsigned int: narrower ones would be promoted to (signed) int, where
+// 65535 * 65535 overflows.
 template <typename T>
 struct Int {
-  using U = std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>;
+  using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned,
+                               std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>>;
+  static constexpr int kBits = sizeof(T) * 8;
   static T add(T a, T b) {
     if constexpr (std::is_same_v<T, bool>) return a || b;
-    else return static_cast<T>(U(a) + U(b));
+    else return static_cast<T>(W(a) + W(b));
   }
-  static T sub(T a, T b) { return static_cast<T>(U(a) - U(b)); }
+  static T sub(T a, T b) { return static_cast<T>(W(a) - W(b)); }
   static T mul(T a, T b) {
     if constexpr (std::is_same_v<T, bool>) return a && b;
-    else return static_cast<T>(U(a) * U(b));
+    else return static_cast<T>(W(a) * W(b));
   }
   static T floordiv(T a, T b) {
     if (b == 0) return 0;
     if constexpr (std::is_signed_v<T>) {
-      if (b == T(-1)) return static_cast<T>(U(0) - U(a));
-      T q = a / b;
+      if (b == T(-1)) return static_cast<T>(W(0) - W(a));  // INT_MIN // -1 wraps to INT_MIN
+      T q = static_cast<T>(a / b);
       if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
       return q;
     } else {
-      return a / b;
+      return static_cast<T>(a / b);
     }
   }
   static T rem(T a, T b) {
     if (b == 0) return 0;
     if constexpr (std::is_signed_v<T>) {
       if (b == T(-1)) return 0;
-      T r = a % b;
-      if (r != 0 && ((r < 0) != (b < 0))) r += b;
+      T r = static_cast<T>(a % b);
+      if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
       return r;
     } else {
-      return a % b;
+      return static_cast<T>(a % b);
     }
   }
+  // Negative exponents give the integer part of 1 / a^-b (0 unless |a| == 1; 0 for a == 0, as a
+  // division by zero), where numpy raises.
   static T pow(T a, T b) {
     if constexpr (std::is_same_v<T, bool>) return a || !b;
     else {
       if constexpr (std::is_signed_v<T>) {
-        if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
+        if (b < 0) return a == 1 ? T(1) : (a == -1 ? ((b & 1) ? T(-1) : T(1)) : T(0));
       }
-      U r = 1, base = U(a);
+      W r = 1, base = W(a);
       for (auto e = static_cast<std::make_unsigned_t<T>>(b); e; e >>= 1) {
         if (e & 1) r *= base;
         base *= base;
@@ -111,34 +117,61 @@ struct Int {
       return static_cast<T>(r);
     }
   }
+  // Shifts by a negative count or by the bit width or more shift every bit out (numpy).
   static T shl(T a, T b) {
-    constexpr int bits = sizeof(T) * 8;
-    if (b < 0 || b >= bits) return 0;
-    return static_cast<T>(U(a) << b);
+    if constexpr (std::is_same_v<T, bool>) return a && !b;
+    else {
+      if (b < 0 || b >= kBits) return 0;
+      return static_cast<T>(W(a) << b);
+    }
   }
   static T shr(T a, T b) {
-    constexpr int bits = sizeof(T) * 8;
-    if (b < 0 || b >= bits) return (std::is_signed_v<T> && a < 0) ? T(-1) : T(0);
-    return static_cast<T>(a >> b);
+    if constexpr (std::is_same_v<T, bool>) return a && !b;
+    else {
+      if (b < 0 || b >= kBits) {
+        if constexpr (std::is_signed_v<T>) return a < 0 ? T(-1) : T(0);
+        else return T(0);
+      }
+      return static_cast<T>(a >> b);
+    }
   }
 };
 
+// numpy's divmod for floats (npy_divmod): the remainder takes the divisor's sign, the quotient is
+// snapped to the integer that makes q * b + r == a as nearly as possible (so 1 // 0.1 == 9, as
+// Python), and a zero divisor gives a / b and fmod's NaN.
+template <typename T>
+T float_divmod(T a, T b, T* mod) {
+  T m = std::fmod(a, b);
+  if (b == 0) {
+    *mod = m;
+    return a / b;
+  }
+  T div = (a - m) / b;
+  if (m != 0) {
+    if ((b < 0) != (m < 0)) {
+      m += b;
+      div -= T(1);
+    }
+  } else {
+    m = std::copysign(T(0), b);
+  }
+  *mod = m;
+  if (div == 0) return std::copysign(T(0), a / b);
+  T q = std::floor(div);
+  if (div - q > T(0.5)) q += T(1);
+  return q;
+}
 template <typename T>
 T float_floordiv(T a, T b) {
-  return std::floor(a / b);
+  T m;
+  return float_divmod(a, b, &m);
 }
 template <typename T>
 T float_rem(T a, T b) {
-  T r = std::fmod(a, b);
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-template <typename T>
-T logaddexp(T a, T b) {
-  if (std::isinf(a) && a == b) return a;
-  const T m = std::max(a, b);
-  if (std::isnan(m) || std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
-  return m + std::log1p(std::exp(-std::abs(a - b)));
+  T m;
+  float_divmod(a, b, &m);
+  return m;
 }
 
 template <typename T>
@@ -175,9 +208,16 @@ cpu::NaryFn typed_kernel(Op op) {
       case kMinimum: return simd_kernel<T>(FloatBinary::minimum);
       case kFloorDivide: return INGOT_K(T, float_floordiv(a, b));
       case kRemainder: return INGOT_K(T, float_rem(a, b));
-      case kPower: return INGOT_K(T, std::pow(a, b));
+      case kPower:
+        return [](const void* const* in, const int* step, void* out, int64_t n) {
+          const T* a = static_cast<const T*>(in[0]);
+          // x ** 2 (a common case) is x * x exactly, and vectorizes; libm's pow does not.
+          if (!step[1] && *static_cast<const T*>(in[1]) == T(2))
+            return cpu::binary(cpu::FloatBinary::multiply, a, step[0], a, step[0], static_cast<T*>(out), n);
+          map2<T, T>(in, step, out, n, [](T x, T y) { return std::pow(x, y); });
+        };
       case kArcTan2: return INGOT_K(T, std::atan2(a, b));
-      case kLogAddExp: return INGOT_K(T, logaddexp(a, b));
+      case kLogAddExp: return simd_kernel<T>(FloatBinary::logaddexp);
       default: break;
     }
   } else {
@@ -223,10 +263,25 @@ class Binary : public PrimitiveBase<Binary> {
  public:
   static constexpr const char* kName = "Binary";  // the family; each row has its own name()
   static constexpr int kVersion = 1;
+  static constexpr int kArity = 2;
   explicit Binary(Op op) : op_(op) {}
   const char* name() const override { return kRows[op_].name; }
   auto state() const { return std::tuple<>(); }
 
+  // Only the dtypes the op builders produce, so an imported file cannot ask for a missing kernel.
+  void check_inputs(const Arrays& in) const override {
+    PrimitiveBase::check_inputs(in);
+    const Dtype t = in[0].dtype();
+    bool ok = true;
+    switch (kRows[op_].kind) {
+      case Kind::real: ok = is_floating_point(t); break;
+      case Kind::logical:
+      case Kind::bitwise: ok = !is_floating_point(t); break;
+      case Kind::shift: ok = is_integral(t); break;
+      default: break;
+    }
+    if (!ok) detail::bad_inputs(*this, std::string("does not take ") + dtype_name(t) + " inputs");
+  }
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     return {broadcast_shapes(in[0].shape(), in[1].shape(), name())};
   }
@@ -255,6 +310,7 @@ class DivMod : public PrimitiveBase<DivMod> {
  public:
   static constexpr const char* kName = "DivMod";
   static constexpr int kVersion = 1;
+  static constexpr int kArity = 2;
   auto state() const { return std::tuple<>(); }
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     auto s = broadcast_shapes(in[0].shape(), in[1].shape(), "divmod");
@@ -283,10 +339,10 @@ std::pair<array, array> prepare(Op op, const Operand& a, const Operand& b, const
       if (!is_integral(t)) fail(fn, "requires integer arrays, got ", t, ".");
       break;
     default:
-      if (op == kSubtract && t == bool_) fail(fn, "subtracting bool arrays is not supported; use logical_xor or bitwise_xor.");
+      if (op == kSubtract && t == bool_) fail(fn, "subtracting bool arrays is not supported; use bitwise_xor.");
       break;
   }
-  array x = a.to_array(t), y = b.to_array(t);
+  array x = a.to_array(t, fn), y = b.to_array(t, fn);
   broadcast_shapes(x.shape(), y.shape(), fn);
   return {std::move(x), std::move(y)};
 }

@@ -26,7 +26,17 @@ class Primitive {
   virtual bool is_equivalent(const Primitive& other) const = 0;
   virtual void write_state(StateWriter& w) const = 0;
   virtual void print(std::ostream& os) const;  // name and state, for dot graphs and errors
+
+  // The import-time guard against hostile files: throws unless eval_cpu can run on inputs like these
+  // (count and dtypes). output_shapes must likewise throw for state that does not fit the inputs.
+  // PrimitiveBase's default: exactly Derived::kArity inputs when the class declares it (else at least
+  // one), all of one dtype unless the class declares kMixedDtypes = true.
+  virtual void check_inputs(const Arrays& in) const = 0;
 };
+
+namespace detail {
+[[noreturn]] void bad_inputs(const Primitive& p, const std::string& why);
+}
 
 namespace detail {
 template <typename T>
@@ -52,6 +62,18 @@ class PrimitiveBase : public Primitive {
     return o && std::string_view(name()) == other.name() && self().state() == o->state();
   }
   void write_state(StateWriter& w) const override { w.write_all(self().state()); }
+  void check_inputs(const Arrays& in) const override {
+    if constexpr (requires { Derived::kArity; }) {
+      if (in.size() != static_cast<size_t>(Derived::kArity))
+        detail::bad_inputs(*this, "expects " + std::to_string(Derived::kArity) + " inputs, got " + std::to_string(in.size()));
+    } else if (in.empty()) {
+      detail::bad_inputs(*this, "expects inputs, got none");
+    }
+    if constexpr (!requires { Derived::kMixedDtypes; }) {
+      for (const auto& a : in)
+        if (a.dtype() != in[0].dtype()) detail::bad_inputs(*this, "expects inputs of one dtype");
+    }
+  }
   void print(std::ostream& os) const override {
     os << name();
     auto st = self().state();

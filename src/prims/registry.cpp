@@ -11,6 +11,10 @@ namespace ingot {
 
 void Primitive::print(std::ostream& os) const { os << name(); }
 
+void detail::bad_inputs(const Primitive& p, const std::string& why) {
+  throw std::invalid_argument(std::string("[") + p.name() + "] " + why + ".");
+}
+
 void Registry::add_entry(std::string name, int version, PrimitiveFactory f) {
   if (entries_.count(name)) throw std::logic_error("[registry] primitive " + name + " registered twice.");
   auto key = name;

@@ -72,15 +72,22 @@ constexpr Row kRows[] = {
     {"IsFinite", Kind::predicate, FloatUnary::abs},
 };
 
-// erfinv by Newton's method on erf from a closed-form first guess; double precision throughout.
+// erfinv by Newton's method from a closed-form first guess (Winitzki), in double. Above 0.5 it
+// solves erfc(x) = 1 - |y| instead: near +-1, erf(x) - y would cancel to nothing, while erfc keeps
+// its relative accuracy and 1 - |y| is exact there.
 double erfinv_scalar(double y) {
   if (std::isnan(y) || y < -1 || y > 1) return std::nan("");
+  if (y == 0) return y;
   if (y == 1) return HUGE_VAL;
   if (y == -1) return -HUGE_VAL;
-  const double a = 0.147, l = std::log(1 - y * y), t = 2 / (M_PI * a) + l / 2;
-  double x = std::copysign(std::sqrt(std::sqrt(t * t - l / a) - t), y);
-  for (int i = 0; i < 3; ++i) x -= (std::erf(x) - y) / (2 / std::sqrt(M_PI) * std::exp(-x * x));
-  return x;
+  const double a = std::fabs(y), l = std::log((1 - a) * (1 + a)), k = 0.147;
+  const double t = 2 / (M_PI * k) + l / 2;
+  double x = std::sqrt(std::sqrt(t * t - l / k) - t);
+  for (int i = 0; i < 4; ++i) {
+    const double slope = 2 / std::sqrt(M_PI) * std::exp(-x * x);
+    x -= a < 0.5 ? (std::erf(x) - a) / slope : ((1 - a) - std::erfc(x)) / slope;
+  }
+  return std::copysign(x, y);
 }
 
 template <typename T, typename O, class F>
@@ -115,6 +122,12 @@ bool predicate(Op op, T v) {
   }
 }
 
+// Integer arithmetic wraps, as numpy's. It is done in an unsigned type at least as wide as
+// unsigned int: narrower types would be promoted to (signed) int, where 65535 * 65535 overflows.
+template <typename T>
+using Wrap = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned,
+                                std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>>;
+
 template <typename T>
 cpu::NaryFn typed_kernel(Op op) {
   const Row& row = kRows[op];
@@ -132,20 +145,19 @@ cpu::NaryFn typed_kernel(Op op) {
         };
       } else {
         return [op](const void* const* in, const int* step, void* out, int64_t n) {
-          // Wrapping arithmetic for integers, as numpy; computed in the unsigned type to avoid UB.
-          using U = std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>>;
+          using W = Wrap<T>;
           switch (op) {
             case kAbs:
               return map1<T, T>(in[0], step[0], out, n, [](T v) {
-                if constexpr (std::is_signed_v<T>) return static_cast<T>(v < 0 ? static_cast<T>(U(0) - U(v)) : v);
+                if constexpr (std::is_signed_v<T>) return static_cast<T>(v < 0 ? static_cast<T>(W(0) - W(v)) : v);
                 else return v;
               });
             case kNegative:
-              return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(U(0) - U(v)); });
+              return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(W(0) - W(v)); });
             case kSign:
               return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>((T(0) < v) - (v < T(0))); });
             default:  // square
-              return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(U(v) * U(v)); });
+              return map1<T, T>(in[0], step[0], out, n, [](T v) { return static_cast<T>(W(v) * W(v)); });
           }
         };
       }
@@ -183,10 +195,20 @@ class Unary : public PrimitiveBase<Unary> {
  public:
   static constexpr const char* kName = "Unary";  // the family; each row has its own name()
   static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
   explicit Unary(Op op) : op_(op) {}
   const char* name() const override { return kRows[op_].name; }
   auto state() const { return std::tuple<>(); }
 
+  // Only the dtypes the op builders produce: an imported file must not reach a kernel that does not
+  // exist, or the wrong one (an integer Exp would run the integer table).
+  void check_inputs(const Arrays& in) const override {
+    PrimitiveBase::check_inputs(in);
+    const Dtype t = in[0].dtype();
+    const Kind k = kRows[op_].kind;
+    if ((k == Kind::math && !is_floating_point(t)) || (k == Kind::bitwise && is_floating_point(t)))
+      detail::bad_inputs(*this, std::string("does not take ") + dtype_name(t) + " inputs");
+  }
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
   std::vector<Dtype> output_dtypes(const Arrays& in) const override {
     return {kRows[op_].kind == Kind::predicate ? bool_ : in[0].dtype()};

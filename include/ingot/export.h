@@ -1,0 +1,107 @@
+// Exporting traced functions to a single file and importing them anywhere.
+// The file format is specified in docs/format.md.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "ingot/array.h"
+
+namespace ingot {
+
+using Args = std::vector<array>;
+using Kwargs = std::map<std::string, array>;
+using Metadata = nlohmann::json;  // the user's metadata: a JSON object of any JSON values
+
+using ArgsFunction = std::function<std::vector<array>(const Args&)>;
+using KwargsFunction = std::function<std::vector<array>(const Kwargs&)>;
+using ArgsKwargsFunction = std::function<std::vector<array>(const Args&, const Kwargs&)>;
+
+// Traces `fun` once with placeholders shaped like the given inputs and writes the graph and every
+// constant it reaches to `path` (atomically: a temporary file renamed into place). Evaluate weights
+// before exporting: an unevaluated array that depends on no input is stored as the graph computing it.
+void export_function(const std::string& path, const ArgsFunction& fun, const Args& args, bool shapeless = false,
+                     const Metadata& metadata = Metadata::object());
+void export_function(const std::string& path, const KwargsFunction& fun, const Kwargs& kwargs,
+                     bool shapeless = false, const Metadata& metadata = Metadata::object());
+void export_function(const std::string& path, const ArgsKwargsFunction& fun, const Args& args,
+                     const Kwargs& kwargs, bool shapeless = false, const Metadata& metadata = Metadata::object());
+
+// Adds one trace per call; constants shared between traces are stored once. close() writes the file
+// (the destructor closes too, but only close() reports errors).
+class FunctionExporter {
+ public:
+  void operator()(const Args& args);
+  void operator()(std::initializer_list<array> args) { (*this)(Args(args)); }  // ex({x, y})
+  void operator()(const Kwargs& kwargs);
+  void operator()(const Args& args, const Kwargs& kwargs);
+  void close();
+  ~FunctionExporter();
+  FunctionExporter(FunctionExporter&&) noexcept;
+  FunctionExporter& operator=(FunctionExporter&&) noexcept;
+
+  struct Impl;
+
+ private:
+  friend FunctionExporter exporter(const std::string&, const ArgsKwargsFunction&, bool, const Metadata&);
+  explicit FunctionExporter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+FunctionExporter exporter(const std::string& path, const ArgsFunction& fun, bool shapeless = false,
+                          const Metadata& metadata = Metadata::object());
+FunctionExporter exporter(const std::string& path, const KwargsFunction& fun, bool shapeless = false,
+                          const Metadata& metadata = Metadata::object());
+FunctionExporter exporter(const std::string& path, const ArgsKwargsFunction& fun, bool shapeless = false,
+                          const Metadata& metadata = Metadata::object());
+
+struct TensorSpec {
+  Dtype dtype;
+  Shape shape;
+  bool operator==(const TensorSpec&) const = default;
+};
+
+// One stored trace: what it accepts and what it returns.
+struct Signature {
+  std::vector<TensorSpec> args;
+  std::map<std::string, TensorSpec> kwargs;
+  std::vector<TensorSpec> outputs;
+  bool shapeless = false;
+  std::string str() const;  // "(float32[2,3], x: int32[4]) -> (float32[2,3]), shapeless"
+};
+
+// A function read back from a file: cheap to copy, safe to call from several threads.
+class ImportedFunction {
+ public:
+  std::vector<array> operator()(const Args& args) const;
+  std::vector<array> operator()(std::initializer_list<array> args) const { return (*this)(Args(args)); }  // f({x, y})
+  std::vector<array> operator()(const Kwargs& kwargs) const;
+  std::vector<array> operator()(const Args& args, const Kwargs& kwargs) const;
+
+  const std::vector<Signature>& signatures() const;
+  const Metadata& metadata() const;
+  uint32_t format_version() const;       // of the file
+  const std::string& library_version() const;  // the ingot that wrote it
+  const std::string& path() const;
+
+  struct Impl;
+  explicit ImportedFunction(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Reads and verifies the graph; constant data stays in the file (memory-mapped) until first used.
+ImportedFunction import_function(const std::string& path);
+
+// Graphviz pictures of a lazy graph, or of every trace of an imported function.
+void export_to_dot(std::ostream& os, const std::vector<array>& outputs);
+void export_to_dot(std::ostream& os, const ImportedFunction& fun);
+
+}  // namespace ingot

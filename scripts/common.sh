@@ -1,0 +1,53 @@
+# Shared by scripts/demo and scripts/test: installs what a bare Debian 12 lacks, then configures and
+# builds. Sourced, not run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${INGOT_BUILD_DIR:-$ROOT/build}"
+VENV="$ROOT/.venv"
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  python3 python3-venv python3-dev
+  libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev
+)
+PIP_PACKAGES=(numpy pytest)
+
+log() { printf '\n== %s\n' "$*"; }
+
+install_system_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+}
+
+setup_venv() {
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    log "creating the virtual environment in .venv"
+    python3 -m venv "$VENV"
+  fi
+  if ! "$VENV/bin/python" -c "import numpy, pytest" 2>/dev/null; then
+    log "installing Python packages: ${PIP_PACKAGES[*]}"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet "${PIP_PACKAGES[@]}"
+  fi
+}
+
+# configure_and_build DIR [cmake options]. Debian's cmake serves on a bare machine; any cmake >= 3.25
+# on the PATH works too.
+configure_and_build() {
+  local dir="$1"
+  shift
+  log "configuring and building in ${dir#$ROOT/}"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}

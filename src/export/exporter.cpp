@@ -1,0 +1,123 @@
+// The public export API: export_function and FunctionExporter.
+#include <sstream>
+
+#include "core/utils.h"
+#include "export/trace.h"
+
+namespace ingot {
+
+struct FunctionExporter::Impl {
+  std::string path;
+  ArgsKwargsFunction fun;
+  bool shapeless;
+  Metadata metadata;
+  exporting::ConstantTable constants;
+  std::vector<exporting::TraceRecord> traces;
+  bool closed = false;
+
+  void add(const Args& args, const Kwargs& kwargs) {
+    if (closed) throw std::runtime_error("[exporter] cannot add a trace to " + path + ": the exporter is closed.");
+    auto rec = exporting::trace_function(fun, args, kwargs, shapeless, constants, "exporter");
+    for (const auto& t : traces)
+      if (exporting::same_inputs(t.signature, rec.signature))
+        fail("exporter", "a trace with the signature ", rec.signature.str(), " was already exported to ", path, ".");
+    traces.push_back(std::move(rec));
+  }
+  void close() {
+    if (closed) return;
+    closed = true;
+    exporting::write_function_file(path, metadata, constants, traces);
+    constants = {};  // release the weights
+    traces.clear();
+  }
+};
+
+namespace {
+void check_metadata(const Metadata& m, const char* caller) {
+  if (!m.is_object()) fail(caller, "metadata must be a JSON object, got a JSON ", m.type_name(), ".");
+}
+ArgsKwargsFunction from_args(const ArgsFunction& f) {
+  return [f](const Args& a, const Kwargs&) { return f(a); };
+}
+ArgsKwargsFunction from_kwargs(const KwargsFunction& f) {
+  return [f](const Args&, const Kwargs& k) { return f(k); };
+}
+}  // namespace
+
+FunctionExporter::FunctionExporter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FunctionExporter::FunctionExporter(FunctionExporter&&) noexcept = default;
+FunctionExporter& FunctionExporter::operator=(FunctionExporter&&) noexcept = default;
+FunctionExporter::~FunctionExporter() {
+  if (!impl_) return;
+  try {
+    impl_->close();
+  } catch (...) {
+    // A destructor cannot report; close() does. The destination is untouched on failure.
+  }
+}
+
+void FunctionExporter::operator()(const Args& args) { impl_->add(args, {}); }
+void FunctionExporter::operator()(const Kwargs& kwargs) { impl_->add({}, kwargs); }
+void FunctionExporter::operator()(const Args& args, const Kwargs& kwargs) { impl_->add(args, kwargs); }
+void FunctionExporter::close() { impl_->close(); }
+
+FunctionExporter exporter(const std::string& path, const ArgsKwargsFunction& fun, bool shapeless,
+                          const Metadata& metadata) {
+  check_metadata(metadata, "exporter");
+  if (!fun) fail("exporter", "the function is empty.");
+  auto impl = std::make_unique<FunctionExporter::Impl>();
+  impl->path = path;
+  impl->fun = fun;
+  impl->shapeless = shapeless;
+  impl->metadata = metadata;
+  return FunctionExporter(std::move(impl));
+}
+FunctionExporter exporter(const std::string& path, const ArgsFunction& fun, bool shapeless, const Metadata& metadata) {
+  if (!fun) fail("exporter", "the function is empty.");
+  return exporter(path, from_args(fun), shapeless, metadata);
+}
+FunctionExporter exporter(const std::string& path, const KwargsFunction& fun, bool shapeless,
+                          const Metadata& metadata) {
+  if (!fun) fail("exporter", "the function is empty.");
+  return exporter(path, from_kwargs(fun), shapeless, metadata);
+}
+
+void export_function(const std::string& path, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
+                     bool shapeless, const Metadata& metadata) {
+  check_metadata(metadata, "export_function");
+  if (!fun) fail("export_function", "the function is empty.");
+  exporting::ConstantTable constants;
+  std::vector<exporting::TraceRecord> traces;
+  traces.push_back(exporting::trace_function(fun, args, kwargs, shapeless, constants, "export_function"));
+  exporting::write_function_file(path, metadata, constants, traces);
+}
+void export_function(const std::string& path, const ArgsFunction& fun, const Args& args, bool shapeless,
+                     const Metadata& metadata) {
+  if (!fun) fail("export_function", "the function is empty.");
+  export_function(path, from_args(fun), args, {}, shapeless, metadata);
+}
+void export_function(const std::string& path, const KwargsFunction& fun, const Kwargs& kwargs, bool shapeless,
+                     const Metadata& metadata) {
+  if (!fun) fail("export_function", "the function is empty.");
+  export_function(path, from_kwargs(fun), {}, kwargs, shapeless, metadata);
+}
+
+std::string Signature::str() const {
+  std::ostringstream os;
+  auto spec = [&](const TensorSpec& t) {
+    os << t.dtype << '[';
+    for (size_t i = 0; i < t.shape.size(); ++i) os << (i ? "," : "") << (shapeless ? std::string("?") : std::to_string(t.shape[i]));
+    os << ']';
+  };
+  os << '(';
+  bool first = true;
+  for (const auto& a : args) os << (first ? "" : ", "), spec(a), first = false;
+  for (const auto& [k, v] : kwargs) os << (first ? "" : ", ") << k << ": ", spec(v), first = false;
+  os << ") -> (";
+  for (size_t i = 0; i < outputs.size(); ++i) os << (i ? ", " : ""), spec(outputs[i]);
+  os << ')';
+  if (shapeless) os << " shapeless";
+  return os.str();
+}
+
+}  // namespace ingot

@@ -1,0 +1,323 @@
+// Reading a function file: every byte is hostile until checked (docs/format.md, "Reading a file").
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "export/format.h"
+#include "export/imported.h"
+#include "export/schema_generated.h"
+#include "export/trace.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+namespace {
+
+using Impl = ImportedFunction::Impl;
+using flatbuffers::uoffset_t;
+
+template <typename V>
+size_t count(const V* v) {
+  return v ? v->size() : 0;
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  std::shared_ptr<const Impl> read() {
+    auto impl = std::make_shared<Impl>();
+    impl->path = path_;
+    size_t size = 0;
+    const uint8_t* base = map_file(*impl, size);
+    const format::Header h = header(base, size);
+    impl->format_version = h.format_version;
+    const uint8_t* g = base + h.graph_offset;
+    flatbuffers::Verifier verifier(g, h.graph_size, /*max_depth=*/64, /*max_tables=*/1u << 28);
+    if (!fb::VerifyFunctionBuffer(verifier)) bad("the graph section is malformed (FlatBuffers verification failed).");
+    const fb::Function* f = fb::GetFunction(g);
+    impl->library_version = f->library_version() ? f->library_version()->str() : "";
+    read_metadata(*impl, f);
+    read_constants(*impl, f, base + h.data_offset, h.data_size);
+    const size_t ntraces = count(f->traces());
+    if (ntraces > format::kMaxTraces) bad("too many traces (" + std::to_string(ntraces) + ").");
+    for (size_t t = 0; t < ntraces; ++t) read_trace(*impl, f->traces()->Get(static_cast<uoffset_t>(t)), t);
+    for (size_t a = 0; a < ntraces; ++a)
+      for (size_t b = a + 1; b < ntraces; ++b)
+        if (exporting::same_inputs(impl->signatures[a], impl->signatures[b]))
+          bad("traces " + std::to_string(a) + " and " + std::to_string(b) + " accept the same inputs.");
+    return impl;
+  }
+
+ private:
+  [[noreturn]] void bad(const std::string& why) const {
+    throw std::runtime_error("[import_function] " + path_ + ": " + why);
+  }
+
+  const uint8_t* map_file(Impl& impl, size_t& size) {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) bad(std::string("cannot open: ") + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      bad("not a regular file.");
+    }
+    size = static_cast<size_t>(st.st_size);
+    if (size < format::kHeaderSize) {
+      ::close(fd);
+      bad("too small to be an ingot function file (" + std::to_string(size) + " bytes).");
+    }
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED) bad(std::string("cannot map: ") + std::strerror(errno));
+    impl.mapping = std::shared_ptr<void>(p, [size](void* q) { ::munmap(q, size); });
+    return static_cast<const uint8_t*>(p);
+  }
+
+  format::Header header(const uint8_t* base, uint64_t size) const {
+    format::Header h;
+    std::memcpy(&h, base, sizeof(h));
+    if (std::memcmp(h.magic, format::kMagic, 8) != 0) bad("not an ingot function file (bad magic bytes).");
+    if (h.min_reader_version > format::kFormatVersion)
+      bad("written in format version " + std::to_string(h.format_version) + ", which needs a reader of version " +
+          std::to_string(h.min_reader_version) + " or newer; this ingot reads format version " +
+          std::to_string(format::kFormatVersion) + ". Upgrade ingot to read it.");
+    if (h.flags != 0) bad("unknown header flags " + std::to_string(h.flags) + ".");
+    if (h.graph_offset < format::kHeaderSize || h.graph_offset % 8 != 0 || h.graph_size == 0 ||
+        h.graph_size > format::kMaxGraphBytes || h.graph_offset > size || h.graph_size > size - h.graph_offset)
+      bad("the graph section lies outside the file (truncated or corrupt).");
+    if (h.data_offset % format::kAlignment != 0 || h.data_offset < h.graph_offset + h.graph_size ||
+        h.data_offset > size || h.data_size > size - h.data_offset)
+      bad("the data section lies outside the file (truncated or corrupt): it needs " +
+          std::to_string(h.data_offset) + " + " + std::to_string(h.data_size) + " bytes, the file has " +
+          std::to_string(size) + ".");
+    if (format::crc32(base + h.graph_offset, h.graph_size) != h.graph_crc32)
+      bad("the graph section is corrupt (checksum mismatch).");
+    return h;
+  }
+
+  Dtype dtype(uint8_t code, const std::string& what) const {
+    if (!is_valid_dtype_code(code)) bad(what + " has an unknown dtype code " + std::to_string(code) + ".");
+    return static_cast<Dtype>(code);
+  }
+
+  Shape shape(const flatbuffers::Vector<int64_t>* v, const std::string& what) const {
+    Shape s;
+    if (count(v) > format::kMaxDims) bad(what + " has " + std::to_string(count(v)) + " dimensions (the limit is 32).");
+    int64_t n = 1;
+    for (size_t i = 0; i < count(v); ++i) {
+      const int64_t d = v->Get(static_cast<uoffset_t>(i));
+      if (d < 0 || d > format::kMaxElements) bad(what + " has an invalid dimension " + std::to_string(d) + ".");
+      n = (d == 0 || n == 0) ? 0 : n * d;  // both factors are at most 2^48 here: checked right after
+      if (n > format::kMaxElements) bad(what + " has too many elements.");
+      s.push_back(d);
+    }
+    return s;
+  }
+
+  TensorSpec tensor(const fb::TensorType* t, const std::string& what) const {
+    if (!t) bad(what + " has no type.");
+    return TensorSpec{dtype(t->dtype(), what), shape(t->shape(), what)};
+  }
+
+  void read_metadata(Impl& impl, const fb::Function* f) const {
+    impl.metadata = Metadata::object();
+    const auto* meta = f->metadata();
+    if (!meta) return;
+    if (meta->size() > format::kMaxMetadataBytes) bad("the metadata is larger than 64 MiB.");
+    impl.metadata = Metadata::parse(meta->begin(), meta->end(), nullptr, /*allow_exceptions=*/false);
+    if (impl.metadata.is_discarded() || !impl.metadata.is_object()) bad("the metadata is not a JSON object.");
+  }
+
+  void read_constants(Impl& impl, const fb::Function* f, const uint8_t* data, uint64_t data_size) const {
+    const size_t n = count(f->constants());
+    if (n > format::kMaxConstants) bad("too many constants.");
+    for (size_t i = 0; i < n; ++i) {
+      const auto* c = f->constants()->Get(static_cast<uoffset_t>(i));
+      const std::string what = "constant " + std::to_string(i);
+      Impl::ConstantInfo ci{dtype(c->dtype(), what), shape(c->shape(), what), nullptr};
+      const uint64_t nbytes = static_cast<uint64_t>(shape_size(ci.shape)) * size_of(ci.dtype);
+      if (c->offset() % format::kAlignment != 0) bad(what + " is not 64-byte aligned.");
+      if (c->size() != nbytes)
+        bad(what + " records " + std::to_string(c->size()) + " bytes for " + std::to_string(nbytes) + " bytes of values.");
+      if (c->offset() > data_size || nbytes > data_size - c->offset())
+        bad(what + " lies outside the data section (truncated or corrupt).");
+      ci.data = data + c->offset();
+      impl.constants.push_back(std::move(ci));
+    }
+    impl.constant_cache.resize(n);
+  }
+
+  void read_trace(Impl& impl, const fb::Trace* tr, size_t t) const {
+    const std::string where = "trace " + std::to_string(t);
+    Impl::TraceInfo info;
+    Signature sig;
+    sig.shapeless = tr->shapeless();
+    Arrays vals;  // placeholders with each value's recorded shape and dtype, to check nodes against
+    for (size_t i = 0; i < count(tr->args()); ++i) {
+      sig.args.push_back(tensor(tr->args()->Get(static_cast<uoffset_t>(i)), where + " input " + std::to_string(i)));
+      vals.push_back(array::placeholder(sig.args.back().shape, sig.args.back().dtype));
+    }
+    for (size_t i = 0; i < count(tr->kwargs()); ++i) {
+      const auto* kw = tr->kwargs()->Get(static_cast<uoffset_t>(i));
+      std::string name = kw->name()->str();
+      if (i > 0 && !(info.kwarg_names.back() < name)) bad(where + ": keyword inputs are not unique and sorted.");
+      auto spec = tensor(kw->type(), where + " keyword input '" + name + "'");
+      vals.push_back(array::placeholder(spec.shape, spec.dtype));
+      sig.kwargs.emplace(name, spec);
+      info.kwarg_names.push_back(std::move(name));
+    }
+    info.num_inputs = vals.size();
+    for (size_t i = 0; i < count(tr->constants()); ++i) {
+      const uint32_t c = tr->constants()->Get(static_cast<uoffset_t>(i));
+      if (c >= impl.constants.size()) bad(where + " refers to constant " + std::to_string(c) + ", which does not exist.");
+      info.constants.push_back(c);
+      vals.push_back(array::placeholder(impl.constants[c].shape, impl.constants[c].dtype));
+    }
+    const auto& registry = primitive_registry().entries();
+    const size_t nnodes = count(tr->nodes());
+    if (nnodes > format::kMaxNodes) bad(where + " has too many nodes.");
+    for (size_t k = 0; k < nnodes; ++k) {
+      const auto* n = tr->nodes()->Get(static_cast<uoffset_t>(k));
+      const std::string name = n->primitive()->str();
+      const std::string what = where + ", node " + std::to_string(k) + " (" + name + ")";
+      auto it = registry.find(name);
+      if (it == registry.end()) bad(what + ": unknown primitive (the file may need a newer ingot).");
+      if (n->version() == 0 || n->version() > static_cast<uint32_t>(it->second.version))
+        bad(what + ": state version " + std::to_string(n->version()) + " is not supported (this ingot has version " +
+            std::to_string(it->second.version) + ").");
+      Impl::NodeInfo ni;
+      static const uint8_t kNoState = 0;
+      StateReader sr(n->state() ? n->state()->data() : &kNoState, count(n->state()), what + " in " + path_);
+      ni.primitive = it->second.factory(sr);
+      const size_t nin = count(n->inputs());
+      if (nin > format::kMaxNodeArity) bad(what + " has too many inputs.");
+      Arrays ins;
+      for (size_t i = 0; i < nin; ++i) {
+        const uint32_t id = n->inputs()->Get(static_cast<uoffset_t>(i));
+        if (id >= vals.size()) bad(what + " uses value " + std::to_string(id) + ", which is not defined before it.");
+        ni.inputs.push_back(id);
+        ins.push_back(vals[id]);
+      }
+      const size_t nout = count(n->outputs());
+      if (nout == 0 || nout > format::kMaxNodeArity) bad(what + " has an invalid number of outputs.");
+      for (size_t o = 0; o < nout; ++o) {
+        auto spec = tensor(n->outputs()->Get(static_cast<uoffset_t>(o)), what + " output " + std::to_string(o));
+        ni.shapes.push_back(std::move(spec.shape));
+        ni.dtypes.push_back(spec.dtype);
+      }
+      std::vector<Shape> shapes;
+      std::vector<Dtype> dtypes;
+      try {
+        ni.primitive->check_inputs(ins);
+        shapes = ni.primitive->output_shapes(ins);
+        dtypes = ni.primitive->output_dtypes(ins);
+      } catch (const std::exception& e) {
+        bad(what + ": the node does not fit its inputs: " + e.what());
+      }
+      if (shapes != ni.shapes || dtypes != ni.dtypes)
+        bad(what + ": the recorded output shapes or dtypes differ from what the primitive computes.");
+      if (vals.size() + nout > format::kMaxValues) bad(where + " has too many values.");
+      for (size_t o = 0; o < nout; ++o) vals.push_back(array::placeholder(ni.shapes[o], ni.dtypes[o]));
+      info.nodes.push_back(std::move(ni));
+    }
+    for (size_t i = 0; i < count(tr->outputs()); ++i) {
+      const uint32_t id = tr->outputs()->Get(static_cast<uoffset_t>(i));
+      if (id >= vals.size()) bad(where + " returns value " + std::to_string(id) + ", which does not exist.");
+      info.outputs.push_back(id);
+      sig.outputs.push_back({vals[id].dtype(), vals[id].shape()});
+    }
+    info.num_values = vals.size();
+    impl.traces.push_back(std::move(info));
+    impl.signatures.push_back(std::move(sig));
+  }
+
+  std::string path_;
+};
+
+std::string call_signature(const Args& args, const Kwargs& kwargs) {
+  Signature s;
+  for (const auto& a : args) s.args.push_back({a.dtype(), a.shape()});
+  for (const auto& [k, v] : kwargs) s.kwargs.emplace(k, TensorSpec{v.dtype(), v.shape()});
+  std::string str = s.str();
+  return str.substr(0, str.find(" -> "));
+}
+
+bool matches(const Signature& sig, const Args& args, const Kwargs& kwargs) {
+  auto fits = [&](const TensorSpec& spec, const array& a) {
+    return spec.dtype == a.dtype() && spec.shape.size() == a.shape().size() && (sig.shapeless || spec.shape == a.shape());
+  };
+  if (sig.args.size() != args.size() || sig.kwargs.size() != kwargs.size()) return false;
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!fits(sig.args[i], args[i])) return false;
+  for (const auto& [name, a] : kwargs) {
+    auto it = sig.kwargs.find(name);
+    if (it == sig.kwargs.end() || !fits(it->second, a)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+array Impl::constant(uint32_t index) const {
+  std::lock_guard<std::mutex> lock(mutex);
+  array& a = constant_cache[index];
+  if (!a.valid()) {
+    const ConstantInfo& c = constants[index];
+    // Zero-copy: the array aliases the mapping, which it keeps alive.
+    a = array::from_buffer(std::shared_ptr<void>(mapping, const_cast<void*>(c.data)), const_cast<void*>(c.data),
+                           c.shape, c.dtype);
+  }
+  return a;
+}
+
+std::vector<array> Impl::call(const Args& args, const Kwargs& kwargs) const {
+  for (const auto& a : args)
+    if (!a.valid()) throw std::invalid_argument("[import_function] called with an empty array handle.");
+  for (const auto& [k, a] : kwargs)
+    if (!a.valid()) throw std::invalid_argument("[import_function] keyword '" + k + "' is an empty array handle.");
+  for (size_t t = 0; t < traces.size(); ++t) {
+    if (!matches(signatures[t], args, kwargs)) continue;
+    const TraceInfo& tr = traces[t];
+    Arrays vals;
+    vals.reserve(tr.num_values);
+    for (const auto& a : args) vals.push_back(a);
+    for (const auto& name : tr.kwarg_names) vals.push_back(kwargs.at(name));
+    for (uint32_t c : tr.constants) vals.push_back(constant(c));
+    const bool shapeless = signatures[t].shapeless;
+    for (const auto& n : tr.nodes) {
+      Arrays ins;
+      ins.reserve(n.inputs.size());
+      for (uint32_t id : n.inputs) ins.push_back(vals[id]);
+      std::vector<Shape> shapes = shapeless ? n.primitive->output_shapes(ins) : n.shapes;
+      for (auto& o : array::make_outputs(n.primitive, std::move(ins), std::move(shapes), n.dtypes)) vals.push_back(std::move(o));
+    }
+    std::vector<array> outs;
+    for (uint32_t id : tr.outputs) outs.push_back(vals[id]);
+    return outs;
+  }
+  std::string msg = "[import_function] no trace in " + path + " accepts the call " + call_signature(args, kwargs) +
+                    ". The file holds:";
+  for (const auto& s : signatures) msg += "\n  " + s.str();
+  if (signatures.empty()) msg += " no traces.";
+  throw std::invalid_argument(msg);
+}
+
+ImportedFunction import_function(const std::string& path) { return ImportedFunction(Reader(path).read()); }
+
+std::vector<array> ImportedFunction::operator()(const Args& args) const { return impl_->call(args, {}); }
+std::vector<array> ImportedFunction::operator()(const Kwargs& kwargs) const { return impl_->call({}, kwargs); }
+std::vector<array> ImportedFunction::operator()(const Args& args, const Kwargs& kwargs) const {
+  return impl_->call(args, kwargs);
+}
+const std::vector<Signature>& ImportedFunction::signatures() const { return impl_->signatures; }
+const Metadata& ImportedFunction::metadata() const { return impl_->metadata; }
+uint32_t ImportedFunction::format_version() const { return impl_->format_version; }
+const std::string& ImportedFunction::library_version() const { return impl_->library_version; }
+const std::string& ImportedFunction::path() const { return impl_->path; }
+
+}  // namespace ingot

@@ -1,0 +1,227 @@
+#include "export/trace.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <cstring>
+
+#include "core/utils.h"
+#include "export/format.h"
+#include "cpu/copy.h"
+#include "prims/primitive.h"
+
+namespace ingot::exporting {
+
+namespace {
+
+// A streaming 128-bit content hash (two independent multiply-rotate lanes over 64-bit words).
+class Hasher {
+ public:
+  void update(const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    total_ += n;
+    while (n > 0 && fill_ > 0) {
+      tail_[fill_++] = *p++, --n;
+      if (fill_ == 8) word(load(tail_)), fill_ = 0;
+    }
+    for (; n >= 8; p += 8, n -= 8) word(load(p));
+    while (n > 0) tail_[fill_++] = *p++, --n;
+  }
+  std::pair<uint64_t, uint64_t> finish() {
+    uint8_t last[8] = {};
+    std::copy(tail_, tail_ + fill_, last);
+    word(load(last) ^ (static_cast<uint64_t>(fill_) << 56));
+    word(total_);
+    return {mix(h1_), mix(h2_ ^ h1_)};
+  }
+
+ private:
+  static uint64_t load(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  static uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+  static uint64_t mix(uint64_t x) {
+    x ^= x >> 33, x *= 0xff51afd7ed558ccdULL, x ^= x >> 33, x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+  }
+  void word(uint64_t w) {
+    h1_ = rotl(h1_ ^ (w * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
+    h2_ = rotl(h2_ + (w * 0x9e3779b97f4a7c15ULL), 27) * 0xc2b2ae3d27d4eb4fULL + 0x52dce729;
+  }
+  uint64_t h1_ = 0x243f6a8885a308d3ULL, h2_ = 0x13198a2e03707344ULL, total_ = 0;
+  uint8_t tail_[8] = {};
+  int fill_ = 0;
+};
+
+}  // namespace
+
+uint32_t ConstantTable::intern(const array& a) {
+  if (auto it = by_identity_.find(a.id()); it != by_identity_.end()) return it->second;
+  Hasher h;
+  cpu::for_each_row_major_chunk(a, 1 << 20, [&](const void* p, size_t n) { h.update(p, n); });
+  auto [h1, h2] = h.finish();
+  Key key{a.dtype(), a.shape(), h1, h2};
+  uint32_t index;
+  if (auto it = by_content_.find(key); it != by_content_.end()) {
+    index = it->second;
+  } else {
+    if (arrays_.size() >= format::kMaxConstants) fail("export_function", "too many constants.");
+    index = static_cast<uint32_t>(arrays_.size());
+    arrays_.push_back(a);
+    keys_.push_back(key);
+    by_content_.emplace(key, index);
+  }
+  by_identity_.emplace(a.id(), index);
+  return index;
+}
+
+void ConstantTable::truncate(size_t n) {
+  if (n >= arrays_.size()) return;
+  for (size_t i = n; i < arrays_.size(); ++i) by_content_.erase(keys_[i]);
+  std::erase_if(by_identity_, [n](const auto& kv) { return kv.second >= n; });
+  arrays_.resize(n);
+  keys_.resize(n);
+}
+
+bool same_inputs(const Signature& a, const Signature& b) {
+  auto match = [&](const TensorSpec& x, const TensorSpec& y) {
+    if (x.dtype != y.dtype || x.shape.size() != y.shape.size()) return false;
+    return (a.shapeless || b.shapeless) || x.shape == y.shape;
+  };
+  if (a.args.size() != b.args.size() || a.kwargs.size() != b.kwargs.size()) return false;
+  for (size_t i = 0; i < a.args.size(); ++i)
+    if (!match(a.args[i], b.args[i])) return false;
+  for (const auto& [name, spec] : a.kwargs) {
+    auto it = b.kwargs.find(name);
+    if (it == b.kwargs.end() || !match(spec, it->second)) return false;
+  }
+  return true;
+}
+
+TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs, bool shapeless,
+                           ConstantTable& constants, const char* caller) {
+  TraceRecord rec;
+  rec.signature.shapeless = shapeless;
+  Args pargs;
+  Kwargs pkwargs;
+  std::unordered_map<const void*, uint32_t> input_ids;
+  for (const auto& a : args) {
+    if (!a.valid()) fail(caller, "positional input ", pargs.size(), " is an empty array handle.");
+    rec.signature.args.push_back({a.dtype(), a.shape()});
+    pargs.push_back(array::placeholder(a.shape(), a.dtype()));
+    input_ids.emplace(pargs.back().id(), static_cast<uint32_t>(input_ids.size()));
+  }
+  for (const auto& [name, a] : kwargs) {  // std::map: sorted by name, which is the id order
+    if (!a.valid()) fail(caller, "keyword input '", name, "' is an empty array handle.");
+    rec.signature.kwargs.emplace(name, TensorSpec{a.dtype(), a.shape()});
+    rec.kwarg_names.push_back(name);
+    auto p = array::placeholder(a.shape(), a.dtype());
+    input_ids.emplace(p.id(), static_cast<uint32_t>(input_ids.size()));
+    pkwargs.emplace(name, std::move(p));
+  }
+
+  std::vector<array> outs = fun(pargs, pkwargs);
+
+  // Pass 1: depth-first from the outputs (inputs in order) to a topological order of nodes and the
+  // constants in first-use order. Iterative, so graph depth is not limited by the stack.
+  std::vector<const Node*> order;
+  std::vector<array> consts;
+  std::unordered_set<const void*> seen_const;
+  std::unordered_set<const Node*> seen_node;
+  const auto& registry = primitive_registry().entries();
+  auto classify = [&](const array& a) -> const Node* {
+    if (!a.valid()) fail(caller, "the function returned or used an empty array handle.");
+    if (a.kind() == ArrayKind::placeholder) {
+      if (!input_ids.count(a.id()))
+        fail(caller, "the function uses an input of another trace (an array captured while tracing).");
+      return nullptr;
+    }
+    if (a.is_evaluated() || !a.has_node()) {
+      if (!a.is_evaluated()) fail(caller, "the function uses an array with neither data nor a graph.");
+      if (seen_const.insert(a.id()).second) consts.push_back(a);
+      return nullptr;
+    }
+    return a.node().get();
+  };
+  std::vector<std::pair<const Node*, size_t>> stack;
+  auto push = [&](const array& a) {
+    const Node* n = classify(a);
+    if (n && seen_node.insert(n).second) {
+      const char* name = n->primitive->name();
+      if (!registry.count(name))
+        fail(caller, "primitive ", name, " cannot be exported (it has no registered serialization).");
+      stack.emplace_back(n, 0);
+    }
+  };
+  for (const auto& o : outs) {
+    push(o);
+    while (!stack.empty()) {
+      auto& [n, i] = stack.back();
+      if (i < n->inputs.size()) {
+        const array& in = n->inputs[i++];
+        push(in);
+        continue;
+      }
+      order.push_back(n);
+      stack.pop_back();
+    }
+  }
+
+  // Pass 2: dense ids (inputs, constants, node outputs), merging equal constants and equal nodes.
+  const size_t table_size = constants.size();
+  try {
+    std::unordered_map<const void*, uint32_t> id = input_ids;
+    uint32_t next = static_cast<uint32_t>(input_ids.size());
+    std::unordered_map<uint32_t, uint32_t> const_value;  // table index -> value id
+    for (const auto& c : consts) {
+      uint32_t index = constants.intern(c);
+      auto [it, fresh] = const_value.emplace(index, next);
+      if (fresh) rec.constants.push_back(index), ++next;
+      id.emplace(c.id(), it->second);
+    }
+    std::unordered_map<const Node*, uint32_t> node_base;  // first output id of each emitted node
+    std::unordered_map<std::string, uint32_t> cse;
+    auto value_of = [&](const array& a) -> uint32_t {
+      if (a.has_node() && !a.is_evaluated()) return node_base.at(a.node().get()) + a.output_index();
+      return id.at(a.id());
+    };
+    for (const Node* n : order) {
+      std::vector<uint32_t> ins;
+      for (const auto& in : n->inputs) ins.push_back(value_of(in));
+      const Primitive& p = *n->primitive;
+      // A copy is the identity on values: callers see the same numbers without it.
+      if (std::string_view(p.name()) == "Copy" && ins.size() == 1 && n->output_shapes.size() == 1) {
+        node_base.emplace(n, ins[0]);
+        continue;
+      }
+      StateWriter w;
+      p.write_state(w);
+      std::string key = std::string(p.name()) + '\0' + std::to_string(p.version()) + '\0';
+      key.append(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size());
+      for (auto i : ins) key.append(reinterpret_cast<const char*>(&i), sizeof(i));
+      if (auto it = cse.find(key); it != cse.end()) {
+        node_base.emplace(n, it->second);
+        continue;
+      }
+      NodeRecord nr{p.name(), static_cast<uint32_t>(p.version()), w.bytes(), std::move(ins), {}};
+      for (size_t k = 0; k < n->output_shapes.size(); ++k) nr.outputs.push_back({n->output_dtypes[k], n->output_shapes[k]});
+      if (next + nr.outputs.size() > format::kMaxValues) fail(caller, "the traced graph has too many values.");
+      cse.emplace(std::move(key), next);
+      node_base.emplace(n, next);
+      next += static_cast<uint32_t>(nr.outputs.size());
+      rec.nodes.push_back(std::move(nr));
+    }
+    for (const auto& o : outs) {
+      rec.outputs.push_back(value_of(o));
+      rec.signature.outputs.push_back({o.dtype(), o.shape()});
+    }
+  } catch (...) {
+    constants.truncate(table_size);
+    throw;
+  }
+  return rec;
+}
+
+}  // namespace ingot::exporting

@@ -1,0 +1,65 @@
+// Tracing a function into a tape of nodes over dense value ids, and the exporter's constant table.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ingot/export.h"
+
+namespace ingot::exporting {
+
+struct NodeRecord {
+  std::string primitive;
+  uint32_t version = 1;
+  std::vector<uint8_t> state;
+  std::vector<uint32_t> inputs;
+  std::vector<TensorSpec> outputs;
+};
+
+struct TraceRecord {
+  Signature signature;             // outputs filled in too
+  std::vector<std::string> kwarg_names;  // sorted
+  std::vector<uint32_t> constants; // indices into ConstantTable
+  std::vector<NodeRecord> nodes;
+  std::vector<uint32_t> outputs;
+};
+
+// Every constant of one file, stored once: by identity, then by content (dtype, shape, 128-bit hash).
+class ConstantTable {
+ public:
+  uint32_t intern(const array& a);
+  const std::vector<array>& arrays() const { return arrays_; }
+  size_t size() const { return arrays_.size(); }
+  void truncate(size_t n);  // forget constants added after a failed trace
+
+ private:
+  struct Key {
+    Dtype dtype;
+    Shape shape;
+    uint64_t h1, h2;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return static_cast<size_t>(k.h1 ^ (k.h2 << 1)); }
+  };
+  std::vector<array> arrays_;
+  std::vector<Key> keys_;
+  std::unordered_map<const void*, uint32_t> by_identity_;
+  std::unordered_map<Key, uint32_t, KeyHash> by_content_;
+};
+
+// Calls fun on placeholders shaped like the inputs and records the graph it builds, simplified
+// (common subexpressions merged, copies dropped). Throws std::invalid_argument for graphs that
+// cannot be exported, naming the primitive.
+TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs, bool shapeless,
+                           ConstantTable& constants, const char* caller);
+
+bool same_inputs(const Signature& a, const Signature& b);  // would a call matching one match the other
+
+// Writes the whole file atomically (temporary file + rename).
+void write_function_file(const std::string& path, const Metadata& metadata, const ConstantTable& constants,
+                         const std::vector<TraceRecord>& traces);
+
+}  // namespace ingot::exporting

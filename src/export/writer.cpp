@@ -1,0 +1,144 @@
+// Writing a function file: FlatBuffer graph section, aligned data section, atomic rename.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "cpu/copy.h"
+#include "export/format.h"
+#include "export/schema_generated.h"
+#include "export/trace.h"
+
+namespace ingot::exporting {
+
+static_assert(std::endian::native == std::endian::little, "the file format is little-endian");
+
+namespace {
+
+// A temporary file beside the destination; removed unless committed.
+class AtomicFile {
+ public:
+  explicit AtomicFile(const std::string& path) : path_(path) {
+    auto p = std::filesystem::path(path);
+    auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    tmp_ = (dir / ("." + p.filename().string() + ".XXXXXX")).string();
+    fd_ = ::mkstemp(tmp_.data());
+    if (fd_ < 0) fail_errno("cannot create a temporary file beside");
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd_, 0666 & ~mask);
+  }
+  ~AtomicFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+  }
+  void write_at(uint64_t offset, const void* data, size_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+      ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        fail_errno("cannot write");
+      }
+      p += w, n -= static_cast<size_t>(w), offset += static_cast<uint64_t>(w);
+    }
+  }
+  void commit(uint64_t size) {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) fail_errno("cannot size");
+    if (::fsync(fd_) != 0) fail_errno("cannot flush");
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      fail_errno("cannot close");
+    }
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail_errno("cannot rename the temporary file onto");
+    committed_ = true;
+  }
+
+ private:
+  [[noreturn]] void fail_errno(const char* what) {
+    throw std::runtime_error(std::string("[export_function] ") + what + " " + path_ + ": " + std::strerror(errno));
+  }
+  std::string path_, tmp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+flatbuffers::Offset<fb::TensorType> tensor_type(flatbuffers::FlatBufferBuilder& b, const TensorSpec& t) {
+  return fb::CreateTensorTypeDirect(b, static_cast<uint8_t>(t.dtype), &t.shape);
+}
+
+bool all_zero(const void* p, size_t n) {
+  const auto* c = static_cast<const unsigned char*>(p);
+  return n == 0 || (c[0] == 0 && std::memcmp(c, c + 1, n - 1) == 0);
+}
+
+}  // namespace
+
+void write_function_file(const std::string& path, const Metadata& metadata, const ConstantTable& constants,
+                         const std::vector<TraceRecord>& traces) {
+  // Data layout first: the graph section records each constant's offset.
+  std::vector<uint64_t> offsets;
+  uint64_t data_size = 0;
+  for (const auto& c : constants.arrays()) {
+    offsets.push_back(data_size);
+    data_size = format::align_up(data_size + c.nbytes());
+  }
+
+  flatbuffers::FlatBufferBuilder b(1 << 16);
+  std::vector<flatbuffers::Offset<fb::Constant>> fconsts;
+  for (size_t i = 0; i < constants.size(); ++i) {
+    const array& c = constants.arrays()[i];
+    fconsts.push_back(fb::CreateConstantDirect(b, static_cast<uint8_t>(c.dtype()), &c.shape(), offsets[i], c.nbytes()));
+  }
+  std::vector<flatbuffers::Offset<fb::Trace>> ftraces;
+  for (const auto& t : traces) {
+    std::vector<flatbuffers::Offset<fb::TensorType>> args;
+    for (const auto& a : t.signature.args) args.push_back(tensor_type(b, a));
+    std::vector<flatbuffers::Offset<fb::KeywordInput>> kwargs;
+    for (const auto& name : t.kwarg_names)
+      kwargs.push_back(fb::CreateKeywordInputDirect(b, name.c_str(), tensor_type(b, t.signature.kwargs.at(name))));
+    std::vector<flatbuffers::Offset<fb::Node>> nodes;
+    for (const auto& n : t.nodes) {
+      std::vector<flatbuffers::Offset<fb::TensorType>> outs;
+      for (const auto& o : n.outputs) outs.push_back(tensor_type(b, o));
+      nodes.push_back(fb::CreateNodeDirect(b, n.primitive.c_str(), n.version, &n.state, &n.inputs, &outs));
+    }
+    ftraces.push_back(fb::CreateTraceDirect(b, &args, &kwargs, &t.constants, &nodes, &t.outputs, t.signature.shapeless));
+  }
+  const std::string meta = metadata.dump();
+  const std::string version = INGOT_VERSION;
+  auto root = fb::CreateFunctionDirect(b, version.c_str(), meta.c_str(), &fconsts, &ftraces);
+  fb::FinishFunctionBuffer(b, root);
+  if (b.GetSize() > format::kMaxGraphBytes) throw std::runtime_error("[export_function] the graph is too large to write.");
+
+  format::Header h{};
+  std::memcpy(h.magic, format::kMagic, 8);
+  h.format_version = format::kFormatVersion;
+  h.min_reader_version = format::kMinReaderVersion;
+  h.graph_offset = format::kHeaderSize;
+  h.graph_size = b.GetSize();
+  h.data_offset = format::align_up(h.graph_offset + h.graph_size);
+  h.data_size = data_size;
+  h.graph_crc32 = format::crc32(b.GetBufferPointer(), b.GetSize());
+
+  AtomicFile f(path);
+  f.write_at(0, &h, sizeof(h));
+  f.write_at(h.graph_offset, b.GetBufferPointer(), b.GetSize());
+  for (size_t i = 0; i < constants.size(); ++i) {
+    uint64_t at = h.data_offset + offsets[i];
+    // Zero pieces are skipped: they read back as zeros and large zero constants stay sparse on disk.
+    cpu::for_each_row_major_chunk(constants.arrays()[i], 1 << 20, [&](const void* p, size_t n) {
+      if (!all_zero(p, n)) f.write_at(at, p, n);
+      at += n;
+    });
+  }
+  f.commit(h.data_offset + h.data_size);
+}
+
+}  // namespace ingot::exporting

@@ -1,0 +1,196 @@
+// Creation ops: Full (a value materialized over a shape) and Arange; linspace, eye and tri compose them.
+#include <cmath>
+#include <cstring>
+
+#include "core/layout.h"
+#include "core/utils.h"
+#include "cpu/copy.h"
+#include "cpu/iterate.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+// The input (any shape broadcastable to the output's) copied into fresh row-major storage.
+class Full : public PrimitiveBase<Full> {
+ public:
+  static constexpr const char* kName = "Full";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  explicit Full(Shape shape) : shape_(std::move(shape)) {}
+  auto state() const { return std::tuple(shape_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    shape_size(shape_, "full");
+    if (!broadcastable_to(in[0].shape(), shape_))
+      fail("full", "cannot broadcast a value of shape ", shape_str(in[0].shape()), " to shape ", shape_str(shape_),
+           ".");
+    return {shape_};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    const array& v = in[0];
+    array& o = out[0];
+    o.alloc();
+    if (o.size() == 0) return;
+    const size_t sz = v.itemsize();
+    if (v.size() == 1) {
+      // one value: place it, then double the filled prefix
+      char* p = static_cast<char*>(o.raw_data());
+      std::memcpy(p, v.raw_data(), sz);
+      size_t done = sz;
+      const size_t total = o.nbytes();
+      while (done < total) {
+        const size_t n = std::min(done, total - done);
+        std::memcpy(p + done, p, n);
+        done += n;
+      }
+      return;
+    }
+    array view(std::make_shared<ArrayDesc>(shape_, v.dtype()));
+    make_view(v, view, cpu::broadcast_strides(v, shape_));
+    cpu::copy_to_row_major(view, o.raw_data(), v.dtype());
+  }
+
+ private:
+  Shape shape_;
+};
+INGOT_REGISTER_PRIMITIVE(Full)
+
+namespace {
+int64_t arange_length(double start, double stop, double step) {
+  const double n = std::ceil((stop - start) / step);
+  return n > 0 ? static_cast<int64_t>(n) : 0;
+}
+}  // namespace
+
+// start + i * step for i in [0, ceil((stop - start) / step)), computed in double (or exactly in
+// int64 for integer dtypes and integral parameters) and then converted to the dtype.
+class Arange : public PrimitiveBase<Arange> {
+ public:
+  static constexpr const char* kName = "Arange";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 0;
+  Arange(double start, double stop, double step, Dtype dtype)
+      : start_(start), stop_(stop), step_(step), dtype_(dtype) {}
+  auto state() const { return std::tuple(start_, stop_, step_, dtype_); }
+
+  std::vector<Shape> output_shapes(const Arrays&) const override {
+    check(start_, stop_, step_, dtype_);
+    return {{arange_length(start_, stop_, step_)}};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override { return {dtype_}; }
+  void eval_cpu(const Arrays&, Arrays& out) const override {
+    array& o = out[0];
+    o.alloc();
+    const int64_t n = o.size();
+    const bool exact_int = is_integral(dtype_) && start_ == std::trunc(start_) && step_ == std::trunc(step_);
+    dispatch_dtype(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* p = static_cast<T*>(o.raw_data());
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (exact_int) {
+          const int64_t s = static_cast<int64_t>(start_), st = static_cast<int64_t>(step_);
+          for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + i * st);
+          return;
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = start_ + static_cast<double>(i) * step_;
+        if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) p[i] = T(static_cast<float>(v));
+        else p[i] = static_cast<T>(v);
+      }
+    });
+  }
+
+  static void check(double start, double stop, double step, Dtype dtype) {
+    if (dtype == bool_) fail("arange", "cannot make a range of dtype bool.");
+    if (!std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
+      fail("arange", "start, stop and step must be finite, got ", start, ", ", stop, " and ", step, ".");
+    if (step == 0) fail("arange", "step cannot be zero.");
+    if ((stop - start) / step > 9.0e15)  // past 2^53 doubles no longer count every element
+      fail("arange", "the range from ", start, " to ", stop, " by ", step, " has too many elements.");
+  }
+
+ private:
+  double start_, stop_, step_;
+  Dtype dtype_;
+};
+INGOT_REGISTER_PRIMITIVE(Arange)
+
+array full(const Shape& shape, const Operand& value, std::optional<Dtype> dtype) {
+  shape_size(shape, "full");
+  array v = value.to_array(dtype ? *dtype : value.own_dtype(), "full");
+  if (!broadcastable_to(v.shape(), shape))
+    fail("full", "cannot broadcast a value of shape ", shape_str(v.shape()), " to shape ", shape_str(shape), ".");
+  return make<Full>({std::move(v)}, shape);
+}
+
+array zeros(const Shape& shape, Dtype dtype) { return full(shape, array(0, dtype), dtype); }
+array ones(const Shape& shape, Dtype dtype) { return full(shape, array(1, dtype), dtype); }
+array zeros_like(const array& a) { return zeros(a.shape(), a.dtype()); }
+array ones_like(const array& a) { return ones(a.shape(), a.dtype()); }
+array full_like(const array& a, const Operand& value) { return full(a.shape(), value, a.dtype()); }
+
+array arange(double start, double stop, double step, Dtype dtype) {
+  Arange::check(start, stop, step, dtype);
+  return make<Arange>({}, start, stop, step, dtype);
+}
+array arange(double stop, Dtype dtype) { return arange(0.0, stop, 1.0, dtype); }
+array arange(int64_t start, int64_t stop, int64_t step, Dtype dtype) {
+  return arange(static_cast<double>(start), static_cast<double>(stop), static_cast<double>(step), dtype);
+}
+array arange(int64_t stop, Dtype dtype) { return arange(int64_t{0}, stop, int64_t{1}, dtype); }
+array arange(int start, int stop, int step, Dtype dtype) {
+  return arange(int64_t{start}, int64_t{stop}, int64_t{step}, dtype);
+}
+array arange(int stop, Dtype dtype) { return arange(int64_t{0}, int64_t{stop}, int64_t{1}, dtype); }
+
+// numpy's formula: start + i * step in float64, with the last sample set to stop exactly.
+array linspace(double start, double stop, int64_t num, Dtype dtype) {
+  if (num < 0) fail("linspace", "number of samples ", num, " must be non-negative.");
+  if (num == 1) return full({1}, array(start, float64), dtype);
+  const double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0.0;
+  array i = arange(0.0, static_cast<double>(num), 1.0, float64);
+  array v = where(equal(i, array(static_cast<double>(num - 1), float64)), array(stop, float64),
+                  add(multiply(i, array(step, float64)), array(start, float64)));
+  return astype(v, dtype);
+}
+
+namespace {
+void check_nm(const char* op, int64_t n, int64_t m) {
+  if (n < 0 || m < 0) fail(op, "the number of rows and columns must be non-negative, got ", n, " and ", m, ".");
+}
+}  // namespace
+
+array tri(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype) {
+  const int64_t cols = m.value_or(n);
+  check_nm("tri", n, cols);
+  array i = reshape(arange(int64_t{0}, n, int64_t{1}, int64), {n, 1});
+  array j = reshape(arange(int64_t{0}, cols, int64_t{1}, int64), {1, cols});
+  return astype(greater_equal(add(i, array(k, int64)), j), dtype);
+}
+
+array eye(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype) {
+  const int64_t cols = m.value_or(n);
+  check_nm("eye", n, cols);
+  array i = reshape(arange(int64_t{0}, n, int64_t{1}, int64), {n, 1});
+  array j = reshape(arange(int64_t{0}, cols, int64_t{1}, int64), {1, cols});
+  return astype(equal(add(i, array(k, int64)), j), dtype);
+}
+
+array identity(int64_t n, Dtype dtype) {
+  if (n < 0) fail("identity", "the size must be non-negative, got ", n, ".");
+  return eye(n, n, 0, dtype);
+}
+
+array tril(const array& a, int k) {
+  if (a.ndim() < 2) fail("tril", "requires an array with at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
+  return where(tri(a.shape(-2), a.shape(-1), k, bool_), a, array(0, a.dtype()));
+}
+
+array triu(const array& a, int k) {
+  if (a.ndim() < 2) fail("triu", "requires an array with at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
+  return where(tri(a.shape(-2), a.shape(-1), k - 1, bool_), array(0, a.dtype()), a);
+}
+
+}  // namespace ingot

@@ -1,0 +1,144 @@
+// Matrix products with numpy's matmul semantics: Matmul and AddMM (beta * c + alpha * a @ b).
+#include "core/utils.h"
+#include "cpu/copy.h"
+#include "cpu/gemm.h"
+#include "cpu/iterate.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+namespace {
+
+// The shapes of a numpy matmul: a 1-D first operand is a row (1, K), a 1-D second operand a column
+// (K, 1), and those added dimensions are dropped from the result; leading dimensions broadcast.
+struct MatmulDims {
+  Shape out, batch;
+  int64_t M, N, K;
+};
+
+MatmulDims matmul_dims(const Shape& a, const Shape& b, const char* op) {
+  if (a.empty() || b.empty())
+    fail(op, "both operands must have at least one dimension, got shapes ", shape_str(a), " and ", shape_str(b), ".");
+  MatmulDims d;
+  const size_t na = a.size(), nb = b.size();
+  d.M = na == 1 ? 1 : a[na - 2];
+  d.K = a[na - 1];
+  const int64_t kb = nb == 1 ? b[0] : b[nb - 2];
+  d.N = nb == 1 ? 1 : b[nb - 1];
+  if (d.K != kb)
+    fail(op, "the last dimension of the first operand (shape ", shape_str(a), ") must equal the ",
+         nb == 1 ? "length" : "second-to-last dimension", " of the second operand (shape ", shape_str(b), ").");
+  const size_t ba = na > 2 ? na - 2 : 0, bb = nb > 2 ? nb - 2 : 0, n = std::max(ba, bb);
+  d.batch.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t x = i < n - ba ? 1 : a[i - (n - ba)];
+    const int64_t y = i < n - bb ? 1 : b[i - (n - bb)];
+    if (x != y && x != 1 && y != 1)
+      fail(op, "the batch dimensions of shapes ", shape_str(a), " and ", shape_str(b),
+           " cannot be broadcast together.");
+    d.batch[i] = x == 1 ? y : x;
+  }
+  d.out = d.batch;
+  if (na != 1) d.out.push_back(d.M);
+  if (nb != 1) d.out.push_back(d.N);
+  return d;
+}
+
+// The operand's matrices as seen by the kernel, batch dimensions aligned to the result's.
+cpu::MatrixBatch matrices(const array& x, bool first, const MatmulDims& d) {
+  cpu::MatrixBatch m;
+  m.data = x.raw_data();
+  m.batch_strides.assign(d.batch.size(), 0);
+  const Shape& sh = x.shape();
+  const Strides& st = x.strides();
+  const size_t nd = sh.size();
+  if (nd == 1) {
+    (first ? m.col_stride : m.row_stride) = st[0];
+    return m;
+  }
+  m.row_stride = st[nd - 2];
+  m.col_stride = st[nd - 1];
+  const size_t off = d.batch.size() - (nd - 2);
+  for (size_t i = 0; i + 2 < nd; ++i)
+    if (sh[i] != 1) m.batch_strides[off + i] = st[i];
+  return m;
+}
+
+void run(const array& a, const array& b, array& out, const MatmulDims& d, float alpha, float beta) {
+  cpu::matmul(out.dtype(), d.batch, d.M, d.N, d.K, matrices(a, true, d), matrices(b, false, d), out.raw_data(), alpha,
+              beta);
+}
+
+}  // namespace
+
+class Matmul : public PrimitiveBase<Matmul> {
+ public:
+  static constexpr const char* kName = "Matmul";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 2;  // of one dtype: the op builder promotes
+  auto state() const { return std::tuple<>(); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    return {matmul_dims(in[0].shape(), in[1].shape(), "matmul").out};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    out[0].alloc();
+    run(in[0], in[1], out[0], matmul_dims(in[0].shape(), in[1].shape(), "matmul"), 1.0f, 0.0f);
+  }
+};
+INGOT_REGISTER_PRIMITIVE(Matmul)
+
+// Inputs (a, b, c) as MLX; c broadcasts to the product's shape.
+class AddMM : public PrimitiveBase<AddMM> {
+ public:
+  static constexpr const char* kName = "AddMM";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 3;
+  AddMM(float alpha, float beta) : alpha_(alpha), beta_(beta) {}
+  auto state() const { return std::tuple(alpha_, beta_); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    if (!is_floating_point(in[0].dtype()))
+      fail("addmm", "only floating point types are supported, got ", in[0].dtype(), ".");
+    Shape out = matmul_dims(in[0].shape(), in[1].shape(), "addmm").out;
+    if (broadcast_shapes(in[2].shape(), out, "addmm") != out)
+      fail("addmm", "c of shape ", shape_str(in[2].shape()), " cannot be broadcast to the product's shape ",
+           shape_str(out), ".");
+    return {out};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    const MatmulDims d = matmul_dims(in[0].shape(), in[1].shape(), "addmm");
+    array& o = out[0];
+    o.alloc();
+    if (beta_ != 0 && o.size() > 0) {  // BLAS convention: beta == 0 never reads c
+      const array& c = in[2];
+      if (c.shape() == o.shape()) {
+        cpu::copy_to_row_major(c, o.raw_data(), o.dtype());
+      } else {
+        array view(std::make_shared<ArrayDesc>(o.shape(), c.dtype()));
+        view.copy_shared_buffer(c, cpu::broadcast_strides(c, o.shape()), Flags{false, false, false}, c.data_size());
+        cpu::copy_to_row_major(view, o.raw_data(), o.dtype());
+      }
+    }
+    run(in[0], in[1], o, d, alpha_, beta_);
+  }
+
+ private:
+  float alpha_, beta_;
+};
+INGOT_REGISTER_PRIMITIVE(AddMM)
+
+array matmul(const array& a, const array& b) {
+  matmul_dims(a.shape(), b.shape(), "matmul");
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  return make<Matmul>({astype(a, t), astype(b, t)});
+}
+
+array addmm(const array& c, const array& a, const array& b, float alpha, float beta) {
+  const Dtype t = promote_types(promote_types(a.dtype(), b.dtype()), c.dtype());
+  if (!is_floating_point(t))
+    fail("addmm", "only floating point types are supported, got ", a.dtype(), ", ", b.dtype(), " and ", c.dtype(),
+         " (promoting to ", t, ").");
+  return make<AddMM>({astype(a, t), astype(b, t), astype(c, t)}, alpha, beta);
+}
+
+}  // namespace ingot

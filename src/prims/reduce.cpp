@@ -1,0 +1,134 @@
+// Reductions over axes (sum, prod, max, min, all, any): one class, one table row per op.
+#include <stdexcept>
+#include <string>
+
+#include "core/utils.h"
+#include "cpu/reduce.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+namespace {
+
+using cpu::ReduceOp;
+
+struct Row {
+  const char* name;  // the primitive name written to files: never change
+  const char* fn;    // the op, for error messages
+};
+
+// Indexed by ReduceOp; order is internal only (files store names).
+constexpr Row kRows[] = {
+    {"Sum", "sum"}, {"Prod", "prod"}, {"Max", "max"}, {"Min", "min"}, {"All", "all"}, {"Any", "any"},
+};
+
+const Row& row_of(ReduceOp op) { return kRows[static_cast<int>(op)]; }
+
+// MLX's result dtypes: small integers and bool sum in 32 bits, all/any give bool, the rest keep their dtype.
+Dtype result_dtype(ReduceOp op, Dtype t) {
+  switch (op) {
+    case ReduceOp::sum:
+    case ReduceOp::prod:
+      if (t == bool_ || t == int8 || t == int16) return int32;
+      if (t == uint8 || t == uint16) return uint32;
+      return t;
+    case ReduceOp::all:
+    case ReduceOp::any: return bool_;
+    default: return t;
+  }
+}
+
+}  // namespace
+
+class Reduce : public PrimitiveBase<Reduce> {
+ public:
+  static constexpr const char* kName = "Reduce";  // the family; each row has its own name()
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  // axes: sorted, unique, non-negative (the op builder normalizes them).
+  Reduce(ReduceOp op, std::vector<int> axes, bool keepdims) : op_(op), axes_(std::move(axes)), keepdims_(keepdims) {}
+  const char* name() const override { return row_of(op_).name; }
+  auto state() const { return std::tuple(axes_, keepdims_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    const Shape& s = in[0].shape();
+    // State may come from a file: check it rather than trust it.
+    for (size_t i = 0; i < axes_.size(); ++i)
+      if (axes_[i] < 0 || axes_[i] >= static_cast<int>(s.size()) || (i > 0 && axes_[i] <= axes_[i - 1]))
+        fail(row_of(op_).fn, "invalid axes for an array of shape ", shape_str(s), ".");
+    Shape out;
+    size_t k = 0;
+    for (int d = 0; d < static_cast<int>(s.size()); ++d) {
+      if (k < axes_.size() && axes_[k] == d) {
+        ++k;
+        if (keepdims_) out.push_back(1);
+      } else {
+        out.push_back(s[d]);
+      }
+    }
+    return {out};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays& in) const override { return {result_dtype(op_, in[0].dtype())}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::reduce(in[0], out[0], op_, axes_); }
+
+ private:
+  ReduceOp op_;
+  std::vector<int> axes_;
+  bool keepdims_;
+};
+
+INGOT_REGISTER_FAMILY(Reduce) {
+  for (size_t i = 0; i < std::size(kRows); ++i)
+    r.add_entry(kRows[i].name, Reduce::kVersion,
+                [op = static_cast<ReduceOp>(i)](StateReader& rd) { return Reduce::from_state(rd, op); });
+}
+
+namespace {
+
+array build_reduce(ReduceOp op, const array& a, const std::vector<int>& axes, bool keepdims) {
+  const char* fn = row_of(op).fn;
+  auto ax = normalize_axes(axes, a.ndim(), fn);
+  if (op == ReduceOp::max || op == ReduceOp::min)
+    for (int d : ax)
+      if (a.shape()[d] == 0)
+        fail(fn, "cannot reduce over the empty axis ", d, " of an array of shape ", shape_str(a.shape()),
+             ": there is no identity.");
+  // Reducing over no axis only converts to the result dtype, as numpy's axis=().
+  if (ax.empty()) return astype(a, result_dtype(op, a.dtype()));
+  return make<Reduce>({a}, op, std::move(ax), keepdims);
+}
+
+}  // namespace
+
+array sum(const array& a, bool keepdims) { return build_reduce(ReduceOp::sum, a, all_axes(a.ndim()), keepdims); }
+array sum(const array& a, const std::vector<int>& axes, bool keepdims) {
+  return build_reduce(ReduceOp::sum, a, axes, keepdims);
+}
+array sum(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::sum, a, {axis}, keepdims); }
+array prod(const array& a, bool keepdims) { return build_reduce(ReduceOp::prod, a, all_axes(a.ndim()), keepdims); }
+array prod(const array& a, const std::vector<int>& axes, bool keepdims) {
+  return build_reduce(ReduceOp::prod, a, axes, keepdims);
+}
+array prod(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::prod, a, {axis}, keepdims); }
+array max(const array& a, bool keepdims) { return build_reduce(ReduceOp::max, a, all_axes(a.ndim()), keepdims); }
+array max(const array& a, const std::vector<int>& axes, bool keepdims) {
+  return build_reduce(ReduceOp::max, a, axes, keepdims);
+}
+array max(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::max, a, {axis}, keepdims); }
+array min(const array& a, bool keepdims) { return build_reduce(ReduceOp::min, a, all_axes(a.ndim()), keepdims); }
+array min(const array& a, const std::vector<int>& axes, bool keepdims) {
+  return build_reduce(ReduceOp::min, a, axes, keepdims);
+}
+array min(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::min, a, {axis}, keepdims); }
+array all(const array& a, bool keepdims) { return build_reduce(ReduceOp::all, a, all_axes(a.ndim()), keepdims); }
+array all(const array& a, const std::vector<int>& axes, bool keepdims) {
+  return build_reduce(ReduceOp::all, a, axes, keepdims);
+}
+array all(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::all, a, {axis}, keepdims); }
+array any(const array& a, bool keepdims) { return build_reduce(ReduceOp::any, a, all_axes(a.ndim()), keepdims); }
+array any(const array& a, const std::vector<int>& axes, bool keepdims) {
+  return build_reduce(ReduceOp::any, a, axes, keepdims);
+}
+array any(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::any, a, {axis}, keepdims); }
+
+}  // namespace ingot

@@ -1,0 +1,170 @@
+// Reductions composed from primitives: mean, var, std, logsumexp, softmax; isclose, allclose, array_equal.
+#include <algorithm>
+#include <cfloat>
+
+#include "core/utils.h"
+#include "cpu/copy.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+// The number of elements over `axes` of its input's shape (or its inverse) as a 0-d array of `dtype`.
+// Reading the count from the shape at evaluation, not baking it in as a constant, lets mean and var
+// follow shapeless replay. The input's data is never read.
+class NumberOfElements : public PrimitiveBase<NumberOfElements> {
+ public:
+  static constexpr const char* kName = "NumberOfElements";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  NumberOfElements(std::vector<int> axes, bool inverted, Dtype dtype)
+      : axes_(std::move(axes)), inverted_(inverted), dtype_(dtype) {}
+  auto state() const { return std::tuple(axes_, inverted_, dtype_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    for (int a : axes_)  // state may come from a file
+      if (a < 0 || a >= in[0].ndim())
+        fail("number_of_elements", "axis ", a, " is out of range for an array with ", in[0].ndim(), " dimensions.");
+    return {Shape{}};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override { return {dtype_}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    double n = 1;
+    for (int a : axes_) n *= static_cast<double>(in[0].shape()[a]);
+    const double v = inverted_ ? 1.0 / n : n;
+    out[0].alloc();
+    cpu::convert(&v, float64, out[0].raw_data(), dtype_, 1);
+  }
+
+ private:
+  std::vector<int> axes_;
+  bool inverted_;
+  Dtype dtype_;
+};
+INGOT_REGISTER_PRIMITIVE(NumberOfElements)
+
+namespace {
+
+array number_of_elements(const array& a, const std::vector<int>& axes, Dtype dtype) {
+  return make<NumberOfElements>({a}, axes, false, dtype);
+}
+
+bool has_empty_axis(const array& a, const std::vector<int>& axes) {
+  return std::any_of(axes.begin(), axes.end(), [&](int d) { return a.shape()[d] == 0; });
+}
+
+// Means and variances of integers are float32; halves are computed in float32 so that the sum cannot
+// overflow before the division, and narrowed at the end.
+Dtype statistic_dtype(Dtype t) { return is_floating_point(t) ? t : float32; }
+Dtype compute_dtype(Dtype t) { return t == float64 ? float64 : float32; }
+
+// The square root for std is taken before narrowing: a half variance can overflow where the std does not.
+array var_impl(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, bool take_sqrt,
+               const char* fn) {
+  const auto ax = normalize_axes(axes, a.ndim(), fn);
+  const array x = astype(a, compute_dtype(a.dtype()));
+  const array n = number_of_elements(x, ax, x.dtype());
+  const array mu = divide(sum(x, ax, true), n);
+  const array ss = sum(square(subtract(x, mu)), ax, keepdims);
+  // numpy: n - ddof <= 0 divides by zero, giving inf (or nan where every deviation is zero).
+  const array v = divide(ss, maximum(subtract(n, static_cast<double>(ddof)), 0.0));
+  return astype(take_sqrt ? sqrt(v) : v, statistic_dtype(a.dtype()));
+}
+
+// The largest finite value of a float dtype: clamping a row's maximum to it keeps x - max finite-or-inf
+// (never inf - inf) for rows that are all -inf or contain +inf.
+double finite_max(Dtype t) {
+  switch (t) {
+    case float16: return 65504.0;
+    case bfloat16: return 3.3895313892515355e38;
+    case float32: return FLT_MAX;
+    default: return DBL_MAX;
+  }
+}
+
+}  // namespace
+
+array mean(const array& a, bool keepdims) { return mean(a, all_axes(a.ndim()), keepdims); }
+array mean(const array& a, int axis, bool keepdims) { return mean(a, std::vector<int>{axis}, keepdims); }
+array mean(const array& a, const std::vector<int>& axes, bool keepdims) {
+  const auto ax = normalize_axes(axes, a.ndim(), "mean");
+  const array x = astype(a, compute_dtype(a.dtype()));
+  // 0 / 0 = nan for an empty reduction, as numpy.
+  return astype(divide(sum(x, ax, keepdims), number_of_elements(x, ax, x.dtype())), statistic_dtype(a.dtype()));
+}
+
+array var(const array& a, bool keepdims, int ddof) {
+  return var_impl(a, all_axes(a.ndim()), keepdims, ddof, false, "var");
+}
+array var(const array& a, int axis, bool keepdims, int ddof) {
+  return var_impl(a, {axis}, keepdims, ddof, false, "var");
+}
+array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof) {
+  return var_impl(a, axes, keepdims, ddof, false, "var");
+}
+
+array std(const array& a, bool keepdims, int ddof) {
+  return var_impl(a, all_axes(a.ndim()), keepdims, ddof, true, "std");
+}
+array std(const array& a, int axis, bool keepdims, int ddof) {
+  return var_impl(a, {axis}, keepdims, ddof, true, "std");
+}
+array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof) {
+  return var_impl(a, axes, keepdims, ddof, true, "std");
+}
+
+array logsumexp(const array& a, bool keepdims) { return logsumexp(a, all_axes(a.ndim()), keepdims); }
+array logsumexp(const array& a, int axis, bool keepdims) { return logsumexp(a, std::vector<int>{axis}, keepdims); }
+array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims) {
+  const auto ax = normalize_axes(axes, a.ndim(), "logsumexp");
+  const Dtype t = statistic_dtype(a.dtype());
+  const array x = astype(a, t);
+  if (has_empty_axis(a, ax)) return log(sum(exp(x), ax, keepdims));  // log(0) = -inf; no maximum to shift by
+  const double big = finite_max(t);
+  const array m = stop_gradient(maximum(minimum(max(x, ax, true), big), -big));
+  const array s = sum(exp(subtract(x, m)), ax, keepdims);
+  // Reducing m over its size-1 axes drops them: exact, output-sized, and unlike a reshape to a fixed
+  // shape it follows shapeless replay.
+  return add(log(s), keepdims ? m : max(m, ax, false));
+}
+
+array softmax(const array& a, bool precise) { return softmax(a, all_axes(a.ndim()), precise); }
+array softmax(const array& a, int axis, bool precise) { return softmax(a, std::vector<int>{axis}, precise); }
+array softmax(const array& a, const std::vector<int>& axes, bool precise) {
+  const auto ax = normalize_axes(axes, a.ndim(), "softmax");
+  const Dtype t = statistic_dtype(a.dtype());
+  const bool widen = precise && (t == float16 || t == bfloat16);
+  const array x = astype(a, widen ? float32 : t);
+  if (a.size() == 0) return astype(x, t);
+  const array e = exp(subtract(x, stop_gradient(max(x, ax, true))));
+  return astype(divide(e, sum(e, ax, true)), t);
+}
+
+array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan) {
+  broadcast_shapes(a.shape(), b.shape(), "isclose");
+  // Integers compare in float64 (exact up to 2^53), halves in float32 as the tolerances are float32 in MLX.
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  const Dtype ct = is_floating_point(t) ? compute_dtype(t) : float64;
+  const array x = astype(a, ct), y = astype(b, ct);
+  const array within = less_equal(abs(subtract(x, y)), add(multiply(abs(y), rtol), atol));
+  // numpy: finite pairs use the tolerance; where either is inf or nan only exact equality counts.
+  const array finite = logical_and(isfinite(x), isfinite(y));
+  array out = logical_or(logical_and(finite, within), logical_and(logical_not(finite), equal(x, y)));
+  if (equal_nan) out = logical_or(out, logical_and(isnan(x), isnan(y)));
+  return out;
+}
+
+bool allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan) {
+  return all(isclose(a, b, rtol, atol, equal_nan)).item<bool>();
+}
+
+bool array_equal(const array& a, const array& b, bool equal_nan) {
+  if (a.shape() != b.shape()) return false;
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  const array x = astype(a, t), y = astype(b, t);
+  array eq = equal(x, y);
+  if (equal_nan && is_floating_point(t)) eq = logical_or(eq, logical_and(isnan(x), isnan(y)));
+  return all(eq).item<bool>();
+}
+
+}  // namespace ingot

@@ -1,0 +1,75 @@
+// Helpers shared by the export tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ingot/ingot.h"
+
+namespace ingot::testing {
+
+// A fresh directory under the system temporary directory (or, for tests that write thousands of
+// small files, a memory file system when there is one), removed afterwards.
+class TempDir {
+ public:
+  explicit TempDir(bool in_memory = false) {
+    std::random_device rd;
+    std::error_code ec;
+    auto base = in_memory && std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
+                                                                            : std::filesystem::temp_directory_path();
+    path_ = base / ("ingot_test_" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  size_t count_entries() const {
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(path_), {}));
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::vector<char> read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(f), {});
+}
+
+inline void write_bytes(const std::string& path, const std::vector<char>& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Same dtype, shape and bytes (NaNs with equal bits compare equal).
+inline ::testing::AssertionResult same_bits(array a, array b) {
+  a.eval();
+  b.eval();
+  if (a.dtype() != b.dtype() || a.shape() != b.shape())
+    return ::testing::AssertionFailure() << "dtype/shape differ: " << a.dtype() << shape_str(a.shape()) << " vs "
+                                         << b.dtype() << shape_str(b.shape());
+  auto ca = copy(a), cb = copy(b);  // row-major whatever the layouts
+  eval(ca, cb);
+  if (std::memcmp(ca.raw_data(), cb.raw_data(), ca.nbytes()) != 0) return ::testing::AssertionFailure() << "bytes differ";
+  return ::testing::AssertionSuccess();
+}
+
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "<no exception>";
+}
+
+}  // namespace ingot::testing

@@ -1,0 +1,124 @@
+// Lazy graphs and evaluation: depth, memory, lifetime.
+#include <gtest/gtest.h>
+
+#include "ingot/ingot.h"
+
+using namespace ingot;
+
+namespace {
+array chain(array x, int n) {
+  for (int i = 0; i < n; ++i) x = x + 1.0f;
+  return x;
+}
+}  // namespace
+
+TEST(Graph, NothingIsComputedUntilEval) {
+  auto x = array({1.0f, 2.0f});
+  auto y = exp(x) + x;
+  EXPECT_FALSE(y.is_evaluated());
+  EXPECT_TRUE(y.has_node());
+  y.eval();
+  EXPECT_TRUE(y.is_evaluated());
+  EXPECT_FALSE(y.has_node());  // evaluation releases the graph behind an array
+}
+
+TEST(Graph, MillionNodeChainEvaluatesIteratively) {
+  auto y = chain(array(0.0f), 1'000'000);
+  eval(y);
+  EXPECT_EQ(y.item<float>(), 1'000'000.0f);  // integers below 2^24 are exact in float32
+}
+
+TEST(Graph, MillionNodeChainIsDestroyedWithoutRecursion) {
+  // Unevaluated: destroying it walks a million nodes; recursion would overflow the stack.
+  { auto y = chain(array(0.0f), 1'000'000); }
+  SUCCEED() << "destroyed";
+}
+
+TEST(Graph, PeakMemoryStaysBoundedAlongAChain) {
+  constexpr int64_t kLen = 1024;  // 4 KiB per intermediate
+  constexpr int kSteps = 200'000;  // unbounded retention would need 800 MiB
+  auto x = zeros({kLen});
+  x.eval();
+  auto y = chain(x, kSteps);
+  const size_t before = get_active_memory();
+  reset_peak_memory();
+  eval(y);
+  const size_t growth = get_peak_memory() - before;
+  EXPECT_LT(growth, 64u * 1024u) << "intermediates were not released during evaluation";
+  EXPECT_EQ(y.data<float>()[kLen - 1], static_cast<float>(kSteps));
+  // After evaluation the scalar constants and intermediates are gone: only x and y remain.
+  EXPECT_LT(get_active_memory(), before);
+}
+
+TEST(Graph, EvaluatingTwiceIsFreeAndStable) {
+  auto y = exp(array({0.5f, 1.5f}));
+  eval(y);
+  const void* p = y.raw_data();
+  const size_t mem = get_active_memory();
+  eval(y);
+  y.eval();
+  EXPECT_EQ(y.raw_data(), p);
+  EXPECT_EQ(get_active_memory(), mem);
+}
+
+TEST(Graph, SharedSubexpressionFeedsTwoConsumers) {
+  auto x = array({1.0f, 2.0f, 3.0f});
+  auto s = x * x;
+  auto a = s + 1.0f, b = s - 1.0f;
+  eval(a, b);
+  for (int i = 0; i < 3; ++i) {
+    const float v = (i + 1.0f) * (i + 1.0f);
+    EXPECT_EQ(a.data<float>()[i], v + 1);
+    EXPECT_EQ(b.data<float>()[i], v - 1);
+  }
+  EXPECT_TRUE(s.is_evaluated());  // computed once, on the way
+}
+
+TEST(Graph, MultiOutputNodeWithOneOutputDropped) {
+  array q;
+  {
+    auto [quot, rem] = divmod(array({7, -7, 9}), array({2, 2, -4}));
+    q = quot;
+  }  // the remainder's array is gone before evaluation
+  eval(q);
+  EXPECT_EQ(q.data<int32_t>()[0], 3);
+  EXPECT_EQ(q.data<int32_t>()[1], -4);
+  EXPECT_EQ(q.data<int32_t>()[2], -3);
+}
+
+TEST(Graph, OutputsOfOneNodeShareIt) {
+  auto [q, r] = divmod(array({7.0f}), array({2.0f}));
+  EXPECT_EQ(q.node(), r.node());
+  eval(q);
+  EXPECT_TRUE(r.is_evaluated());  // siblings are computed together
+  EXPECT_EQ(r.item<float>(), 1.0f);
+}
+
+TEST(Graph, EvaluatingAPlaceholderFailsClearly) {
+  auto p = array::placeholder({2}, float32);
+  auto y = p + 1.0f;
+  try {
+    eval(y);
+    FAIL() << "expected an exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[eval]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("traced"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Graph, EmptyHandleIsRejected) {
+  array empty;
+  EXPECT_FALSE(empty.valid());
+  EXPECT_THROW(eval(empty), std::invalid_argument);
+  EXPECT_THROW((void)empty.shape(), std::invalid_argument);
+}
+
+TEST(Graph, BuffersAreFreedWhenArraysDie) {
+  const size_t before = get_active_memory();
+  {
+    auto y = exp(zeros({1 << 16}));
+    eval(y);
+    EXPECT_GE(get_active_memory(), before + (1u << 18));
+  }
+  EXPECT_EQ(get_active_memory(), before);
+}
