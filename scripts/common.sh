@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev
 )
-PIP_PACKAGES=(numpy pytest)
+PIP_PACKAGES=(numpy pytest safetensors)
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -35,7 +35,7 @@ setup_venv() {
     log "creating the virtual environment in .venv"
     python3 -m venv "$VENV"
   fi
-  if ! "$VENV/bin/python" -c "import numpy, pytest" 2>/dev/null; then
+  if ! "$VENV/bin/python" -c "import numpy, pytest, safetensors" 2>/dev/null; then
     log "installing Python packages: ${PIP_PACKAGES[*]}"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet "${PIP_PACKAGES[@]}"

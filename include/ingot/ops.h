@@ -5,6 +5,8 @@
 
 #include <concepts>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -213,6 +215,196 @@ array triu(const array& a, int k = 0);
 // ---- linear algebra ----
 array matmul(const array& a, const array& b);
 array addmm(const array& c, const array& a, const array& b, float alpha = 1.0f, float beta = 1.0f);
+
+// ---- convolution and pooling (MLX layout: channels last) ----
+// input (N, spatial..., C_in), weight (C_out, kernel..., C_in / groups), result (N, spatial..., C_out);
+// floating point only, operands promoted to a common dtype. Negative padding crops the input, as in MLX.
+array conv1d(const array& input, const array& weight, int stride = 1, int padding = 0, int dilation = 1,
+             int groups = 1);
+array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride = {1, 1},
+             const std::pair<int, int>& padding = {0, 0}, const std::pair<int, int>& dilation = {1, 1},
+             int groups = 1);
+array conv3d(const array& input, const array& weight, const std::tuple<int, int, int>& stride = {1, 1, 1},
+             const std::tuple<int, int, int>& padding = {0, 0, 0},
+             const std::tuple<int, int, int>& dilation = {1, 1, 1}, int groups = 1);
+// Asymmetric padding (padding_lo, padding_hi), input dilation and kernel flipping. Each vector holds one value
+// per spatial dimension, or a single value for all of them, or none for the default (padding_hi: 0, not lo).
+array conv_general(const array& input, const array& weight, std::vector<int> stride = {},
+                   std::vector<int> padding_lo = {}, std::vector<int> padding_hi = {},
+                   std::vector<int> kernel_dilation = {}, std::vector<int> input_dilation = {}, int groups = 1,
+                   bool flip = false);
+// The weight keeps the layout (C_out, kernel..., C_in / groups), as in MLX.
+array conv_transpose1d(const array& input, const array& weight, int stride = 1, int padding = 0, int dilation = 1,
+                       int output_padding = 0, int groups = 1);
+array conv_transpose2d(const array& input, const array& weight, const std::pair<int, int>& stride = {1, 1},
+                       const std::pair<int, int>& padding = {0, 0}, const std::pair<int, int>& dilation = {1, 1},
+                       const std::pair<int, int>& output_padding = {0, 0}, int groups = 1);
+array conv_transpose3d(const array& input, const array& weight, const std::tuple<int, int, int>& stride = {1, 1, 1},
+                       const std::tuple<int, int, int>& padding = {0, 0, 0},
+                       const std::tuple<int, int, int>& dilation = {1, 1, 1},
+                       const std::tuple<int, int, int>& output_padding = {0, 0, 0}, int groups = 1);
+// As mlx.nn.MaxPool1d/2d and AvgPool1d/2d on (N, spatial..., C): stride defaults to the kernel size, padding
+// is symmetric; max pads with -inf, the average counts padded zeros (always divides by the window size).
+// Average pooling of integers gives float32.
+array max_pool1d(const array& x, int kernel_size, std::optional<int> stride = std::nullopt, int padding = 0);
+array avg_pool1d(const array& x, int kernel_size, std::optional<int> stride = std::nullopt, int padding = 0);
+array max_pool2d(const array& x, const std::pair<int, int>& kernel_size,
+                 std::optional<std::pair<int, int>> stride = std::nullopt, const std::pair<int, int>& padding = {0, 0});
+array avg_pool2d(const array& x, const std::pair<int, int>& kernel_size,
+                 std::optional<std::pair<int, int>> stride = std::nullopt, const std::pair<int, int>& padding = {0, 0});
+// The same with an explicit stride, so that a braced stride {2, 2} works.
+array max_pool2d(const array& x, const std::pair<int, int>& kernel_size, const std::pair<int, int>& stride,
+                 const std::pair<int, int>& padding = {0, 0});
+array avg_pool2d(const array& x, const std::pair<int, int>& kernel_size, const std::pair<int, int>& stride,
+                 const std::pair<int, int>& padding = {0, 0});
+
+// ---- quantization (MLX's affine mode, bit-identical packing) ----
+// w (..., K) of a floating dtype, quantized in groups of group_size (32, 64 or 128) along the last axis to bits
+// (2, 3, 4, 5, 6 or 8): returns (packed uint32 (..., K * bits / 32), scales (..., K / group_size), biases (same)),
+// scales and biases of w's dtype; value i of a row lies at bits [i * bits, (i + 1) * bits) of its little-endian
+// words, and w ~ scale * q + bias.
+std::tuple<array, array, array> quantize(const array& w, int group_size = 64, int bits = 4);
+// scale * q + bias computed in the dtype of scales and biases (promoted), then cast to dtype if given.
+array dequantize(const array& w, const array& scales, const array& biases, int group_size = 64, int bits = 4,
+                 std::optional<Dtype> dtype = std::nullopt);
+// x @ dequantize(w).T (transpose) or x @ dequantize(w), computed from the packed weights directly.
+array quantized_matmul(const array& x, const array& w, const array& scales, const array& biases,
+                       bool transpose = true, int group_size = 64, int bits = 4);
+
+// ---- sorting and searching ----
+// Along `axis` (std::nullopt: the flattened array), numpy's order: ascending, NaN last, -0 == +0.
+// Sorts are stable; indices are uint32 as MLX. kth and k may be negative (counted from the end).
+array sort(const array& a, std::optional<int> axis = -1);
+array argsort(const array& a, std::optional<int> axis = -1);  // ties keep their index order
+// The kth smallest lands at kth, smaller ones before it and larger ones after (in no promised order).
+array partition(const array& a, int64_t kth, std::optional<int> axis = -1);
+array argpartition(const array& a, int64_t kth, std::optional<int> axis = -1);
+// The k largest along `axis` (k in [0, n]), in ascending order: element 0 is the kth largest.
+array topk(const array& a, int64_t k, std::optional<int> axis = -1);
+// Insertion points (uint32, values' shape) of `values` in the ascending 1-D `sorted`: side "left"
+// counts the elements ordered before each value, "right" those not ordered after it.
+array searchsorted(const array& sorted, const Operand& values, const std::string& side = "left");
+
+// ---- cumulative reductions (MLX: axis None flattens; reverse scans from the end; an exclusive scan
+// leaves out each element itself and starts from the identity) ----
+// Beware: a bool second argument converts to the axis (cumsum(a, true) is axis 1), unlike MLX's C++.
+array cumsum(const array& a, std::optional<int> axis = std::nullopt, bool reverse = false, bool inclusive = true);
+array cumprod(const array& a, std::optional<int> axis = std::nullopt, bool reverse = false, bool inclusive = true);
+array cummax(const array& a, std::optional<int> axis = std::nullopt, bool reverse = false, bool inclusive = true);
+array cummin(const array& a, std::optional<int> axis = std::nullopt, bool reverse = false, bool inclusive = true);
+array logcumsumexp(const array& a, std::optional<int> axis = std::nullopt, bool reverse = false,
+                   bool inclusive = true);
+
+// ---- tensor products ----
+array outer(const array& a, const array& b);  // of the flattened operands
+array inner(const array& a, const array& b);  // over the last axes; a 0-d operand multiplies
+array tensordot(const array& a, const array& b, int axes = 2);
+array tensordot(const array& a, const array& b, const std::vector<int>& axes_a, const std::vector<int>& axes_b);
+// numpy's subscripts ("ij,jk->ik", implicit output, "..." broadcasting), any number of operands contracted
+// left to right, each pair as one matmul. A label repeated within one operand (diagonal, trace) is refused.
+array einsum(const std::string& subscripts, const Arrays& operands);
+
+namespace linalg {
+// MLX's linalg.norm. No ord: the 2-norm (Frobenius over two axes; over every element without axes).
+// ord as a number: vector norms 2, 1, inf, -inf, 0 (count of nonzeros), any p; matrix norms 1, -1, inf,
+// -inf. ord as a string: "fro" (or "f"). Integers give float32, halves keep their dtype.
+array norm(const array& a, bool keepdims = false);
+array norm(const array& a, const std::vector<int>& axes, bool keepdims = false);
+array norm(const array& a, int axis, bool keepdims = false);
+array norm(const array& a, double ord, const std::optional<std::vector<int>>& axes = std::nullopt,
+           bool keepdims = false);
+array norm(const array& a, double ord, int axis, bool keepdims = false);
+// const char*, not std::string: a braced axes list must not convert to it.
+array norm(const array& a, const char* ord, const std::optional<std::vector<int>>& axes = std::nullopt,
+           bool keepdims = false);
+}  // namespace linalg
+
+// ---- indexing ----
+// Indices given as arrays are run-time data and never fail on their values: negative ones count from
+// the end; reads (take, take_along_axis, gather, the dynamic slice) then clamp what is still out of range
+// into range, and writes (scatter*, put_along_axis, scatter_add_axis) drop such updates, as XLA does (MLX
+// leaves both undefined). Static (int) indices are checked. Index arrays are any integer dtype, not bool.
+array take(const array& a, const array& indices);  // over the flattened array
+array take(const array& a, const array& indices, int axis);
+array take(const array& a, int64_t index);  // out of range is an error
+array take(const array& a, int64_t index, int axis);
+array take_along_axis(const array& a, const array& indices, int axis);
+// Writes values (cast to a's dtype) at indices along axis; duplicates: the last one written wins.
+array put_along_axis(const array& a, const array& indices, const Operand& values, int axis);
+array scatter_add_axis(const array& a, const array& indices, const Operand& values, int axis);
+// One index array per axis (broadcast together to shape I); the result has shape I + slice_sizes, each
+// window starting at the indices along `axes` and at 0 along the other axes.
+array gather(const array& a, const Arrays& indices, const std::vector<int>& axes, const Shape& slice_sizes);
+// The single-index forms are templates only so that a braced list of index arrays picks the forms above.
+template <class Idx>
+  requires std::same_as<Idx, array>
+array gather(const array& a, const Idx& indices, int axis, const Shape& slice_sizes);
+// updates: shape I + window (window no larger than a, placed as in gather), cast to a's dtype. Updates
+// apply in row-major order of the index positions: duplicates accumulate, and plain scatter keeps the last.
+array scatter(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes);
+array scatter_add(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes);
+array scatter_prod(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes);
+array scatter_max(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes);
+array scatter_min(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes);
+template <class Idx>
+  requires std::same_as<Idx, array>
+array scatter(const array& a, const Idx& indices, const array& updates, int axis);
+template <class Idx>
+  requires std::same_as<Idx, array>
+array scatter_add(const array& a, const Idx& indices, const array& updates, int axis);
+template <class Idx>
+  requires std::same_as<Idx, array>
+array scatter_prod(const array& a, const Idx& indices, const array& updates, int axis);
+template <class Idx>
+  requires std::same_as<Idx, array>
+array scatter_max(const array& a, const Idx& indices, const array& updates, int axis);
+template <class Idx>
+  requires std::same_as<Idx, array>
+array scatter_min(const array& a, const Idx& indices, const array& updates, int axis);
+// src with src[start:stop:strides] (normalized as slice()) replaced by update, broadcast to the slice.
+array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop,
+                   std::optional<Shape> strides = std::nullopt);
+array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop,
+                   const Shape& strides);
+// Run-time starts (an integer array, one per axis in `axes`): slice_size has one entry per dimension of a
+// (as MLX); a negative start counts from the end, then the window is moved to fit (clamped to [0, n - size]).
+// The slice is a view. Templates only so that braced arguments keep picking the static overloads.
+template <class Start>
+  requires std::same_as<Start, array>
+array slice(const array& a, const Start& start, const std::vector<int>& axes, const Shape& slice_size);
+// update (cast to src's dtype; missing leading dimensions span src) written at the clamped start.
+template <class Start>
+  requires std::same_as<Start, array>
+array slice_update(const array& src, const array& update, const Start& start, const std::vector<int>& axes);
+// mode "constant" (fill with pad_value) or "edge" (repeat the border). Widths are non-negative.
+array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad_size, const Shape& high_pad_size,
+          const Operand& pad_value = 0, const std::string& mode = "constant");
+array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_width, const Operand& pad_value = 0,
+          const std::string& mode = "constant");  // one (low, high) per axis, or one for all
+array pad(const array& a, const std::pair<int64_t, int64_t>& pad_width, const Operand& pad_value = 0,
+          const std::string& mode = "constant");
+array pad(const array& a, int64_t pad_width, const Operand& pad_value = 0, const std::string& mode = "constant");
+
+// ---- misc ----
+array clip(const array& a, const std::optional<Operand>& a_min, const std::optional<Operand>& a_max);
+// Floats only (others are returned as they are); infinities default to the dtype's largest finite values.
+array nan_to_num(const array& a, double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                 std::optional<double> neginf = std::nullopt);
+array repeat(const array& a, int64_t repeats, int axis);
+array repeat(const array& a, int64_t repeats);  // over the flattened array
+array tile(const array& a, const Shape& reps);
+// Without axes the array is rolled flattened (shifts summed). Shifts and axes broadcast against each other;
+// shifts for a repeated axis add up (numpy).
+array roll(const array& a, int64_t shift);
+array roll(const array& a, const Shape& shift);
+array roll(const array& a, int64_t shift, int axis);
+array roll(const array& a, int64_t shift, const std::vector<int>& axes);
+array roll(const array& a, const Shape& shift, int axis);
+array roll(const array& a, const Shape& shift, const std::vector<int>& axes);
+Arrays meshgrid(const Arrays& arrays, bool sparse = false, const std::string& indexing = "xy");
+array diag(const array& a, int k = 0);  // 1-D: a 2-D array with a on diagonal k; 2-D: diagonal k
+array diagonal(const array& a, int offset = 0, int axis1 = 0, int axis2 = 1);  // the diagonal becomes the last axis
+array trace(const array& a, int offset = 0, int axis1 = 0, int axis2 = 1, std::optional<Dtype> dtype = std::nullopt);
 
 // ---- operators ----
 template <typename T>

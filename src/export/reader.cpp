@@ -108,12 +108,14 @@ class Reader {
   Shape shape(const flatbuffers::Vector<int64_t>* v, const std::string& what) const {
     Shape s;
     if (count(v) > format::kMaxDims) bad(what + " has " + std::to_string(count(v)) + " dimensions (the limit is 32).");
+    // The FlatBuffers verifier checks a vector's length field, not its 8-byte elements' alignment.
+    if (count(v) > 0 && reinterpret_cast<uintptr_t>(v->data()) % alignof(int64_t) != 0) bad(what + " has a misaligned shape.");
     int64_t n = 1;
     for (size_t i = 0; i < count(v); ++i) {
       const int64_t d = v->Get(static_cast<uoffset_t>(i));
       if (d < 0 || d > format::kMaxElements) bad(what + " has an invalid dimension " + std::to_string(d) + ".");
-      n = (d == 0 || n == 0) ? 0 : n * d;  // both factors are at most 2^48 here: checked right after
-      if (n > format::kMaxElements) bad(what + " has too many elements.");
+      if (d != 0 && n > format::kMaxElements / d) bad(what + " has too many elements.");
+      n *= d;
       s.push_back(d);
     }
     return s;

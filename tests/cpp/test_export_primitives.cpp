@@ -83,6 +83,61 @@ std::vector<Case> cases() {
   c.push_back({"Split", [](const Args& a) { return split(a[0], 3, 1); }, {x}});
   c.push_back({"NumberOfElements", [](const Args& a) { return Args{mean(a[0], 1), var(a[0], 0, true, 1)}; }, {x}});
   c.push_back({"Transpose", [](const Args& a) { return Args{transpose(a[0]), swapaxes(a[0], 0, 1) + 1.0f}; }, {x}});
+  c.push_back({"RandomBits", [](const Args& a) { return Args{random::bits({2, 3}, 4, a[0]), random::bits({5}, 1, a[0])}; },
+               {random::key(42)}});
+  auto ramp = [](int64_t n, float scale) {  // deterministic, varied values
+    std::vector<float> v(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) v[i] = scale * static_cast<float>((i * 37) % 23 - 11);
+    return v;
+  };
+  const auto sig = f32(ramp(10, 0.25f), {1, 5, 2}), filt = f32(ramp(12, 0.125f), {3, 2, 2});
+  c.push_back({"Convolution", [](const Args& a) {
+                 return Args{conv1d(a[0], a[1], 1, 1), conv_general(a[0], a[1], {2}, {1}, {0}, {1}, {2}, 1, true)};
+               }, {sig, filt}});
+  c.push_back({"Pooling", [](const Args& a) { return Args{max_pool1d(a[0], 2, 1, 1), avg_pool1d(a[0], 3)}; }, {sig}});
+  const auto wfull = f32(ramp(2 * 64, 0.05f), {2, 64}), xrow = f32(ramp(3 * 64, 0.1f), {3, 64});
+  c.push_back({"Quantize", [](const Args& a) { auto [q, s, b] = quantize(a[0], 32, 4); return Args{q, s, b}; }, {wfull}});
+  c.push_back({"Dequantize", [](const Args& a) {
+                 auto [q, s, b] = quantize(a[0], 64, 3);
+                 return Args{dequantize(q, s, b, 64, 3)};
+               }, {wfull}});
+  c.push_back({"QuantizedMatmul", [](const Args& a) {
+                 auto [q, s, b] = quantize(a[0], 32, 8);
+                 return Args{quantized_matmul(a[1], q, s, b, true, 32, 8)};
+               }, {wfull, xrow}});
+  c.push_back({"Sort", [](const Args& a) { return Args{sort(a[0]), sort(a[0], 0), sort(a[0], std::nullopt)}; }, {x}});
+  c.push_back({"ArgSort", [](const Args& a) { return Args{argsort(a[0]), argsort(a[0], 0)}; }, {x}});
+  c.push_back({"Partition", [](const Args& a) { return Args{partition(a[0], 1), partition(a[0], -1, 0)}; }, {x}});
+  c.push_back({"ArgPartition", [](const Args& a) { return Args{argpartition(a[0], 2, 1)}; }, {x}});
+  c.push_back({"TopK", [](const Args& a) { return Args{topk(a[0], 2), topk(a[0], 1, 0)}; }, {x}});
+  c.push_back({"SearchSorted", [](const Args& a) {
+                 return Args{searchsorted(sort(a[0], std::nullopt), a[1], "right"), searchsorted(a[2], a[3])};
+               }, {x, y, f32({-1.0f, 0.0f, 2.5f}, {3}), y}});
+  for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&, std::optional<int>, bool, bool)>>{
+           {"CumSum", cumsum}, {"CumProd", cumprod}, {"CumMax", cummax}, {"CumMin", cummin},
+           {"LogCumSumExp", logcumsumexp}})
+    c.push_back({name, [op](const Args& a) { return Args{op(a[0], 1, false, true), op(a[0], 0, true, false)}; }, {x}});
+  // indexing: run-time indices and starts are function inputs
+  const auto cols = i32({2, -1, 0}, {3});
+  c.push_back({"Take", [](const Args& a) { return Args{take(a[0], a[1], 1), take(a[0], a[1])}; }, {x, cols}});
+  c.push_back({"Gather", [](const Args& a) { return Args{gather(a[0], {a[1]}, {1}, {2, 2})}; }, {x, cols}});
+  c.push_back({"GatherAxis", [](const Args& a) { return Args{take_along_axis(a[0], a[1], 1)}; },
+               {x, i32({2, 0, 1, 1, 1, 0}, {2, 3})}});
+  c.push_back({"Scatter", [](const Args& a) {
+                 return Args{scatter_add(a[0], {a[1]}, a[2], {1}), scatter(a[0], {a[1]}, a[2], {1})};
+               }, {x, i32({0, 2, 0}, {3}), f32({1.5f, -2.0f, 0.25f, 4.0f, 3.0f, -1.0f}, {3, 2, 1})}});
+  c.push_back({"ScatterAxis", [](const Args& a) {
+                 return Args{put_along_axis(a[0], a[1], a[2], 1), scatter_add_axis(a[0], a[1], a[2], 1)};
+               }, {x, i32({1, 1, 0, 2}, {2, 2}), f32({5.0f, 6.0f, 7.0f, 8.0f}, {2, 2})}});
+  c.push_back({"SliceUpdate", [](const Args& a) { return Args{slice_update(a[0], a[1], {0, 1}, {2, 3})}; },
+               {x, f32({9.0f, 8.0f, 7.0f, 6.0f}, {2, 2})}});
+  c.push_back({"DynamicSlice", [](const Args& a) { return Args{slice(a[0], a[1], {1}, {2, 2})}; },
+               {x, i32({1}, {1})}});
+  c.push_back({"DynamicSliceUpdate", [](const Args& a) { return Args{slice_update(a[0], a[1], a[2], {1})}; },
+               {x, f32({9.0f, 8.0f}, {2, 1}), i32({2}, {1})}});
+  c.push_back({"Pad", [](const Args& a) {
+                 return Args{pad(a[0], {{1, 0}, {0, 2}}, a[1]), pad(a[0], 1, 0, "edge")};
+               }, {x, array(0.5f)}});
   return c;
 }
 

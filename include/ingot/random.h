@@ -1,0 +1,71 @@
+// Random numbers, MLX's functional design (mx.random): a key is a uint32 array of shape (2,), the same
+// key gives the same numbers on every machine and every run (a counter-based threefry-2x32 generator),
+// and every sampler is composed from random::bits, the one primitive whose input is the key. A sampler
+// called without a key draws one from a global sequence (seed() resets it), so a function exported
+// after such a call holds that key as a constant and replays the same numbers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "ingot/ops.h"
+
+namespace ingot::random {
+
+using Key = std::optional<array>;
+
+// A key from a seed: its high and low 32 bits.
+array key(uint64_t seed);
+// Resets the global key sequence that samplers called without a key draw from.
+void seed(uint64_t seed);
+
+// Raw random bits: uint32, uint16 or uint8 for width 4, 2 or 1 (bytes per element).
+array bits(const Shape& shape, int width = 4, const Key& key = std::nullopt);
+
+// Two new keys, or `num` new keys as the rows of a (num, 2) array.
+std::pair<array, array> split(const array& key);
+array split(const array& key, int num);
+
+// Uniform in [low, high); low and high broadcast to `shape`. Floating dtypes only; float64 samples
+// carry 24 random bits, like float32 ones (MLX refuses float64).
+array uniform(const Operand& low, const Operand& high, const Shape& shape, Dtype dtype = float32,
+              const Key& key = std::nullopt);
+array uniform(const Shape& shape = {}, Dtype dtype = float32, const Key& key = std::nullopt);
+
+// Normal with mean `loc` and standard deviation `scale` (scalars or arrays broadcasting to `shape`).
+array normal(const Shape& shape = {}, Dtype dtype = float32, const Operand& loc = 0.0, const Operand& scale = 1.0,
+             const Key& key = std::nullopt);
+
+// Integers in [low, high), drawn as MLX does from a float32 uniform (so bounds past 2^24 lose integers).
+array randint(const Operand& low, const Operand& high, const Shape& shape = {}, Dtype dtype = int32,
+              const Key& key = std::nullopt);
+
+// True with probability p (a floating array or scalar); the shape defaults to p's.
+array bernoulli(const Operand& p = 0.5, const std::optional<Shape>& shape = std::nullopt,
+                const Key& key = std::nullopt);
+
+// Normal restricted to [lower, upper]; the shape defaults to the bounds' broadcast shape.
+array truncated_normal(const Operand& lower, const Operand& upper, const std::optional<Shape>& shape = std::nullopt,
+                       Dtype dtype = float32, const Key& key = std::nullopt);
+
+// Standard Gumbel: -log(-log(uniform)).
+array gumbel(const Shape& shape = {}, Dtype dtype = float32, const Key& key = std::nullopt);
+
+// Laplace with location `loc` and scale `scale`.
+array laplace(const Shape& shape = {}, Dtype dtype = float32, float loc = 0.0f, float scale = 1.0f,
+              const Key& key = std::nullopt);
+
+// Indices (uint32) drawn from the categorical distributions given by unnormalized log-probabilities
+// along `axis`. `shape` must broadcast with the logits' shape without `axis`; `num_samples` instead
+// appends a sample axis. At most one of the two may be given. As in MLX, several draws from a single
+// distribution invert its CDF; other calls use Gumbel noise (one draw per category).
+array categorical(const array& logits, int axis = -1, const std::optional<Shape>& shape = std::nullopt,
+                  std::optional<int64_t> num_samples = std::nullopt, const Key& key = std::nullopt);
+
+// A random permutation (uint32, as MLX) of arange(n): the argsort of n random words. Or the slices of
+// x along `axis` in such an order.
+array permutation(int64_t n, const Key& key = std::nullopt);
+array permutation(const array& x, int axis = 0, const Key& key = std::nullopt);
+
+}  // namespace ingot::random

@@ -1,0 +1,54 @@
+// Files for the loaders and savers: a read-only whole-file mapping, an atomic writer, and the lazy
+// Load array over a mapping.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ingot/array.h"
+
+namespace ingot::io {
+
+// The whole file mapped read-only. Mapping reads nothing: pages come in when first touched.
+class MappedFile {
+ public:
+  // Throws std::runtime_error "[op] path: why" when the file cannot be opened or mapped.
+  static std::shared_ptr<const MappedFile> open(const std::string& path, const char* op);
+  ~MappedFile();
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile() = default;
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+// An array of `shape` and `dtype` whose row-major little-endian bytes lie at `offset` in `file`; the
+// caller has checked that they fit. Evaluating it aliases the mapping when the bytes are aligned for
+// the dtype and copies them otherwise (bool is always copied, to normalize hostile bytes to 0/1).
+array load_array(std::shared_ptr<const MappedFile> file, uint64_t offset, Dtype dtype, Shape shape);
+
+// A temporary file beside `path`, renamed onto it by commit(); removed if never committed.
+class AtomicWriter {
+ public:
+  AtomicWriter(std::string path, const char* op);
+  ~AtomicWriter();
+  AtomicWriter(const AtomicWriter&) = delete;
+  AtomicWriter& operator=(const AtomicWriter&) = delete;
+  void write(const void* data, size_t n);
+  // The array's logical bytes in row-major order (it must be evaluated).
+  void write_array(const array& a);
+  void commit();
+
+ private:
+  [[noreturn]] void fail_errno(const char* what);
+  std::string path_, tmp_, op_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+}  // namespace ingot::io

@@ -1,0 +1,68 @@
+// Load: an array read lazily from a memory-mapped file.
+//
+// Load is deliberately not in the primitive registry, so it never appears in a function file: a file
+// that named another file would make importing read arbitrary paths on the importing machine, and
+// would break when the weights move. The exporter instead evaluates every Load it meets and stores
+// the values as a constant (src/export/trace.cpp), as DESIGN.md describes.
+#include <cstring>
+
+#include "io/file.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+class Load : public PrimitiveBase<Load> {
+ public:
+  static constexpr const char* kName = "Load";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 0;
+  // The mapping comes first and is not state (as extra arguments to from_state would).
+  Load(std::shared_ptr<const io::MappedFile> file, std::string path, int64_t offset, Dtype dtype, Shape shape)
+      : file_(std::move(file)), path_(std::move(path)), offset_(offset), dtype_(dtype), shape_(std::move(shape)) {}
+  auto state() const { return std::tuple(path_, offset_, dtype_, shape_); }
+
+  // Equal state is not enough: the same path may name another file by now.
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const Load*>(&other);
+    return o && o->file_ == file_ && o->state() == state();
+  }
+  std::vector<Shape> output_shapes(const Arrays&) const override { return {shape_}; }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override { return {dtype_}; }
+  void eval_cpu(const Arrays&, Arrays& out) const override {
+    array& o = out[0];
+    const uint8_t* p = file_->data() + offset_;
+    const size_t n = o.nbytes();
+    if (dtype_ == bool_) {
+      o.alloc();
+      bool* d = static_cast<bool*>(o.raw_data());
+      for (size_t i = 0; i < n; ++i) d[i] = p[i] != 0;
+      return;
+    }
+    if (n > 0 && reinterpret_cast<uintptr_t>(p) % size_of(dtype_) == 0) {
+      // Zero-copy: the array aliases the mapping, which it keeps alive.
+      void* data = const_cast<uint8_t*>(p);
+      o.set_data(std::shared_ptr<void>(file_, data), data, o.size(), row_major_strides(shape_), Flags{});
+      return;
+    }
+    o.alloc();
+    if (n > 0) std::memcpy(o.raw_data(), p, n);
+  }
+
+ private:
+  std::shared_ptr<const io::MappedFile> file_;
+  std::string path_;
+  int64_t offset_;
+  Dtype dtype_;
+  Shape shape_;
+};
+
+namespace io {
+
+array load_array(std::shared_ptr<const MappedFile> file, uint64_t offset, Dtype dtype, Shape shape) {
+  std::string path = file->path();
+  return make<Load>({}, std::move(file), std::move(path), static_cast<int64_t>(offset), dtype, std::move(shape));
+}
+
+}  // namespace io
+
+}  // namespace ingot

@@ -1,0 +1,62 @@
+// Helpers shared by the indexing primitives (gather, take, scatter and their along-axis forms):
+// reading index arrays of any integer dtype, and walking a fixed window of an array as rows.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "ingot/array.h"
+
+namespace ingot::indexing {
+
+// idx's elements in row-major order as int64. uint64 values above INT64_MAX saturate to INT64_MAX,
+// so that they stay out of range instead of wrapping to negative (which would count from the end).
+std::vector<int64_t> load_indices(const array& idx);
+
+// A run-time index along an axis of size n, for a window of size w (w <= n): negative indices count
+// from the end; returns false when the window does not then lie inside [0, n).
+inline bool resolve_index(int64_t& i, int64_t n, int64_t w) {
+  if (i < 0) i += n;
+  return i >= 0 && i <= n - w;
+}
+
+// The same, but clamping into range instead of failing (gathers and dynamic slices: a read always
+// lands somewhere valid, as XLA's gather and dynamic_slice do).
+inline int64_t clamp_index(int64_t i, int64_t n, int64_t w) {
+  if (i < 0) i += n;
+  if (i > n - w) i = n - w;
+  return i < 0 ? 0 : i;
+}
+
+// A window of `shape` over two operands with the given strides (elements), cut into rows of n
+// elements: row r starts at off[0][r] / off[1][r] and steps by inner[0] / inner[1]. Computed once,
+// then replayed at every index position.
+struct WindowRows {
+  int64_t n = 0;
+  int64_t inner[2] = {0, 0};
+  std::vector<int64_t> off[2];
+  size_t rows() const { return off[0].size(); }
+};
+WindowRows window_rows(const Shape& shape, const Strides& s0, const Strides& s1);
+
+// Copies one window: operand 0 is the destination, operand 1 the source (N-byte elements).
+template <size_t N>
+inline void copy_window(char* dst, const char* src, const WindowRows& w) {
+  const int64_t n = w.n, i0 = w.inner[0], i1 = w.inner[1];
+  for (size_t r = 0; r < w.rows(); ++r) {
+    char* d = dst + w.off[0][r] * static_cast<int64_t>(N);
+    const char* s = src + w.off[1][r] * static_cast<int64_t>(N);
+    if (i0 == 1 && i1 == 1) {
+      std::memcpy(d, s, static_cast<size_t>(n) * N);
+    } else {
+      for (int64_t j = 0; j < n; ++j)
+        std::memcpy(d + j * i0 * static_cast<int64_t>(N), s + j * i1 * static_cast<int64_t>(N), N);
+    }
+  }
+}
+
+// Whether dtype t can index (integers of either signedness; not bool, not floats).
+inline bool is_index_dtype(Dtype t) { return is_integral(t); }
+
+}  // namespace ingot::indexing

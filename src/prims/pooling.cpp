@@ -1,0 +1,136 @@
+// Max and average pooling over the spatial axes of channels-last arrays, as mlx.nn's pooling layers
+// compute them (pad, take sliding windows, reduce), in one pass without materializing the windows.
+#include "core/utils.h"
+#include "cpu/conv.h"
+#include "cpu/copy.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+namespace {
+
+std::string ints_str(const std::vector<int>& v) {
+  std::string s = "(";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(v[i]);
+  }
+  return s + (v.size() == 1 ? ",)" : ")");
+}
+
+std::vector<int64_t> widen(const std::vector<int>& v) { return {v.begin(), v.end()}; }
+
+// The pooled shape; every check a hostile state needs, with errors naming `op`.
+Shape pool_out_shape(const char* op, const array& x, const std::vector<int>& kernel, const std::vector<int>& stride,
+                     const std::vector<int>& lo, const std::vector<int>& hi) {
+  const size_t d = kernel.size();
+  const Shape& s = x.shape();
+  if (d < 1 || d > 3 || stride.size() != d || lo.size() != d || hi.size() != d)
+    fail(op, "expected 1 to 3 spatial dimensions with one kernel size, stride and padding each, got kernel ",
+         ints_str(kernel), ", stride ", ints_str(stride), " and padding ", ints_str(lo), ", ", ints_str(hi), ".");
+  for (size_t i = 0; i < d; ++i) {
+    if (kernel[i] < 1) fail(op, "'kernel_size' must be positive but got ", ints_str(kernel), ".");
+    if (stride[i] < 1) fail(op, "'stride' must be positive but got ", ints_str(stride), ".");
+    if (lo[i] < 0 || hi[i] < 0) fail(op, "'padding' must be non-negative but got ", ints_str(lo), ".");
+  }
+  if (s.size() != d + 2)
+    fail(op, "expected an input with ", d + 2, " dimensions (N, spatial..., C), got shape ", shape_str(s), ".");
+  if (x.dtype() == bool_) fail(op, "boolean arrays are not supported.");
+  Shape out{s[0]};
+  for (size_t i = 0; i < d; ++i) {
+    // Python's floor division, as MLX's sliding windows: a window overshooting by less than a
+    // stride gives an empty axis, by more an error.
+    const int64_t span = s[i + 1] + lo[i] + hi[i] - kernel[i];
+    const int64_t o = (span >= 0 ? span / stride[i] : -((-span + stride[i] - 1) / stride[i])) + 1;
+    if (o < 0)
+      fail(op, "the kernel size ", ints_str(kernel), " is larger than the padded input of shape ", shape_str(s),
+           " with padding ", ints_str(lo), ".");
+    out.push_back(o);
+  }
+  out.push_back(s.back());
+  return out;
+}
+
+}  // namespace
+
+// Input (N, spatial..., C). reduce: "max" (padding acts as -inf) or "mean" (padding counts as zeros).
+class Pooling : public PrimitiveBase<Pooling> {
+ public:
+  static constexpr const char* kName = "Pooling";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  Pooling(std::string reduce, std::vector<int> kernel, std::vector<int> stride, std::vector<int> padding_lo,
+          std::vector<int> padding_hi)
+      : reduce_(std::move(reduce)),
+        kernel_(std::move(kernel)),
+        stride_(std::move(stride)),
+        lo_(std::move(padding_lo)),
+        hi_(std::move(padding_hi)) {}
+  auto state() const { return std::tuple(reduce_, kernel_, stride_, lo_, hi_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    if (reduce_ != "max" && reduce_ != "mean") fail("pool", "unknown reduction '", reduce_, "'.");
+    return {pool_out_shape(reduce_ == "max" ? "max_pool" : "avg_pool", in[0], kernel_, stride_, lo_, hi_)};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays& in) const override {
+    const Dtype t = in[0].dtype();
+    return {reduce_ == "mean" && !is_floating_point(t) ? float32 : t};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    out[0].alloc();
+    cpu::pool(cpu::contiguous(in[0]), out[0], reduce_ == "max" ? cpu::PoolOp::max : cpu::PoolOp::avg, widen(kernel_),
+              widen(stride_), widen(lo_));
+  }
+
+ private:
+  std::string reduce_;
+  std::vector<int> kernel_, stride_, lo_, hi_;
+};
+INGOT_REGISTER_PRIMITIVE(Pooling)
+
+namespace {
+
+array pool_impl(const char* op, const char* reduce, const array& x, std::vector<int> kernel,
+                std::optional<std::vector<int>> stride, std::vector<int> padding) {
+  std::vector<int> st = stride ? *stride : kernel;
+  pool_out_shape(op, x, kernel, st, padding, padding);
+  return make<Pooling>({x}, std::string(reduce), std::move(kernel), std::move(st), padding, padding);
+}
+
+std::optional<std::vector<int>> opt(std::optional<int> v) {
+  return v ? std::optional<std::vector<int>>(std::vector<int>{*v}) : std::nullopt;
+}
+std::optional<std::vector<int>> opt(std::optional<std::pair<int, int>> v) {
+  return v ? std::optional<std::vector<int>>(std::vector<int>{v->first, v->second}) : std::nullopt;
+}
+
+}  // namespace
+
+array max_pool1d(const array& x, int kernel_size, std::optional<int> stride, int padding) {
+  return pool_impl("max_pool1d", "max", x, {kernel_size}, opt(stride), {padding});
+}
+array avg_pool1d(const array& x, int kernel_size, std::optional<int> stride, int padding) {
+  return pool_impl("avg_pool1d", "mean", x, {kernel_size}, opt(stride), {padding});
+}
+array max_pool2d(const array& x, const std::pair<int, int>& kernel_size, std::optional<std::pair<int, int>> stride,
+                 const std::pair<int, int>& padding) {
+  return pool_impl("max_pool2d", "max", x, {kernel_size.first, kernel_size.second}, opt(stride),
+                   {padding.first, padding.second});
+}
+array avg_pool2d(const array& x, const std::pair<int, int>& kernel_size, std::optional<std::pair<int, int>> stride,
+                 const std::pair<int, int>& padding) {
+  return pool_impl("avg_pool2d", "mean", x, {kernel_size.first, kernel_size.second}, opt(stride),
+                   {padding.first, padding.second});
+}
+
+array max_pool2d(const array& x, const std::pair<int, int>& kernel_size, const std::pair<int, int>& stride,
+                 const std::pair<int, int>& padding) {
+  return max_pool2d(x, kernel_size, std::optional<std::pair<int, int>>(stride), padding);
+}
+array avg_pool2d(const array& x, const std::pair<int, int>& kernel_size, const std::pair<int, int>& stride,
+                 const std::pair<int, int>& padding) {
+  return avg_pool2d(x, kernel_size, std::optional<std::pair<int, int>>(stride), padding);
+}
+
+}  // namespace ingot

@@ -1,0 +1,199 @@
+// Sorting along one axis: Sort, ArgSort, Partition, ArgPartition and TopK.
+// Outputs are dense with the sorted axis innermost (see cpu/sort.h), so no transposing copy is made.
+#include <cstdint>
+#include <limits>
+#include <optional>
+
+#include "core/utils.h"
+#include "cpu/sort.h"
+#include "ingot/ops.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+namespace {
+
+using cpu::SortKind;
+
+// State may come from a file: the axis must name a dimension of the input.
+void check_axis(int axis, const array& a, const char* op) {
+  if (axis < 0 || axis >= a.ndim())
+    fail(op, "axis ", axis, " is out of range for an array with ", a.ndim(), " dimensions.");
+}
+
+// Indices are uint32 as MLX; the largest one is n - 1.
+void check_index_range(int64_t n, const char* op) {
+  if (n - 1 > static_cast<int64_t>(std::numeric_limits<uint32_t>::max()))
+    fail(op, "the axis extent ", n, " does not fit the uint32 indices this op returns.");
+}
+
+void check_kth(int64_t kth, int axis, const array& a, const char* op) {
+  const int64_t n = a.shape()[axis];
+  if (kth < 0 || kth >= n)
+    fail(op, "kth ", kth, " is out of range for axis ", axis, " of an array of shape ", shape_str(a.shape()), ".");
+}
+
+}  // namespace
+
+class Sort : public PrimitiveBase<Sort> {
+ public:
+  static constexpr const char* kName = "Sort";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  explicit Sort(int axis) : axis_(axis) {}
+  auto state() const { return std::tuple(axis_); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_axis(axis_, in[0], "sort");
+    return {in[0].shape()};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::sort(in[0], out[0], axis_, SortKind::sort, 0); }
+
+ private:
+  int axis_;
+};
+INGOT_REGISTER_PRIMITIVE(Sort)
+
+class ArgSort : public PrimitiveBase<ArgSort> {
+ public:
+  static constexpr const char* kName = "ArgSort";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  explicit ArgSort(int axis) : axis_(axis) {}
+  auto state() const { return std::tuple(axis_); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_axis(axis_, in[0], "argsort");
+    check_index_range(in[0].shape()[axis_], "argsort");
+    return {in[0].shape()};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override { return {uint32}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    cpu::sort(in[0], out[0], axis_, SortKind::argsort, 0);
+  }
+
+ private:
+  int axis_;
+};
+INGOT_REGISTER_PRIMITIVE(ArgSort)
+
+class Partition : public PrimitiveBase<Partition> {
+ public:
+  static constexpr const char* kName = "Partition";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  // kth: non-negative, below the axis extent (the op builder normalizes it).
+  Partition(int64_t kth, int axis) : kth_(kth), axis_(axis) {}
+  auto state() const { return std::tuple(kth_, axis_); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_axis(axis_, in[0], "partition");
+    check_kth(kth_, axis_, in[0], "partition");
+    return {in[0].shape()};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    cpu::sort(in[0], out[0], axis_, SortKind::partition, kth_);
+  }
+
+ private:
+  int64_t kth_;
+  int axis_;
+};
+INGOT_REGISTER_PRIMITIVE(Partition)
+
+class ArgPartition : public PrimitiveBase<ArgPartition> {
+ public:
+  static constexpr const char* kName = "ArgPartition";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  ArgPartition(int64_t kth, int axis) : kth_(kth), axis_(axis) {}
+  auto state() const { return std::tuple(kth_, axis_); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_axis(axis_, in[0], "argpartition");
+    check_kth(kth_, axis_, in[0], "argpartition");
+    check_index_range(in[0].shape()[axis_], "argpartition");
+    return {in[0].shape()};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override { return {uint32}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    cpu::sort(in[0], out[0], axis_, SortKind::argpartition, kth_);
+  }
+
+ private:
+  int64_t kth_;
+  int axis_;
+};
+INGOT_REGISTER_PRIMITIVE(ArgPartition)
+
+// The k largest values along the axis, in ascending order (ties cannot be told apart in the values).
+class TopK : public PrimitiveBase<TopK> {
+ public:
+  static constexpr const char* kName = "TopK";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  TopK(int64_t k, int axis) : k_(k), axis_(axis) {}
+  auto state() const { return std::tuple(k_, axis_); }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_axis(axis_, in[0], "topk");
+    Shape s = in[0].shape();
+    if (k_ < 0 || k_ > s[axis_])
+      fail("topk", "k ", k_, " is out of range for axis ", axis_, " of an array of shape ", shape_str(s), ".");
+    s[axis_] = k_;
+    return {s};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::sort(in[0], out[0], axis_, SortKind::topk, k_); }
+
+ private:
+  int64_t k_;
+  int axis_;
+};
+INGOT_REGISTER_PRIMITIVE(TopK)
+
+namespace {
+
+// The array and the non-negative axis an op works along; no axis means the flattened array.
+std::pair<array, int> along(const array& a, std::optional<int> axis, const char* op) {
+  if (!axis) return {flatten(a), 0};
+  return {a, normalize_axis(*axis, a.ndim(), op)};
+}
+
+// numpy's kth: negative counts from the end.
+int64_t normalize_kth(int64_t kth, const array& a, int axis, const char* op) {
+  const int64_t n = a.shape()[axis];
+  const int64_t k = kth < 0 ? kth + n : kth;
+  if (k < 0 || k >= n)
+    fail(op, "kth ", kth, " is out of range for axis ", axis, " of an array of shape ", shape_str(a.shape()), ".");
+  return k;
+}
+
+}  // namespace
+
+array sort(const array& a, std::optional<int> axis) {
+  auto [x, ax] = along(a, axis, "sort");
+  return make<Sort>({x}, ax);
+}
+
+array argsort(const array& a, std::optional<int> axis) {
+  auto [x, ax] = along(a, axis, "argsort");
+  check_index_range(x.shape()[ax], "argsort");
+  return make<ArgSort>({x}, ax);
+}
+
+array partition(const array& a, int64_t kth, std::optional<int> axis) {
+  auto [x, ax] = along(a, axis, "partition");
+  return make<Partition>({x}, normalize_kth(kth, x, ax, "partition"), ax);
+}
+
+array argpartition(const array& a, int64_t kth, std::optional<int> axis) {
+  auto [x, ax] = along(a, axis, "argpartition");
+  const int64_t k = normalize_kth(kth, x, ax, "argpartition");
+  check_index_range(x.shape()[ax], "argpartition");
+  return make<ArgPartition>({x}, k, ax);
+}
+
+array topk(const array& a, int64_t k, std::optional<int> axis) {
+  auto [x, ax] = along(a, axis, "topk");
+  if (k < 0 || k > x.shape()[ax])
+    fail("topk", "k ", k, " is out of range for axis ", ax, " of an array of shape ", shape_str(x.shape()),
+         " (k must lie in [0, ", x.shape()[ax], "]).");
+  return make<TopK>({x}, k, ax);
+}
+
+}  // namespace ingot
