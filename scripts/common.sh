@@ -5,6 +5,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${INGOT_BUILD_DIR:-$ROOT/build}"
 VENV="$ROOT/.venv"
+# Lets ccache reuse objects between checkouts in different folders.
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
 
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
