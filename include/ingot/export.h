@@ -24,7 +24,8 @@ using ArgsKwargsFunction = std::function<std::vector<array>(const Args&, const K
 
 // Traces `fun` once with placeholders shaped like the given inputs and writes the graph and every
 // constant it reaches to `path` (atomically: a temporary file renamed into place). Evaluate weights
-// before exporting: an unevaluated array that depends on no input is stored as the graph computing it.
+// before exporting: an unevaluated array that depends on no input is stored as the graph computing it
+// (except arrays loaded lazily from weight files, which are evaluated and stored as data).
 void export_function(const std::string& path, const ArgsFunction& fun, const Args& args, bool shapeless = false,
                      const Metadata& metadata = Metadata::object());
 void export_function(const std::string& path, const KwargsFunction& fun, const Kwargs& kwargs,
