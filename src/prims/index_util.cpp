@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "core/utils.h"
 #include "cpu/copy.h"
 #include "cpu/iterate.h"
 
@@ -27,6 +28,30 @@ WindowRows window_rows(const Shape& shape, const Strides& s0, const Strides& s1)
     w.off[1].push_back(off[1]);
   });
   return w;
+}
+
+int64_t slice_length(int64_t start, int64_t stop, int64_t step) {
+  if (step > 0) return stop > start ? (stop - start - 1) / step + 1 : 0;
+  if (start <= stop) return 0;
+  return step == INT64_MIN ? 1 : (start - stop - 1) / -step + 1;
+}
+
+Shape slice_shape(const Shape& s, const Shape& start, const Shape& stop, const Shape& strides, const char* op) {
+  if (start.size() != s.size() || stop.size() != s.size() || strides.size() != s.size())
+    fail(op, "the slice has ", start.size(), " dimensions but the array has shape ", shape_str(s), ".");
+  Shape out(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (strides[i] == 0) fail(op, "slice step cannot be zero.");
+    if (start[i] < -1 || start[i] > s[i] || stop[i] < -1 || stop[i] > s[i])
+      fail(op, "slice [", start[i], ":", stop[i], "] is out of range for axis ", i, " of shape ", shape_str(s), ".");
+    out[i] = slice_length(start[i], stop[i], strides[i]);
+    // start is the first element read whenever the axis is not empty
+    if (out[i] > 0 && (start[i] < 0 || start[i] >= s[i] || start[i] + (out[i] - 1) * strides[i] >= s[i] ||
+                       start[i] + (out[i] - 1) * strides[i] < 0))
+      fail(op, "slice [", start[i], ":", stop[i], ":", strides[i], "] is out of range for axis ", i, " of shape ",
+           shape_str(s), ".");
+  }
+  return out;
 }
 
 }  // namespace ingot::indexing

@@ -59,4 +59,11 @@ inline void copy_window(char* dst, const char* src, const WindowRows& w) {
 // Whether dtype t can index (integers of either signedness; not bool, not floats).
 inline bool is_index_dtype(Dtype t) { return is_integral(t); }
 
+// Elements of start:stop:step for start and stop in [-1, n]; no step, however large, overflows.
+int64_t slice_length(int64_t start, int64_t stop, int64_t step);
+
+// The shape that Slice and SliceUpdate state (start, stop, strides per axis) selects from an array of
+// shape s; throws std::invalid_argument naming `op` unless every element it reads lies inside s.
+Shape slice_shape(const Shape& s, const Shape& start, const Shape& stop, const Shape& strides, const char* op);
+
 }  // namespace ingot::indexing

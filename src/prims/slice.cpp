@@ -3,18 +3,11 @@
 #include "core/layout.h"
 #include "core/utils.h"
 #include "ingot/ops.h"
+#include "prims/index_util.h"
 #include "prims/primitive.h"
 
 namespace ingot {
 
-namespace {
-// Written so that no step, however large, overflows; start and stop lie in [-1, n].
-int64_t slice_length(int64_t start, int64_t stop, int64_t step) {
-  if (step > 0) return stop > start ? (stop - start - 1) / step + 1 : 0;
-  if (start <= stop) return 0;
-  return step == INT64_MIN ? 1 : (start - stop - 1) / -step + 1;
-}
-}  // namespace
 
 class Slice : public PrimitiveBase<Slice> {
  public:
@@ -26,23 +19,7 @@ class Slice : public PrimitiveBase<Slice> {
   auto state() const { return std::tuple(start_, stop_, strides_); }
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
-    const Shape& s = in[0].shape();
-    if (start_.size() != s.size() || stop_.size() != s.size() || strides_.size() != s.size())
-      fail("slice", "the slice has ", start_.size(), " dimensions but the array has shape ", shape_str(s), ".");
-    Shape out(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (strides_[i] == 0) fail("slice", "slice step cannot be zero.");
-      if (start_[i] < -1 || start_[i] > s[i] || stop_[i] < -1 || stop_[i] > s[i])
-        fail("slice", "slice [", start_[i], ":", stop_[i], "] is out of range for axis ", i, " of shape ",
-             shape_str(s), ".");
-      out[i] = slice_length(start_[i], stop_[i], strides_[i]);
-      // start is the first element read whenever the axis is not empty
-      if (out[i] > 0 && (start_[i] < 0 || start_[i] >= s[i] || start_[i] + (out[i] - 1) * strides_[i] >= s[i] ||
-                         start_[i] + (out[i] - 1) * strides_[i] < 0))
-        fail("slice", "slice [", start_[i], ":", stop_[i], ":", strides_[i], "] is out of range for axis ", i,
-             " of shape ", shape_str(s), ".");
-    }
-    return {out};
+    return {indexing::slice_shape(in[0].shape(), start_, stop_, strides_, "slice")};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     const array& a = in[0];

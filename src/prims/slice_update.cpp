@@ -20,13 +20,6 @@ namespace ingot {
 
 namespace {
 
-// As Slice's: no step, however large, overflows; start and stop lie in [-1, n].
-int64_t slice_length(int64_t start, int64_t stop, int64_t step) {
-  if (step > 0) return stop > start ? (stop - start - 1) / step + 1 : 0;
-  if (start <= stop) return 0;
-  return step == INT64_MIN ? 1 : (start - stop - 1) / -step + 1;
-}
-
 // Copies src (any layout) into dst's elements at dst + offset with strides dst_strides (src's shape).
 void copy_into(const array& src, array& dst, const Strides& dst_strides, int64_t offset) {
   if (src.size() == 0) return;
@@ -116,20 +109,7 @@ class SliceUpdate : public PrimitiveBase<SliceUpdate> {
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     const Shape& s = in[0].shape();
-    if (start_.size() != s.size() || stop_.size() != s.size() || strides_.size() != s.size())
-      fail("slice_update", "the slice has ", start_.size(), " dimensions but the array has shape ", shape_str(s), ".");
-    Shape sl(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (strides_[i] == 0) fail("slice_update", "slice step cannot be zero.");
-      if (start_[i] < -1 || start_[i] > s[i] || stop_[i] < -1 || stop_[i] > s[i])
-        fail("slice_update", "slice [", start_[i], ":", stop_[i], "] is out of range for axis ", i, " of shape ",
-             shape_str(s), ".");
-      sl[i] = slice_length(start_[i], stop_[i], strides_[i]);
-      if (sl[i] > 0 && (start_[i] < 0 || start_[i] >= s[i] || start_[i] + (sl[i] - 1) * strides_[i] >= s[i] ||
-                        start_[i] + (sl[i] - 1) * strides_[i] < 0))
-        fail("slice_update", "slice [", start_[i], ":", stop_[i], ":", strides_[i], "] is out of range for axis ", i,
-             " of shape ", shape_str(s), ".");
-    }
+    const Shape sl = indexing::slice_shape(s, start_, stop_, strides_, "slice_update");
     if (in[1].shape() != sl)
       fail("slice_update", "update of shape ", shape_str(in[1].shape()), " does not match the slice shape ",
            shape_str(sl), ".");
@@ -256,7 +236,7 @@ array slice_update(const array& src, const array& update, const Shape& start, co
     };
     b[i] = norm(start[i]);
     e[i] = norm(stop[i]);
-    sl[i] = slice_length(b[i], e[i], st);
+    sl[i] = indexing::slice_length(b[i], e[i], st);
     whole = whole && st == 1 && sl[i] == n;
   }
   array upd = astype(update, src.dtype());
