@@ -14,7 +14,9 @@ APT_PACKAGES=(
   libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev
 )
-PIP_PACKAGES=(numpy pytest safetensors)
+# The package's build tools (installed so that builds need no isolated environment), its dependencies,
+# and the peers the tests compare against.
+PIP_PACKAGES=(numpy ml_dtypes pytest hypothesis safetensors "scikit-build-core>=0.10" "nanobind>=2.4" mlx==0.32.4)
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -37,7 +39,7 @@ setup_venv() {
     log "creating the virtual environment in .venv"
     python3 -m venv "$VENV"
   fi
-  if ! "$VENV/bin/python" -c "import numpy, pytest, safetensors" 2>/dev/null; then
+  if ! "$VENV/bin/python" -c "import numpy, ml_dtypes, pytest, hypothesis, safetensors, scikit_build_core, nanobind, mlx.core" 2>/dev/null; then
     log "installing Python packages: ${PIP_PACKAGES[*]}"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet "${PIP_PACKAGES[@]}"
@@ -52,4 +54,11 @@ configure_and_build() {
   log "configuring and building in ${dir#$ROOT/}"
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$dir" -j "$(nproc)"
+}
+
+# Builds the extension and installs the package into the virtual environment, editable: Python sources
+# are used in place, and the compiled part is rebuilt incrementally in build-python/.
+install_python_package() {
+  log "building and installing the Python package (pip install -e .)"
+  "$VENV/bin/python" -m pip install --quiet --no-build-isolation -e "$ROOT"
 }
