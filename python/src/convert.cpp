@@ -73,18 +73,25 @@ struct Nested {
   Kind kind = Kind::boolean;
   bool has_arrays = false;  // elements that are arrays: stacked instead
   bool big_int = false;     // an integer outside int32
+  bool any = false;         // any scalar at all: an empty list is float32, as in MLX
+  int leaf_depth = -1;      // where scalars sit; lists may not appear there or below
 };
 
 void scan(nb::handle obj, size_t depth, Nested& n) {
   if (nb::isinstance<nb::list>(obj) || nb::isinstance<nb::tuple>(obj)) {
     const int64_t len = static_cast<int64_t>(nb::len(obj));
+    if (n.leaf_depth >= 0 && static_cast<int>(depth) >= n.leaf_depth)
+      bad("the nested sequence is ragged: scalars and lists mixed at one depth.");
     if (depth == n.shape.size()) n.shape.push_back(len);
     else if (depth > n.shape.size() || n.shape[depth] != len)
       bad("the nested sequence is ragged: every list at one depth needs the same length.");
     for (nb::handle e : obj) scan(e, depth + 1, n);
     return;
   }
-  if (depth != n.shape.size()) bad("the nested sequence is ragged: scalars and lists mixed at one depth.");
+  if (depth != n.shape.size() || (n.leaf_depth >= 0 && n.leaf_depth != static_cast<int>(depth)))
+    bad("the nested sequence is ragged: scalars and lists mixed at one depth.");
+  n.any = true;
+  n.leaf_depth = static_cast<int>(depth);
   if (PyBool_Check(obj.ptr())) return;
   if (PyLong_Check(obj.ptr())) {
     const int64_t v = py_int(obj);
@@ -134,6 +141,7 @@ array from_sequence(nb::handle obj, std::optional<Dtype> dtype) {
     for (auto& p : parts) p = astype(p, t);
     return stack(parts, 0);
   }
+  if (!n.any) n.kind = Kind::real;
   const Dtype natural = n.kind == Kind::real ? float32 : n.kind == Kind::integer ? (n.big_int ? int64 : int32) : bool_;
   const Dtype target = dtype.value_or(natural);
   if (n.kind == Kind::real) {
