@@ -51,7 +51,7 @@ Dtype from_numpy_dtype(nb::handle dt) {
 
 array from_numpy(nb::handle obj, std::optional<Dtype> dtype) {
   nb::object np = numpy();
-  nb::object a = np.attr("ascontiguousarray")(obj);
+  nb::object a = np.attr("asarray")(obj, "order"_a = "C");  // keeps 0-d arrays 0-d
   nb::object dt = a.attr("dtype");
   const Dtype src = from_numpy_dtype(dt);
   if (!nb::cast<bool>(dt.attr("isnative"))) {

@@ -241,3 +241,37 @@ def test_eval_takes_trees():
     b = ingot.array([2.0]) * 3
     ingot.eval({"x": [a, (b,)]})
     assert a.tolist() == [2.0] and b.tolist() == [6.0]
+
+
+# Random shapes that broadcast, random dtypes and values: operators against numpy.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+OPERATOR_DTYPES = ["int8", "int32", "int64", "uint8", "float32", "float64"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(OPERATOR_DTYPES),
+       op=st.sampled_from(["__add__", "__sub__", "__mul__", "__lt__", "__eq__", "__and__", "__or__"]))
+def test_broadcasting_operators_hypothesis(data, dtype, op):
+    if op in ("__and__", "__or__") and dtype.startswith("float"):
+        dtype = "int32"
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=4))
+    elems = st.integers(-50, 50) if not dtype.startswith("uint") else st.integers(0, 100)
+    if dtype.startswith("float"):
+        elems = st.floats(-100, 100, width=32)
+    x = data.draw(hnp.arrays(dtype, shapes.input_shapes[0], elements=elems))
+    y = data.draw(hnp.arrays(dtype, shapes.input_shapes[1], elements=elems))
+    # Inputs as views now and then: a transposed copy transposed back has other strides, same values.
+    a = ingot.array(x, ingot_dtype(dtype))
+    if x.ndim >= 2 and data.draw(st.booleans()):
+        a = ingot.array(np.ascontiguousarray(x.T), ingot_dtype(dtype)).T
+    b = ingot.array(y, ingot_dtype(dtype))
+    got = np.asarray(getattr(a, op)(b))
+    with np.errstate(all="ignore"):
+        want = getattr(x, op)(y)
+    assert got.shape == want.shape
+    if dtype.startswith("float"):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(got, want)
