@@ -16,7 +16,7 @@ APT_PACKAGES=(
 )
 # The package's build tools (installed so that builds need no isolated environment), its dependencies,
 # and the peers the tests compare against.
-PIP_PACKAGES=(numpy ml_dtypes pytest hypothesis safetensors "scikit-build-core>=0.10" "nanobind>=2.4" mlx==0.32.4)
+PIP_PACKAGES=(numpy ml_dtypes pytest hypothesis safetensors "scikit-build-core>=0.10" "nanobind>=2.4" "mlx[cpu]==0.32.4")
 
 log() { printf '\n== %s\n' "$*"; }
 

@@ -173,6 +173,12 @@ array getitem(const array& a, nb::handle index) {
   Parsed p = parse(a, index);
   array v = basic_slice(p);
   std::vector<int> adv = advanced_axes(p);
+  if (p.has_arrays) {
+    broadcast_index_shape(p, adv);  // index arrays that do not broadcast: an error naming __getitem__
+    for (int d : adv)
+      if (v.shape()[d] == 0 && index_array(p.entries[d]).size() > 0)
+        index_error("[array.__getitem__] index arrays select from axis " + std::to_string(d) + " of size 0.");
+  }
   if (!p.has_arrays) {
     if (adv.empty()) return v;
     return squeeze(v, adv);
@@ -240,10 +246,22 @@ ScatterArgs scatter_args(const Parsed& p) {
   return s;
 }
 
-array updates_for(const ScatterArgs& s, const array& value, int src_ndim) {
+// value broadcast to the selection's shape; extra leading size-1 axes are dropped first, as numpy does.
+array fit_value(const array& value, const Shape& shape, const char* op) {
+  array v = value;
+  int lead = 0;
+  while (v.ndim() - lead > static_cast<int>(shape.size()) && v.shape()[lead] == 1) ++lead;
+  if (lead > 0) v = reshape(v, Shape(v.shape().begin() + lead, v.shape().end()));
+  if (v.ndim() > static_cast<int>(shape.size()) || broadcast_shapes(v.shape(), shape, op) != shape)
+    throw nb::value_error((std::string("[") + op + "] a value of shape " + shape_str(value.shape()) +
+                           " cannot be assigned to a selection of shape " + shape_str(shape) + ".").c_str());
+  return broadcast_to(v, shape);
+}
+
+array updates_for(const ScatterArgs& s, const array& value, int src_ndim, const char* op) {
   Shape full = s.result;
   full.insert(full.end(), src_ndim, 1);
-  return reshape(broadcast_to(value, s.result), full);
+  return reshape(fit_value(value, s.result, op), full);
 }
 
 using ScatterFn = array (*)(const array&, const Arrays&, const array&, const std::vector<int>&);
@@ -252,29 +270,54 @@ array scatter_update(const array& a, nb::handle index, const Operand& value, Sca
   Parsed p = parse(a, index);
   array v = value.to_array(a.dtype(), "array.at");
   ScatterArgs s = scatter_args(p);
-  array out = fn(p.src, s.indices, updates_for(s, v, p.src.ndim()), s.axes);
+  array out = fn(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.at"), s.axes);
   return reshape(out, a.shape());
 }
 
+// a[mask] = v. The value either broadcasts over the selected elements (one value for all), or has one
+// row per selected element, taken in order: row cumsum(mask) - 1 goes to each selected position.
+array mask_assign(const array& a, const array& mask, const array& value) {
+  const char* op = "array.__setitem__";
+  if (mask.ndim() > a.ndim() || !std::equal(mask.shape().begin(), mask.shape().end(), a.shape().begin()))
+    index_error(std::string("[") + op + "] a boolean mask of shape " + shape_str(mask.shape()) +
+                " does not match the leading axes of an array of shape " + shape_str(a.shape()) + ".");
+  const Shape rest(a.shape().begin() + mask.ndim(), a.shape().end());
+  Shape ms = mask.shape();
+  ms.resize(a.ndim(), 1);
+  const array m = reshape(mask, ms);
+  array v = value;
+  while (v.ndim() > static_cast<int>(rest.size()) + 1 && v.shape()[0] == 1)
+    v = reshape(v, Shape(v.shape().begin() + 1, v.shape().end()));
+  if (v.ndim() <= static_cast<int>(rest.size()) || v.shape()[0] == 1) {
+    Shape one_row = rest;
+    one_row.insert(one_row.begin(), 1);
+    array row = v.ndim() <= static_cast<int>(rest.size()) ? fit_value(v, rest, op) : fit_value(v, one_row, op);
+    Shape lead_ones(a.ndim() - rest.size(), 1);
+    lead_ones.insert(lead_ones.end(), rest.begin(), rest.end());
+    return where(m, reshape(row, lead_ones), a);
+  }
+  Shape rows = rest;
+  rows.insert(rows.begin(), v.shape()[0]);
+  v = fit_value(v, rows, op);
+  array position = subtract(cumsum(astype(reshape(mask, {-1}), int32)), 1);
+  array picked = take(v, position, 0);  // (mask.size,) + rest; unselected positions are ignored by where
+  Shape full = mask.shape();
+  full.insert(full.end(), rest.begin(), rest.end());
+  return where(m, reshape(picked, full), a);
+}
+
 array setitem(const array& a, nb::handle index, const Operand& value) {
-  // A boolean mask over the leading axes: where(mask, value, a).
+  // A boolean mask over the leading axes.
   if (!nb::isinstance<nb::tuple>(index) && !index.is_none() && !PySlice_Check(index.ptr()) &&
       index.ptr() != Py_Ellipsis && !PyLong_Check(index.ptr())) {
     array mask = to_array(index);
-    if (mask.dtype() == bool_) {
-      if (mask.ndim() > a.ndim() || !std::equal(mask.shape().begin(), mask.shape().end(), a.shape().begin()))
-        index_error("[array.__setitem__] a boolean mask of shape " + shape_str(mask.shape()) +
-                    " does not match the leading axes of an array of shape " + shape_str(a.shape()) + ".");
-      Shape ms = mask.shape();
-      ms.resize(a.ndim(), 1);
-      return where(reshape(mask, ms), value.to_array(a.dtype(), "array.__setitem__"), a);
-    }
+    if (mask.dtype() == bool_) return mask_assign(a, mask, value.to_array(a.dtype(), "array.__setitem__"));
   }
   Parsed p = parse(a, index);
   array v = value.to_array(a.dtype(), "array.__setitem__");
   if (p.has_arrays) {
     ScatterArgs s = scatter_args(p);
-    return reshape(scatter(p.src, s.indices, updates_for(s, v, p.src.ndim()), s.axes), a.shape());
+    return reshape(scatter(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.__setitem__"), s.axes), a.shape());
   }
   // Basic indices: a slice update. The value broadcasts to a[idx]'s shape, integer axes kept as 1.
   const int nd = p.src.ndim();
@@ -288,7 +331,7 @@ array setitem(const array& a, nb::handle index, const Operand& value) {
       result.push_back(e.len);
     }
   }
-  array upd = reshape(broadcast_to(v, result), sliced);
+  array upd = reshape(fit_value(v, result, "array.__setitem__"), sliced);
   return reshape(slice_update(p.src, upd, start, stop, step), a.shape());
 }
 
@@ -308,16 +351,17 @@ struct ArrayAt {
 }  // namespace
 
 void init_indexing(nb::class_<array>& cls) {
-  cls.def("__getitem__", &getitem, "index"_a,
+  cls.def("__getitem__", &getitem, "index"_a.none(),
           "numpy's indexing: integers, slices with steps, None, ..., and integer arrays or lists.");
   cls.def(
       "__setitem__",
       [](array& self, nb::handle index, const Operand& value) { self = setitem(self, index, value); },
-      "index"_a, "value"_a,
+      "index"_a.none(), "value"_a,
       "Replaces the indexed elements (the array object now holds the updated array; other arrays are "
       "unchanged). Repeated indices: the last update wins.");
   nb::class_<ArrayAt> at(cls, "ArrayAt", "The indexed part of an array, to update with accumulation.");
-  at.def("__getitem__", [](const ArrayAt& self, nb::object index) { return ArrayAt{self.a, index}; });
+  at.def("__getitem__", [](const ArrayAt& self, nb::object index) { return ArrayAt{self.a, index}; },
+         "index"_a.none());
 #define INGOT_AT(NAME, FN, DOC)                                                                         \
   at.def(                                                                                               \
       NAME,                                                                                             \

@@ -9,10 +9,8 @@ import pytest
 import ingot
 from op_table import BFLOAT16, Case
 
-try:
-    import mlx.core as mx
-except ImportError:  # pragma: no cover
-    mx = None
+# MLX is required: a missing peer must fail the run, not skip the differential half silently.
+import mlx.core as mx
 
 HERE = pathlib.Path(__file__).parent
 CASES = []
@@ -60,7 +58,7 @@ def outputs_to_numpy(out):
         return [outputs_to_numpy(o) for o in out]
     if isinstance(out, (bool, int, float)):
         return np.asarray(out)
-    if mx is not None and isinstance(out, mx.array):
+    if isinstance(out, mx.array):
         if out.dtype == mx.bfloat16:
             return np.asarray(out.astype(mx.float32)).astype(BFLOAT16)
         return np.asarray(out)
@@ -112,7 +110,7 @@ def test_op(case: Case):
         assert_close(got, want, case, "against numpy")
         if case.check_ref_dtype and not isinstance(want, list):
             assert got.dtype == want.dtype, f"dtype {got.dtype}, numpy gives {want.dtype}"
-    if case.mlx and mx is not None:
+    if case.mlx:
         mout = call(mx, case)
         assert_close(got, outputs_to_numpy(mout), case, "against mlx")
         ours = [result_dtype_name(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
