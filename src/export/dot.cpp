@@ -27,6 +27,7 @@ void export_to_dot(std::ostream& os, const std::vector<array>& outputs) {
   std::unordered_map<const void*, std::string> names;  // arrays and nodes, named in visit order
   std::vector<array> stack(outputs.rbegin(), outputs.rend());
   std::unordered_set<const Node*> done;
+  std::unordered_set<const void*> leaves;  // leaves already labelled (their names may come earlier, from an edge)
   auto name_of = [&](const void* p, char prefix) {
     auto [it, fresh] = names.emplace(p, prefix + std::to_string(names.size()));
     return std::make_pair(it->second, fresh);
@@ -38,7 +39,8 @@ void export_to_dot(std::ostream& os, const std::vector<array>& outputs) {
     if (!a.valid()) continue;
     if (!a.has_node() || a.is_evaluated()) {
       auto [n, fresh] = name_of(a.id(), 'v');
-      if (fresh)
+      (void)fresh;
+      if (leaves.insert(a.id()).second)
         os << "  " << n << " [shape=ellipse, label=\""
            << (a.kind() == ArrayKind::placeholder ? "input " : "constant ") << spec_label(a.dtype(), a.shape())
            << "\"];\n";

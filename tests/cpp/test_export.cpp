@@ -308,6 +308,8 @@ TEST(Export, DotOfALazyGraph) {
   EXPECT_THAT(os.str(), HasSubstr("Exp"));
   EXPECT_THAT(os.str(), HasSubstr("Add"));
   EXPECT_THAT(os.str(), HasSubstr("output 0"));
+  // The leaf is labelled, though it was first named by the edges into Exp and Add.
+  EXPECT_THAT(os.str(), HasSubstr("[shape=ellipse, label=\"constant float32 (2,)\"]"));
 }
 
 TEST(Export, ArraysCapturedFromAnotherTraceAreRejected) {
