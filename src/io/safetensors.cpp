@@ -111,6 +111,7 @@ class Parser {
   }
 
   void read_metadata(const nlohmann::json& m, std::unordered_map<std::string, std::string>& out) const {
+    if (m.is_null()) return;  // MLX writes null when there is no metadata
     if (!m.is_object()) bad("\"__metadata__\" is not a JSON object.");
     for (const auto& [k, v] : m.items()) {
       if (!v.is_string()) bad("the metadata value of '" + k + "' is not a string.");

@@ -180,6 +180,19 @@ TEST(IoSafetensors, LoadingIsLazyAndZeroCopy) {
   EXPECT_EQ(a.data<float>()[(1 << 18) - 1], static_cast<float>((1 << 18) - 1));
 }
 
+TEST(IoSafetensors, NullMetadataAsMlxWritesIt) {
+  TempDir dir;
+  std::string header = R"({"__metadata__":null,"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  write_bytes(dir.file("n.safetensors"), st_file(header, raw(std::vector<float>{2.5f, -1.0f})));
+  auto [m, meta] = load_safetensors(dir.file("n.safetensors"));
+  EXPECT_TRUE(meta.empty());
+  array t = m.at("t");
+  t.eval();
+  EXPECT_EQ(t.data<float>()[0], 2.5f);
+  EXPECT_EQ(t.data<float>()[1], -1.0f);
+}
+
 TEST(IoSafetensors, UnalignedDataIsCopiedAndBoolNormalized) {
   TempDir dir;
   // A 1-byte tensor first puts the float32 one at an odd address (the header keeps 8-alignment).
