@@ -26,6 +26,9 @@ struct Parsed {
   array src;
   std::vector<Entry> entries;
   bool has_arrays = false;
+  // numpy: advanced indices (arrays, and integers beside them) keep their place only when nothing
+  // (a slice, None or an ellipsis, even an empty one) separates them in the index as written.
+  bool adv_adjacent = true;
 };
 
 bool is_bool_array(const array& a) { return a.dtype() == bool_; }
@@ -48,6 +51,7 @@ Parsed parse(const array& a, nb::handle index) {
   enum Tag { kNone, kEllipsis, kInt, kSlice, kArray };
   std::vector<Tag> tags;
   std::vector<array> arrays(items.size());
+  bool p_adv_adjacent = true;
   int consumed = 0, ellipses = 0;
   for (size_t k = 0; k < items.size(); ++k) {
     nb::handle h = items[k];
@@ -73,6 +77,15 @@ Parsed parse(const array& a, nb::handle index) {
       ++consumed;
     }
   }
+  {
+    int first = -1, last = -1, advanced = 0;
+    for (int k = 0; k < static_cast<int>(tags.size()); ++k)
+      if (tags[k] == kInt || tags[k] == kArray) {
+        if (first < 0) first = k;
+        last = k, ++advanced;
+      }
+    p_adv_adjacent = advanced == 0 || last - first + 1 == advanced;
+  }
   if (ellipses > 1) index_error("[array.__getitem__] an index can only have a single ellipsis ('...').");
   if (consumed > a.ndim())
     index_error("[array.__getitem__] too many indices for array: array is " + std::to_string(a.ndim()) +
@@ -80,6 +93,7 @@ Parsed parse(const array& a, nb::handle index) {
 
   // Expand: every new axis becomes a size-1 axis of src indexed by a full slice.
   Parsed p;
+  p.adv_adjacent = p_adv_adjacent;
   Shape src_shape;
   int axis = 0;  // of a
   auto full = [](int64_t n) {
@@ -155,12 +169,6 @@ std::vector<int> advanced_axes(const Parsed& p) {
   return adv;
 }
 
-bool adjacent(const std::vector<int>& adv) {
-  for (size_t k = 1; k < adv.size(); ++k)
-    if (adv[k] != adv[k - 1] + 1) return false;
-  return true;
-}
-
 array index_array(const Entry& e) { return e.kind == Entry::indices ? e.arr : array(e.i, int64); }
 
 Shape broadcast_index_shape(const Parsed& p, const std::vector<int>& adv) {
@@ -191,7 +199,7 @@ array getitem(const array& a, nb::handle index) {
   std::vector<int> drop;
   for (int d : adv) drop.push_back(ni + d);
   g = squeeze(g, drop);  // I + the sliced axes
-  if (!adjacent(adv) || adv[0] == 0) return g;
+  if (!p.adv_adjacent || adv[0] == 0) return g;
   // Adjacent advanced indices keep their place, as numpy: move I after the sliced axes before them.
   std::vector<int> perm;
   for (int k = 0; k < adv[0]; ++k) perm.push_back(ni + k);
@@ -215,7 +223,7 @@ ScatterArgs scatter_args(const Parsed& p) {
   // a[idx]'s axes: I first when the advanced indices are not adjacent, else I in their place.
   std::vector<int> where_range(p.entries.size(), -1);
   int pos = 0, ipos = 0;
-  const bool front = !adv.empty() && !adjacent(adv);
+  const bool front = !adv.empty() && !p.adv_adjacent;
   if (front) pos = ni;
   for (int d = 0; d < static_cast<int>(p.entries.size()); ++d) {
     if (!front && !adv.empty() && d == adv[0]) ipos = pos, pos += ni;

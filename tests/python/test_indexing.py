@@ -491,3 +491,13 @@ def test_mask_assignment_in_order_against_numpy():
         want = x.copy()
         want[mask] = value
         np.testing.assert_array_equal(np.asarray(a), want)
+
+
+def test_an_empty_ellipsis_still_separates_advanced_indices():
+    # numpy moves the broadcast index axes first when anything stands between advanced indices.
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    for idx in [(0, Ellipsis, np.array([1, 2])), (None, 0, Ellipsis, 0, np.array([], np.int64), None),
+                (np.array([1, 0]), slice(None), 2), (np.array([1, 0]), None, np.array([0, 1]))]:
+        got = np.asarray(ingot.array(x)[idx])
+        assert got.shape == x[idx].shape
+        np.testing.assert_array_equal(got, x[idx])
