@@ -16,7 +16,7 @@ APT_PACKAGES=(
 )
 # The package's build tools (installed so that builds need no isolated environment), its dependencies,
 # and the peers the tests compare against.
-PIP_PACKAGES=(numpy ml_dtypes pytest hypothesis safetensors "scikit-build-core>=0.10" "nanobind>=2.4" "mlx[cpu]==0.32.4")
+PIP_PACKAGES=(numpy ml_dtypes pytest pytest-timeout hypothesis safetensors "scikit-build-core>=0.10" "nanobind>=2.4" "mlx[cpu]==0.32.4")
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -39,7 +39,7 @@ setup_venv() {
     log "creating the virtual environment in .venv"
     python3 -m venv "$VENV"
   fi
-  if ! "$VENV/bin/python" -c "import numpy, ml_dtypes, pytest, hypothesis, safetensors, scikit_build_core, nanobind, mlx.core" 2>/dev/null; then
+  if ! "$VENV/bin/python" -c "import numpy, ml_dtypes, pytest, pytest_timeout, hypothesis, safetensors, scikit_build_core, nanobind, mlx.core" 2>/dev/null; then
     log "installing Python packages: ${PIP_PACKAGES[*]}"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet "${PIP_PACKAGES[@]}"

@@ -5,3 +5,20 @@
 
 from ._core import *  # noqa: F401,F403
 from ._core import __version__  # noqa: F401
+
+import sys as _sys
+
+from ._core import linalg  # noqa: F401
+
+# `import ingot.linalg` and `from ingot.linalg import norm` find the extension's submodule.
+_sys.modules[__name__ + ".linalg"] = linalg
+
+from ._core import random  # noqa: E402,F401
+
+_sys.modules[__name__ + ".random"] = random
+
+# Methods of ingot.array (a.sum(), a.reshape(2, 3), ...) over the functions above.
+from . import _array_methods  # noqa: E402,F401
+
+# The pure-Python parts, last: they use the ops above.
+from . import nn, utils  # noqa: E402,F401

@@ -38,7 +38,16 @@ void init_indexing(nb::class_<array>& cls);
 void init_ops(nb::module_& m);
 void init_random(nb::module_& m);
 void init_linalg(nb::module_& m);
+void init_ops_indexing(nb::module_& m);
+void init_ops_sort(nb::module_& m);
+void init_ops_conv(nb::module_& m);
+void init_ops_quantized(nb::module_& m);
 void init_io(nb::module_& m);
+void init_ops_creation(nb::module_& m);
+void init_ops_elementwise(nb::module_& m);
+void init_ops_reduce(nb::module_& m);
+void init_ops_shape(nb::module_& m);
+void init_ops_products(nb::module_& m);
 void init_export(nb::module_& m);
 void init_transforms(nb::module_& m);
 

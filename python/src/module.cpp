@@ -9,4 +9,17 @@ NB_MODULE(_core, m) {
   init_dtype(m);
   init_array(m);
   init_transforms(m);
+  init_ops_creation(m);
+  init_ops_elementwise(m);
+  init_ops_reduce(m);
+  init_ops_shape(m);
+  init_ops_products(m);
+  init_random(m);
+  init_io(m);
+  init_export(m);
+  init_ops_indexing(m);
+  init_ops_sort(m);
+  init_ops_conv(m);
+  init_ops_quantized(m);
+  init_linalg(m);
 }

@@ -42,6 +42,10 @@ def to_lib(lib, x):
         if x.dtype == BFLOAT16:
             return mx.array(x.astype(np.float32)).astype(mx.bfloat16)
         return mx.array(x, dtype=getattr(mx, dtype_name(x.dtype)))
+    if isinstance(x, ingot.Dtype) and lib is not ingot:
+        # ingot's dtype objects in a row (dtype=ingot.int8) become MLX's.
+        name = str(x).split(".")[-1]
+        return getattr(mx, "bool_" if name == "bool" else name)
     if isinstance(x, (list, tuple)) and any(isinstance(e, np.ndarray) for e in x):
         return type(x)(to_lib(lib, e) for e in x)
     return x
