@@ -1,6 +1,7 @@
 // ingot.array: construction, numpy interop (buffer protocol and __array__), Python's operators.
 #include <nanobind/ndarray.h>
 
+#include <cstring>
 #include <sstream>
 #include <vector>
 
@@ -95,7 +96,13 @@ std::string repr(const array& a) {
   }
   std::ostringstream os;
   os << x;
-  return os.str();
+  std::string r = os.str();
+  if (x.dtype() == bool_) {
+    // Python spells booleans True / False (as MLX's repr does).
+    for (auto [from, to] : {std::pair{"true", "True"}, std::pair{"false", "False"}})
+      for (size_t p = r.find(from); p != std::string::npos; p = r.find(from, p)) r.replace(p, strlen(from), to);
+  }
+  return r;
 }
 
 array element0(const array& a, int64_t i) { return take(a, i, 0); }

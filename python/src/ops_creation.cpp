@@ -44,10 +44,12 @@ void init_ops_creation(nb::module_& m) {
       "An array of shape ``shape`` filled with ``vals`` (a scalar, or an array broadcast to ``shape``). The "
       "dtype defaults to that of ``vals``.");
   m.def(
-      "zeros", [](const ShapeArg& shape, std::optional<Dtype> dtype) { return zeros(shape_of(shape), dtype.value_or(float32)); },
+      "zeros",
+      [](const ShapeArg& shape, std::optional<Dtype> dtype) { return zeros(shape_of(shape), dtype.value_or(float32)); },
       "shape"_a, "dtype"_a = float32, "An array of shape ``shape`` filled with zeros.");
   m.def(
-      "ones", [](const ShapeArg& shape, std::optional<Dtype> dtype) { return ones(shape_of(shape), dtype.value_or(float32)); },
+      "ones",
+      [](const ShapeArg& shape, std::optional<Dtype> dtype) { return ones(shape_of(shape), dtype.value_or(float32)); },
       "shape"_a, "dtype"_a = float32, "An array of shape ``shape`` filled with ones.");
   m.def(
       "zeros_like",

@@ -177,7 +177,8 @@ CASES += [
     Case("reciprocal", (rand((3, 4), "float32", -3, -0.5),), ref=np.reciprocal, id="reciprocal_negative"),
     Case("log", (np.array([0.0, -1.0, INF], np.float32),), ref=f64(np.log), id="log_specials"),
     Case("sqrt", (np.array([-1.0, INF, 0.0], np.float32),), ref=f64(np.sqrt), id="sqrt_specials"),
-    Case("exp", (np.array([-INF, INF, 100.0], np.float32),), ref=f64(lambda a: np.exp(a).astype(np.float32)), id="exp_overflow"),
+    Case("exp", (np.array([-INF, INF, 100.0], np.float32),), ref=f64(lambda a: np.exp(a).astype(np.float32)),
+         id="exp_overflow"),
     Case("erfinv", (np.array([-1.0, 1.0, 0.0], np.float32),), ref=f64(np_erfinv), id="erfinv_bounds"),
     Case("tanh", (np.array([-50.0, 50.0, -INF], np.float32),), ref=np.tanh, id="tanh_saturates"),
     Case("sigmoid", (np.array([-100.0, 100.0, 0.0], np.float32),), ref=f64(lambda x: 1 / (1 + np.exp(-x))),
@@ -237,10 +238,6 @@ def int_ref(fn):
         return fn(prep(a), prep(b))
 
     return ref
-
-
-def py_floor_divide(a, b):
-    return np.floor_divide(a, b)
 
 
 def np_logaddexp(a, b):
@@ -444,8 +441,9 @@ CASES += [
     Case("allclose", (rand((2,), "float32"), rand((1, 2), "float32")), ref=np.allclose, id="allclose_broadcast"),
     Case("allclose", (rand((3,), "bfloat16"), rand((3,), "bfloat16")), {"rtol": 1.0, "atol": 10.0},
          ref=lambda a, b, rtol, atol: True, id="allclose_bfloat16"),
-    Case("allclose", (np.zeros((0,), np.float32), np.zeros((0,), np.float32)), ref=np.allclose,
-         id="allclose_empty"),
+    # MLX's reductions over an empty axis can hang: numpy's values only.
+    Case("allclose", (np.zeros((0,), np.float32), np.zeros((0,), np.float32)), ref=np.allclose, mlx=False,
+         dtype="bool", id="allclose_empty"),
     Case("allclose", (rand((2,), "float32"), rand((3,), "float32")), raises=ValueError, match=r"broadcast",
          id="allclose_shape_mismatch"),
     Case("array_equal", (rand((3, 4), "int32"), rand((3, 4), "int32")), ref=np.array_equal, id="array_equal_true"),
@@ -459,8 +457,8 @@ CASES += [
     Case("array_equal", (A1, A1), {"equal_nan": True}, ref=lambda a, b, equal_nan: np.array_equal(a, b, True),
          id="array_equal_equal_nan"),
     Case("array_equal", (1, 1.0), ref=np.array_equal, id="array_equal_python_scalars"),
-    Case("array_equal", (np.zeros((0, 2), np.bool_), np.zeros((0, 2), np.bool_)), ref=np.array_equal,
-         id="array_equal_empty"),
+    Case("array_equal", (np.zeros((0, 2), np.bool_), np.zeros((0, 2), np.bool_)), ref=np.array_equal, mlx=False,
+         dtype="bool", id="array_equal_empty"),
     Case("array_equal", (rand((4, 5), "float32"), rand((4, 5), "float32")), ref=np.array_equal,
          transform=lambda a, b: (transposed(a), b), id="array_equal_transposed"),
 ]

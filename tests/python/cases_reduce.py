@@ -137,16 +137,21 @@ for op, fn in REDUCE.items():
              id=f"{op}_0d_axis"),
     ]
 
-# Empty inputs: identities where there are some, NaN means, errors for max and min.
+# Empty inputs: identities where there are some, NaN means, errors for max and min. MLX's CPU reductions
+# over an empty axis sometimes loop for minutes (their loop bounds come from uninitialized memory), so
+# these rows check numpy's values and MLX's dtypes only.
 E = np.zeros((0, 3), np.float32)
+NO_MLX = {"mlx": False, "note": "MLX's reductions over an empty axis can hang"}
 CASES += [
-    Case("sum", (E,), {"axis": 0}, ref=reduction(np.sum), id="sum_empty"),
-    Case("sum", (np.zeros((0,), np.int8),), ref=reduction(np.sum), id="sum_empty_int8"),
-    Case("prod", (E,), {"axis": 0}, ref=reduction(np.prod), id="prod_empty"),
-    Case("all", (E,), {"axis": 0}, ref=reduction(np.all), id="all_empty"),
-    Case("any", (E,), {"axis": 0}, ref=reduction(np.any), id="any_empty"),
-    Case("mean", (E,), {"axis": 0}, ref=lambda a, axis: np.full((3,), NAN), id="mean_empty"),
-    Case("var", (E,), {"axis": 0}, ref=lambda a, axis: np.full((3,), NAN), id="var_empty"),
+    Case("sum", (E,), {"axis": 0}, ref=reduction(np.sum), dtype="float32", **NO_MLX, id="sum_empty"),
+    Case("sum", (np.zeros((0,), np.int8),), ref=reduction(np.sum), dtype="int32", **NO_MLX, id="sum_empty_int8"),
+    Case("prod", (E,), {"axis": 0}, ref=reduction(np.prod), dtype="float32", **NO_MLX, id="prod_empty"),
+    Case("all", (E,), {"axis": 0}, ref=reduction(np.all), dtype="bool", **NO_MLX, id="all_empty"),
+    Case("any", (E,), {"axis": 0}, ref=reduction(np.any), dtype="bool", **NO_MLX, id="any_empty"),
+    Case("mean", (E,), {"axis": 0}, ref=lambda a, axis: np.full((3,), NAN), dtype="float32", **NO_MLX,
+         id="mean_empty"),
+    Case("var", (E,), {"axis": 0}, ref=lambda a, axis: np.full((3,), NAN), dtype="float32", **NO_MLX,
+         id="var_empty"),
     Case("sum", (E,), {"axis": 1}, ref=reduction(np.sum), id="sum_empty_other_axis"),
     Case("max", (E,), {"axis": 1}, ref=reduction(np.max), id="max_empty_other_axis"),
     Case("max", (E,), raises=ValueError, match=r"\[max\].*empty", id="max_empty"),

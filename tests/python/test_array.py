@@ -125,6 +125,7 @@ def test_python_protocols():
     assert {a: 1}[a] == 1  # hashable by identity, as MLX
     assert repr(ingot.array([1.5, 2, 3])) == "array([1.5, 2, 3], dtype=float32)"
     assert repr(ingot.array(3)) == "array(3, dtype=int32)"
+    assert repr(ingot.array([True, False])) == "array([True, False], dtype=bool)"
     assert repr(ingot.array([[1, 2], [3, 4]])) == "array([[1, 2],\n       [3, 4]], dtype=int32)"
     assert repr(ingot.float32) == "ingot.float32" and ingot.float32.size == 4 and ingot.bool_.size == 1
 
