@@ -22,3 +22,6 @@ from . import _array_methods  # noqa: E402,F401
 
 # The pure-Python parts, last: they use the ops above.
 from . import nn, utils  # noqa: E402,F401
+
+# Constants, aliases, small ops and dtype utilities composed from the ops above.
+from ._extras import *  # noqa: E402,F401,F403

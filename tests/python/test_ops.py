@@ -23,6 +23,7 @@ NOT_OPS = {
     "array", "Dtype", "eval", "export_function", "import_function", "exporter", "export_to_dot",
     "get_active_memory", "get_peak_memory", "reset_peak_memory", "load", "save", "save_safetensors",
     "nn", "utils", "random", "linalg", "fast", "ImportedFunction", "FunctionExporter",
+    "issubdtype", "result_type", "can_cast",  # dtype utilities: test_extras.py
 }
 
 

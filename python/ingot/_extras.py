@@ -1,0 +1,438 @@
+"""Small parts of ``mlx.core`` composed from ingot's ops: constants, aliases, short ops and dtype
+utilities (categories, ``issubdtype``, ``finfo``, ``iinfo``, ``result_type``, ``can_cast``)."""
+
+import enum as _enum
+import math as _math
+
+from . import _core
+
+__all__ = [
+    # constants
+    "pi", "e", "inf", "nan", "euler_gamma", "newaxis",
+    # aliases
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "pow", "permute_dims",
+    "bitwise_left_shift", "bitwise_right_shift", "cumulative_sum", "cumulative_prod",
+    "empty", "empty_like",
+    # small ops
+    "conj", "conjugate", "real", "astype", "asarray", "atleast_1d", "atleast_2d", "atleast_3d",
+    "flip", "degrees", "radians", "trunc", "logical_xor", "count_nonzero", "diff", "kron",
+    "positive", "unstack", "matrix_transpose", "vecdot", "minmax", "median",
+    # dtype utilities
+    "DtypeCategory", "generic", "number", "integer", "signedinteger", "unsignedinteger",
+    "floating", "inexact", "complexfloating", "issubdtype", "finfo", "iinfo", "result_type",
+    "can_cast",
+]
+
+# ---- constants (plain Python values, as in MLX) ----
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+euler_gamma = 0.5772156649015329
+newaxis = None
+
+# ---- aliases: the same function objects under MLX's other names ----
+acos = _core.arccos
+acosh = _core.arccosh
+asin = _core.arcsin
+asinh = _core.arcsinh
+atan = _core.arctan
+atan2 = _core.arctan2
+atanh = _core.arctanh
+pow = _core.power  # noqa: A001 (MLX's name)
+permute_dims = _core.transpose
+bitwise_left_shift = _core.left_shift
+bitwise_right_shift = _core.right_shift
+cumulative_sum = _core.cumsum
+cumulative_prod = _core.cumprod
+# MLX's empty and empty_like are its zeros and zeros_like.
+empty = _core.zeros
+empty_like = _core.zeros_like
+
+
+def _as_array(a):
+    return a if isinstance(a, _core.array) else _core.array(a)
+
+
+def _check_axis(name, axis, ndim):
+    """axis normalized to [0, ndim); ValueError naming `name` when out of range."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"[{name}] axis {axis} is out of range for an array with {ndim} dimensions.")
+    return axis % ndim
+
+
+def _is_floating(dtype):
+    return dtype in (_core.float16, _core.bfloat16, _core.float32, _core.float64)
+
+
+def _copy(a):
+    """A new array with the values of `a` (so that item assignment on it leaves `a` alone)."""
+    return _core.array(a)
+
+
+# ---- small ops ----
+def conj(a):
+    """The elementwise complex conjugate of ``a``. ingot has no complex dtypes, so this returns a copy
+    of ``a``."""
+    return _copy(_as_array(a))
+
+
+def conjugate(a):
+    """The elementwise complex conjugate of ``a`` (same as :func:`conj`): a copy of ``a`` for ingot's
+    real dtypes."""
+    return conj(a)
+
+
+def real(a, /):
+    """The real part of ``a``. ingot has no complex dtypes, so this returns a copy of ``a``."""
+    return _copy(_as_array(a))
+
+
+def astype(a, dtype, /):
+    """``a`` cast to ``dtype``."""
+    return _as_array(a).astype(dtype)
+
+
+def asarray(a, dtype=None, *, copy=None):
+    """Convert ``a`` (array, scalar, nested sequence, numpy array) to an array, of ``dtype`` if given.
+
+    ``copy``: ``True`` always copies; ``None`` returns ``a`` itself when it already is an array of the
+    requested dtype and copies otherwise; ``False`` raises ValueError when a copy or conversion would
+    be needed (ingot always copies data coming from other libraries).
+    """
+    if isinstance(a, _core.array) and (dtype is None or a.dtype == dtype):
+        return _core.array(a) if copy else a
+    if copy is False:
+        raise ValueError("[asarray] copy=False but a copy is required to convert the input.")
+    return _core.array(a) if dtype is None else _core.array(a, dtype=dtype)
+
+
+def _atleast(name, arys, ndim, shape_of):
+    if not arys:
+        raise ValueError(f"[{name}] at least one array is required.")
+    out = []
+    for a in arys:
+        a = _as_array(a)
+        out.append(a if a.ndim >= ndim else _core.reshape(a, shape_of(tuple(a.shape))))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*arys):
+    """Each input with at least one dimension (a 0-d array becomes shape ``(1,)``). One input gives an
+    array, several give a list."""
+    return _atleast("atleast_1d", arys, 1, lambda s: (1,))
+
+
+def atleast_2d(*arys):
+    """Each input with at least two dimensions: shape ``()`` becomes ``(1, 1)`` and ``(n,)`` becomes
+    ``(1, n)``. One input gives an array, several give a list."""
+    return _atleast("atleast_2d", arys, 2, lambda s: (1,) * (2 - len(s)) + s)
+
+
+def atleast_3d(*arys):
+    """Each input with at least three dimensions: ``()`` becomes ``(1, 1, 1)``, ``(n,)`` becomes
+    ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``. One input gives an array, several a list."""
+
+    def shape(s):
+        if len(s) == 0:
+            return (1, 1, 1)
+        if len(s) == 1:
+            return (1, s[0], 1)
+        return s + (1,)
+
+    return _atleast("atleast_3d", arys, 3, shape)
+
+
+def flip(a, /, axis=None):
+    """``a`` with the order of its elements reversed along ``axis`` (an int or a sequence of ints;
+    ``None``, the default, flips every axis). An axis listed twice is flipped once, as in MLX."""
+    a = _as_array(a)
+    if axis is None:
+        axes = list(range(a.ndim))
+    elif isinstance(axis, int):
+        axes = [axis]
+    else:
+        axes = list(axis)
+    index = [slice(None)] * a.ndim
+    for ax in axes:
+        ax = _check_axis("flip", ax, a.ndim)
+        index[ax] = slice(None, None, -1)
+    if not axes:
+        return _copy(a)
+    return a[tuple(index)]
+
+
+def degrees(a, /):
+    """Angles ``a`` converted from radians to degrees (integer and bool inputs give float32)."""
+    return _core.multiply(a, 180.0 / _math.pi)
+
+
+def radians(a, /):
+    """Angles ``a`` converted from degrees to radians (integer and bool inputs give float32)."""
+    return _core.multiply(a, _math.pi / 180.0)
+
+
+def trunc(a, /):
+    """Elementwise rounding towards zero. Integer and bool inputs are returned as they are (a copy)."""
+    a = _as_array(a)
+    if not _is_floating(a.dtype):
+        return _copy(a)
+    return _core.where(_core.less(a, 0), _core.ceil(a), _core.floor(a))
+
+
+def logical_xor(a, b, /):
+    """Elementwise logical exclusive or of the truth values of ``a`` and ``b`` (a bool array)."""
+    return _core.logical_and(_core.logical_or(a, b), _core.logical_not(_core.logical_and(a, b)))
+
+
+def count_nonzero(a, /, *, axis=None, keepdims=False):
+    """The number of non-zero elements of ``a`` along ``axis`` (an int, a sequence of ints, or
+    ``None`` for the whole array) as an int32 array. NaN counts as non-zero."""
+    a = _as_array(a)
+    return _core.sum(_core.not_equal(a, 0), axis=axis, keepdims=keepdims).astype(_core.int32)
+
+
+def diff(a, /, n=1, axis=-1):
+    """The ``n``-th discrete difference of ``a`` along ``axis``: ``a[1:] - a[:-1]`` applied ``n``
+    times (for bool inputs, ``a[1:] != a[:-1]``). ``n`` must be non-negative."""
+    a = _as_array(a)
+    if n < 0:
+        raise ValueError(f"[diff] order n must be non-negative, got {n}.")
+    if a.ndim == 0:
+        raise ValueError("[diff] the input must have at least one dimension.")
+    ax = _check_axis("diff", axis, a.ndim)
+    head = tuple([slice(None)] * ax + [slice(1, None)])
+    tail = tuple([slice(None)] * ax + [slice(None, -1)])
+    for _ in range(n):
+        if a.dtype == _core.bool_:
+            a = _core.not_equal(a[head], a[tail])
+        else:
+            a = _core.subtract(a[head], a[tail])
+    return a
+
+
+def kron(a, b):
+    """The Kronecker product of ``a`` and ``b``: the input with fewer dimensions is padded with leading
+    ones, and block ``i`` of the result is ``a[i] * b``. Empty inputs raise ValueError, as in MLX."""
+    a, b = _as_array(a), _as_array(b)
+    if a.size == 0 or b.size == 0:
+        raise ValueError("[kron] input arrays cannot be empty.")
+    nd = max(a.ndim, b.ndim)
+    sa = (1,) * (nd - a.ndim) + tuple(a.shape)
+    sb = (1,) * (nd - b.ndim) + tuple(b.shape)
+    ia, ib = [], []
+    for x, y in zip(sa, sb):
+        ia += [x, 1]
+        ib += [1, y]
+    out = _core.multiply(_core.reshape(a, ia), _core.reshape(b, ib))
+    return _core.reshape(out, [x * y for x, y in zip(sa, sb)])
+
+
+def positive(a, /):
+    """Elementwise unary plus: a copy of ``a``."""
+    return _copy(_as_array(a))
+
+
+def unstack(x, /, *, axis=0):
+    """A tuple of arrays, one per index along ``axis``, each without that axis (the inverse of
+    :func:`stack`)."""
+    x = _as_array(x)
+    if x.ndim == 0:
+        raise ValueError("[unstack] axis 0 is out of range for an array with 0 dimensions.")
+    ax = _check_axis("unstack", axis, x.ndim)
+    lead = (slice(None),) * ax
+    return tuple(x[lead + (i,)] for i in range(x.shape[ax]))
+
+
+def matrix_transpose(a, /):
+    """``a`` with its last two dimensions swapped; ``a`` needs at least two dimensions."""
+    a = _as_array(a)
+    if a.ndim < 2:
+        raise ValueError(f"[matrix_transpose] the input needs at least 2 dimensions, got {a.ndim}.")
+    return _core.swapaxes(a, -1, -2)
+
+
+def vecdot(a, b, /, *, axis=-1):
+    """The dot product of ``a`` and ``b`` along ``axis`` (the inputs broadcast together first):
+    ``sum(a * b, axis)``."""
+    prod = _core.multiply(a, b)
+    _check_axis("vecdot", axis, prod.ndim)
+    return _core.sum(prod, axis=axis)
+
+
+def minmax(a, /, axis=None, keepdims=False):
+    """The minimum and the maximum of ``a`` over ``axis`` (same arguments as :func:`min`), as a
+    tuple ``(min, max)``."""
+    return (_core.min(a, axis=axis, keepdims=keepdims), _core.max(a, axis=axis, keepdims=keepdims))
+
+
+def median(a, /, axis=None, keepdims=False):
+    """The median of ``a`` over ``axis`` (an int, a sequence of ints, or ``None`` for the whole
+    array): the middle element after sorting, or the mean of the two middle ones for an even count.
+    Integer and bool inputs give float32; a NaN in a slice gives NaN."""
+    a = _as_array(a)
+    if axis is None:
+        axes = list(range(a.ndim))
+    elif isinstance(axis, int):
+        axes = [axis]
+    else:
+        axes = list(axis)
+    axes = sorted({_check_axis("median", ax, a.ndim) for ax in axes})
+    keep = [i for i in range(a.ndim) if i not in axes]
+    n = 1
+    for ax in axes:
+        n *= a.shape[ax]
+    if n == 0:
+        raise ValueError("[median] cannot take the median over an empty axis.")
+    moved = _core.transpose(a, keep + axes) if a.ndim else a
+    flat = _core.reshape(moved, [a.shape[i] for i in keep] + [n])
+    srt = _core.sort(flat, axis=-1)
+    mid = srt[..., (n - 1) // 2 : n // 2 + 1]
+    if _is_floating(a.dtype):
+        out = _core.mean(mid, axis=-1)
+        out = _core.where(_core.any(_core.isnan(flat), axis=-1), _math.nan, out)  # NaN in, NaN out
+    else:
+        out = _core.mean(mid.astype(_core.float32), axis=-1)
+    if keepdims:
+        shape = [1 if i in axes else a.shape[i] for i in range(a.ndim)]
+        out = _core.reshape(out, shape)
+    return out
+
+
+# ---- dtype categories and utilities ----
+class DtypeCategory(_enum.Enum):
+    """Categories of dtypes for :func:`issubdtype`: ``generic`` > ``number`` > ``integer`` |
+    ``inexact``; ``integer`` > ``signedinteger`` | ``unsignedinteger``; ``inexact`` > ``floating`` |
+    ``complexfloating``. ``bool_`` is a ``generic`` only."""
+
+    complexfloating = 0
+    floating = 1
+    inexact = 2
+    signedinteger = 3
+    unsignedinteger = 4
+    integer = 5
+    number = 6
+    generic = 7
+
+
+complexfloating = DtypeCategory.complexfloating
+floating = DtypeCategory.floating
+inexact = DtypeCategory.inexact
+signedinteger = DtypeCategory.signedinteger
+unsignedinteger = DtypeCategory.unsignedinteger
+integer = DtypeCategory.integer
+number = DtypeCategory.number
+generic = DtypeCategory.generic
+
+# The parent of each category.
+_PARENT = {
+    complexfloating: inexact,
+    floating: inexact,
+    inexact: number,
+    signedinteger: integer,
+    unsignedinteger: integer,
+    integer: number,
+    number: generic,
+    generic: None,
+}
+
+
+def _category_of(dtype):
+    if dtype == _core.bool_:
+        return generic
+    if dtype in (_core.int8, _core.int16, _core.int32, _core.int64):
+        return signedinteger
+    if dtype in (_core.uint8, _core.uint16, _core.uint32, _core.uint64):
+        return unsignedinteger
+    if _is_floating(dtype):
+        return floating
+    raise TypeError(f"[issubdtype] unknown dtype {dtype}.")
+
+
+def issubdtype(arg1, arg2):
+    """Whether ``arg1`` (a Dtype or a DtypeCategory) is a subtype of ``arg2`` (a Dtype or a
+    DtypeCategory). Two dtypes match only when equal; a dtype is a subtype of its category and the
+    categories above it; a category is never a subtype of a dtype."""
+    for arg in (arg1, arg2):
+        if not isinstance(arg, (_core.Dtype, DtypeCategory)):
+            raise TypeError(f"[issubdtype] expected a Dtype or a DtypeCategory, got {type(arg).__name__}.")
+    if isinstance(arg2, _core.Dtype):
+        return isinstance(arg1, _core.Dtype) and arg1 == arg2
+    cat = _category_of(arg1) if isinstance(arg1, _core.Dtype) else arg1
+    while cat is not None:
+        if cat == arg2:
+            return True
+        cat = _PARENT[cat]
+    return False
+
+
+def _dtype_name(dtype):
+    return str(dtype).split(".")[-1]
+
+
+# (bits, max, eps, smallest_normal) of each floating dtype.
+_FINFO = {
+    "float16": (16, 65504.0, 2.0**-10, 2.0**-14),
+    "bfloat16": (16, 3.3895313892515355e38, 2.0**-7, 2.0**-126),
+    "float32": (32, 3.4028234663852886e38, 2.0**-23, 2.0**-126),
+    "float64": (64, 1.7976931348623157e308, 2.0**-52, 2.0**-1022),
+}
+
+
+class finfo:  # noqa: N801 (MLX's name)
+    """Machine limits of a floating-point dtype: ``min``, ``max`` (the finite extremes), ``eps`` (the
+    gap between 1 and the next value), ``smallest_normal``, ``bits`` and ``dtype``."""
+
+    def __init__(self, dtype):
+        name = _dtype_name(dtype) if isinstance(dtype, _core.Dtype) else None
+        if name not in _FINFO:
+            raise ValueError(f"[finfo] dtype {name or dtype} is not inexact.")
+        self.dtype = dtype
+        self.bits, self.max, self.eps, self.smallest_normal = _FINFO[name]
+        self.min = -self.max
+
+    def __repr__(self):
+        return f"finfo(min={self.min:g}, max={self.max:g}, dtype={_dtype_name(self.dtype)})"
+
+
+class iinfo:  # noqa: N801 (MLX's name)
+    """Machine limits of an integer dtype: ``min``, ``max`` and ``dtype``."""
+
+    def __init__(self, dtype):
+        name = _dtype_name(dtype) if isinstance(dtype, _core.Dtype) else None
+        if name is None or not name.lstrip("u").startswith("int"):
+            raise ValueError(f"[iinfo] only integer dtypes are supported, got {name or dtype}.")
+        bits = int(name.lstrip("uint"))
+        self.dtype = dtype
+        if name.startswith("u"):
+            self.min, self.max = 0, 2**bits - 1
+        else:
+            self.min, self.max = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={_dtype_name(self.dtype)})"
+
+
+def result_type(*arrays_and_dtypes):
+    """The dtype that type promotion gives for the inputs (arrays or Dtypes), as in a binary op
+    between them."""
+    if not arrays_and_dtypes:
+        raise ValueError("[result_type] at least one array or dtype is required.")
+    dtypes = []
+    for x in arrays_and_dtypes:
+        if isinstance(x, _core.array):
+            dtypes.append(x.dtype)
+        elif isinstance(x, _core.Dtype):
+            dtypes.append(x)
+        else:
+            raise ValueError("[result_type] inputs must be arrays or dtypes.")
+    out = dtypes[0]
+    for d in dtypes[1:]:
+        out = _core.where(True, _core.zeros((), dtype=out), _core.zeros((), dtype=d)).dtype
+    return out
+
+
+def can_cast(from_, to):
+    """Whether ``from_`` (an array or a Dtype) casts to ``to`` under the promotion rules: promoting the
+    two together gives ``to``."""
+    return result_type(from_, to) == to

@@ -1,0 +1,167 @@
+"""Constants and dtype utilities of ingot (ingot/_extras.py) against math, numpy and mlx.core: pi, e,
+inf, nan, euler_gamma, newaxis, the dtype categories, issubdtype, finfo, iinfo, result_type, can_cast;
+and the copy semantics of asarray, positive and conj."""
+
+import itertools
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import ingot
+import mlx.core as mx
+
+DTYPES = ["bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "bfloat16", "float32", "float64"]
+CATEGORIES = ["generic", "number", "integer", "signedinteger", "unsignedinteger", "floating", "inexact",
+              "complexfloating"]
+
+
+def test_constants():
+    assert ingot.pi == math.pi == np.pi
+    assert ingot.e == math.e == np.e
+    assert ingot.inf == math.inf and ingot.inf > 0 and math.isinf(ingot.inf)
+    assert math.isnan(ingot.nan)
+    assert ingot.euler_gamma == pytest.approx(np.euler_gamma, rel=0, abs=1e-16)
+    assert ingot.newaxis is None is np.newaxis
+    for name in ("pi", "e", "inf", "euler_gamma"):
+        assert getattr(ingot, name) == getattr(mx, name), name
+    assert ingot.arange(3)[:, ingot.newaxis].shape == (3, 1)
+
+
+def test_aliases_are_the_same_functions():
+    pairs = {"acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh", "atan": "arctan",
+             "atan2": "arctan2", "atanh": "arctanh", "pow": "power", "permute_dims": "transpose",
+             "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift",
+             "cumulative_sum": "cumsum", "cumulative_prod": "cumprod", "empty": "zeros", "empty_like": "zeros_like"}
+    for alias, original in pairs.items():
+        assert getattr(ingot, alias) is getattr(ingot, original), alias
+
+
+@pytest.mark.parametrize("a, b", list(itertools.product(DTYPES + CATEGORIES, repeat=2)))
+def test_issubdtype_matches_mlx(a, b):
+    assert ingot.issubdtype(getattr(ingot, a), getattr(ingot, b)) == mx.issubdtype(getattr(mx, a), getattr(mx, b))
+
+
+def test_issubdtype_numpy_like_examples():
+    assert ingot.issubdtype(ingot.int32, ingot.integer)
+    assert not ingot.issubdtype(ingot.float32, ingot.integer)
+    assert not ingot.issubdtype(ingot.float64, ingot.float32)
+    assert ingot.issubdtype(ingot.bfloat16, ingot.floating)
+    assert ingot.issubdtype(ingot.uint8, ingot.number)
+    assert not ingot.issubdtype(ingot.bool_, ingot.number)
+    assert ingot.issubdtype(ingot.bool_, ingot.generic)
+    assert ingot.issubdtype(ingot.array([1.0]).dtype, ingot.inexact)
+
+
+def test_issubdtype_rejects_other_types():
+    with pytest.raises(TypeError, match=r"\[issubdtype\] expected a Dtype or a DtypeCategory, got str"):
+        ingot.issubdtype("float32", ingot.floating)
+    with pytest.raises(TypeError, match=r"\[issubdtype\]"):
+        ingot.issubdtype(ingot.float32, np.floating)
+
+
+def test_categories():
+    assert isinstance(ingot.floating, ingot.DtypeCategory)
+    assert [c.name for c in ingot.DtypeCategory] == [c.name for c in mx.DtypeCategory]
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16", "float32", "float64"])
+def test_finfo(name):
+    f = ingot.finfo(getattr(ingot, name))
+    ref = ml_dtypes.finfo(ml_dtypes.bfloat16) if name == "bfloat16" else np.finfo(name)
+    assert f.max == float(ref.max) and f.min == float(ref.min)
+    assert f.eps == float(ref.eps)
+    assert f.smallest_normal == float(ref.smallest_normal)
+    assert f.bits == ref.bits
+    assert f.dtype == getattr(ingot, name)
+    m = mx.finfo(getattr(mx, name))
+    assert (f.min, f.max, f.eps, f.bits, f.smallest_normal) == (m.min, m.max, m.eps, m.bits, m.smallest_normal)
+    assert repr(f) == repr(m)
+
+
+@pytest.mark.parametrize("name", ["int32", "bool_"])
+def test_finfo_rejects_non_floating(name):
+    with pytest.raises(ValueError, match=r"\[finfo\] dtype .* is not inexact"):
+        ingot.finfo(getattr(ingot, name))
+
+
+@pytest.mark.parametrize("name", ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"])
+def test_iinfo(name):
+    i = ingot.iinfo(getattr(ingot, name))
+    ref = np.iinfo(name)
+    assert (i.min, i.max) == (int(ref.min), int(ref.max))
+    assert i.dtype == getattr(ingot, name)
+    m = mx.iinfo(getattr(mx, name))
+    assert (i.min, i.max) == (m.min, m.max)
+    assert repr(i) == repr(m)
+
+
+@pytest.mark.parametrize("name", ["float32", "bool_", "bfloat16"])
+def test_iinfo_rejects_non_integer(name):
+    with pytest.raises(ValueError, match=r"\[iinfo\] only integer dtypes are supported"):
+        ingot.iinfo(getattr(ingot, name))
+
+
+def mx_name(dt):
+    return str(dt).split(".")[-1]
+
+
+@pytest.mark.parametrize("a, b", list(itertools.product(DTYPES, repeat=2)))
+def test_result_type_and_can_cast_match_mlx(a, b):
+    ours = ingot.result_type(getattr(ingot, a), getattr(ingot, b))
+    assert mx_name(ours) == mx_name(mx.result_type(getattr(mx, a), getattr(mx, b)))
+    assert ingot.can_cast(getattr(ingot, a), getattr(ingot, b)) == mx.can_cast(getattr(mx, a), getattr(mx, b))
+
+
+def test_result_type_arrays_and_several_inputs():
+    x = ingot.array([1, 2], dtype=ingot.int8)
+    assert ingot.result_type(x) == ingot.int8
+    assert ingot.result_type(x, ingot.uint8) == ingot.int16
+    assert ingot.result_type(x, ingot.uint8, ingot.float16) == ingot.float16
+    assert ingot.result_type(ingot.bool_, ingot.bool_) == ingot.bool_
+    assert ingot.can_cast(x, ingot.int32)
+    assert not ingot.can_cast(x, ingot.uint8)
+    assert not ingot.can_cast(ingot.float32, ingot.int64)
+
+
+def test_result_type_errors():
+    with pytest.raises(ValueError, match=r"\[result_type\] at least one array or dtype is required"):
+        ingot.result_type()
+    with pytest.raises(ValueError, match=r"\[result_type\] inputs must be arrays or dtypes"):
+        ingot.result_type(ingot.int8, 1.0)
+
+
+def test_asarray_copy_semantics():
+    x = ingot.array([1, 2, 3], dtype=ingot.int16)
+    assert ingot.asarray(x) is x
+    assert ingot.asarray(x, ingot.int16, copy=False) is x
+    y = ingot.asarray(x, copy=True)
+    assert y is not x
+    y[0] = 9
+    np.testing.assert_array_equal(np.asarray(x), [1, 2, 3])
+    with pytest.raises(ValueError, match=r"\[asarray\] copy=False but a copy is required"):
+        ingot.asarray(x, ingot.int32, copy=False)
+    with pytest.raises(ValueError, match=r"\[asarray\] copy=False"):
+        ingot.asarray(np.arange(3), copy=False)
+
+
+@pytest.mark.parametrize("op", ["positive", "conj", "conjugate", "real", "trunc"])
+def test_identity_ops_return_independent_arrays(op):
+    x = ingot.array([1, 2, 3], dtype=ingot.int32)
+    y = getattr(ingot, op)(x)
+    y[0] = 7
+    np.testing.assert_array_equal(np.asarray(x), [1, 2, 3])
+    np.testing.assert_array_equal(np.asarray(y), [7, 2, 3])
+
+
+def test_atleast_needs_an_input():
+    with pytest.raises(ValueError, match=r"\[atleast_2d\] at least one array is required"):
+        ingot.atleast_2d()
+
+
+def test_atleast_takes_scalars():
+    # MLX refuses Python scalars here; ingot converts them (see docs/python.md).
+    out = ingot.atleast_2d(3)
+    assert out.shape == (1, 1) and out.dtype == ingot.int32 and out.item() == 3
