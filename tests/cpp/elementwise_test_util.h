@@ -13,18 +13,11 @@
 #include <vector>
 
 #include "ingot/ingot.h"
+#include "test_util.h"
 
 namespace ingot::test {
 
-// The message of the std::invalid_argument thrown by f, or "" if none.
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
+using ::ingot::testing::error_of;
 
 // Every element of `a` (any layout) in row-major order, as double.
 inline std::vector<double> to_doubles(const array& a) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ingot/ingot.h"
+#include "test_util.h"
 
 namespace ingot::testing {
 
@@ -60,16 +61,6 @@ inline ::testing::AssertionResult same_bits(array a, array b) {
   eval(ca, cb);
   if (std::memcmp(ca.raw_data(), cb.raw_data(), ca.nbytes()) != 0) return ::testing::AssertionFailure() << "bytes differ";
   return ::testing::AssertionSuccess();
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
 }
 
 }  // namespace ingot::testing

@@ -66,7 +66,7 @@ TEST(Export, KeywordInputsBindByName) {
   EXPECT_TRUE(same_bits(f(Kwargs{{"b", b}, {"a", a}})[0], a - b));
   EXPECT_TRUE(same_bits(f(Kwargs{{"a", b}, {"b", a}})[0], b - a));
   // The right number of keywords with one wrong name is an error, never a positional match.
-  auto msg = error_of([&] { f(Kwargs{{"a", a}, {"c", b}}); });
+  auto msg = error_of<std::exception>([&] { f(Kwargs{{"a", a}, {"c", b}}); });
   EXPECT_THAT(msg, HasSubstr("no trace"));
   EXPECT_THAT(msg, HasSubstr("c: float32[2]"));
   EXPECT_THAT(msg, HasSubstr("b: float32[2]"));
@@ -96,15 +96,15 @@ TEST(Export, CallsThatMatchNoTraceListEverySignature) {
   }
   auto f = import_function(path);
   ASSERT_EQ(f.signatures().size(), 2u);
-  auto wrong_dtype = error_of([&] { f({array({1.0, 2.0}, float64)}); });
+  auto wrong_dtype = error_of<std::exception>([&] { f({array({1.0, 2.0}, float64)}); });
   EXPECT_THAT(wrong_dtype, HasSubstr("[import_function]"));
   EXPECT_THAT(wrong_dtype, HasSubstr("(float64[2])"));  // the call's own signature
   EXPECT_THAT(wrong_dtype, HasSubstr("(float32[2]) -> (float32[2])"));
   EXPECT_THAT(wrong_dtype, HasSubstr("(int32[2,2]) -> (float32[2,2])"));
-  EXPECT_THAT(error_of([&] { f({array({1.0f, 2.0f, 3.0f})}); }), HasSubstr("float32[3]"));  // shape
-  EXPECT_THAT(error_of([&] { f(Args{}); }), HasSubstr("no trace"));                          // arity
-  EXPECT_THAT(error_of([&] { f({array({1.0f, 2.0f}), array({1.0f, 2.0f})}); }), HasSubstr("no trace"));
-  EXPECT_THAT(error_of([&] { f(Kwargs{{"x", array({1.0f, 2.0f})}}); }), HasSubstr("no trace"));
+  EXPECT_THAT(error_of<std::exception>([&] { f({array({1.0f, 2.0f, 3.0f})}); }), HasSubstr("float32[3]"));  // shape
+  EXPECT_THAT(error_of<std::exception>([&] { f(Args{}); }), HasSubstr("no trace"));                          // arity
+  EXPECT_THAT(error_of<std::exception>([&] { f({array({1.0f, 2.0f}), array({1.0f, 2.0f})}); }), HasSubstr("no trace"));
+  EXPECT_THAT(error_of<std::exception>([&] { f(Kwargs{{"x", array({1.0f, 2.0f})}}); }), HasSubstr("no trace"));
   EXPECT_THROW(f({array({1.0f, 2.0f, 3.0f})}), std::invalid_argument);
   // No implicit casting or broadcasting: int32[2] is not float32[2].
   EXPECT_THROW(f({array({1, 2})}), std::invalid_argument);
@@ -172,7 +172,7 @@ TEST(Export, MetadataRoundTripsAcrossTraces) {
   EXPECT_EQ(f.signatures().size(), 2u);
   EXPECT_EQ(f.format_version(), 1u);
   EXPECT_FALSE(f.library_version().empty());
-  EXPECT_THAT(error_of([&] { export_function(dir.file("m2.ingot"), ArgsFunction([](const Args& a) { return a; }), {array(1)}, false, Metadata::array()); }),
+  EXPECT_THAT(error_of<std::exception>([&] { export_function(dir.file("m2.ingot"), ArgsFunction([](const Args& a) { return a; }), {array(1)}, false, Metadata::array()); }),
               HasSubstr("metadata must be a JSON object"));
 }
 
@@ -209,7 +209,7 @@ TEST(Export, WriteFailureLeavesNoPartialFile) {
   struct rlimit small = old;
   small.rlim_cur = 64 * 1024;
   ::setrlimit(RLIMIT_FSIZE, &small);
-  auto msg = error_of([&] { export_function(path, ArgsFunction([&](const Args& a) { return Args{a[0] * w}; }), {array({1.0f})}); });
+  auto msg = error_of<std::exception>([&] { export_function(path, ArgsFunction([&](const Args& a) { return Args{a[0] * w}; }), {array({1.0f})}); });
   ::setrlimit(RLIMIT_FSIZE, &old);
   std::signal(SIGXFSZ, old_handler);
   EXPECT_THAT(msg, HasSubstr("[export_function]"));
@@ -260,11 +260,11 @@ TEST(Export, ExporterLifecycle) {
   ex({array({1.0f})});
   EXPECT_THROW(ex({array({1.0f, 2.0f})}), std::runtime_error);  // the failing trace is dropped
   ex({array({1.0f, 2.0f})});                                     // and the exporter goes on
-  auto dup = error_of([&] { ex({array({5.0f})}); });
+  auto dup = error_of<std::exception>([&] { ex({array({5.0f})}); });
   EXPECT_THAT(dup, HasSubstr("[exporter]"));
   EXPECT_THAT(dup, HasSubstr("already exported"));
   ex.close();
-  auto closed = error_of([&] { ex({array({1.0f, 2.0f, 3.0f})}); });
+  auto closed = error_of<std::exception>([&] { ex({array({1.0f, 2.0f, 3.0f})}); });
   EXPECT_THAT(closed, HasSubstr("closed"));
   EXPECT_THROW(ex({array({1.0f, 2.0f, 3.0f})}), std::runtime_error);
   auto f = import_function(path);
@@ -320,7 +320,7 @@ TEST(Export, ArraysCapturedFromAnotherTraceAreRejected) {
                     return Args{a[0]};
                   }),
                   {array({1.0f})});
-  auto msg = error_of([&] {
+  auto msg = error_of<std::exception>([&] {
     export_function(dir.file("b.ingot"), ArgsFunction([&](const Args& a) { return Args{a[0] + leaked}; }), {array({1.0f})});
   });
   EXPECT_THAT(msg, HasSubstr("[export_function]"));
@@ -347,7 +347,7 @@ TEST(Export, NewerFormatIsRefusedWithTheVersionNeeded) {
   std::memcpy(bytes.data() + 8, &v, 4);   // format_version
   std::memcpy(bytes.data() + 12, &v, 4);  // min_reader_version
   ingot::testing::write_bytes(path, bytes);
-  auto msg = error_of([&] { import_function(path); });
+  auto msg = error_of<std::exception>([&] { import_function(path); });
   EXPECT_THAT(msg, HasSubstr("needs a reader of version 7"));
   EXPECT_THAT(msg, HasSubstr(path));
   EXPECT_THROW(import_function(path), std::runtime_error);
@@ -355,11 +355,11 @@ TEST(Export, NewerFormatIsRefusedWithTheVersionNeeded) {
 
 TEST(Export, MissingFileAndNonIngotFile) {
   TempDir dir;
-  EXPECT_THAT(error_of([&] { import_function(dir.file("nope.ingot")); }), HasSubstr("cannot open"));
+  EXPECT_THAT(error_of<std::exception>([&] { import_function(dir.file("nope.ingot")); }), HasSubstr("cannot open"));
   ingot::testing::write_bytes(dir.file("text.ingot"), std::vector<char>(200, 'x'));
-  EXPECT_THAT(error_of([&] { import_function(dir.file("text.ingot")); }), HasSubstr("bad magic"));
+  EXPECT_THAT(error_of<std::exception>([&] { import_function(dir.file("text.ingot")); }), HasSubstr("bad magic"));
   ingot::testing::write_bytes(dir.file("tiny.ingot"), std::vector<char>(10, 'x'));
-  EXPECT_THAT(error_of([&] { import_function(dir.file("tiny.ingot")); }), HasSubstr("too small"));
+  EXPECT_THAT(error_of<std::exception>([&] { import_function(dir.file("tiny.ingot")); }), HasSubstr("too small"));
 }
 
 TEST(Export, ImportedFunctionIsCheapToCopyAndSharesConstants) {

@@ -200,7 +200,7 @@ TEST(ExportPrimitives, UnregisteredPrimitiveIsRefusedByName) {
   direct.eval();  // sanity: the custom primitive itself works
   EXPECT_EQ(direct.data<float>()[0], 3.0f);
   EXPECT_EQ(direct.data<float>()[1], 5.0f);
-  auto msg = ingot::testing::error_of([&] { export_function(dir.file("u.ingot"), fun, {array({1.0f, 2.0f})}); });
+  auto msg = ingot::testing::error_of<std::exception>([&] { export_function(dir.file("u.ingot"), fun, {array({1.0f, 2.0f})}); });
   EXPECT_THAT(msg, ::testing::HasSubstr("TestOnlyDoubler cannot be exported"));
   EXPECT_FALSE(std::filesystem::exists(dir.file("u.ingot")));
 }

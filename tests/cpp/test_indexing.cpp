@@ -16,6 +16,8 @@
 #include "prims/primitive.h"
 
 using namespace ingot;
+using ingot::testing::error_of;
+using ingot::testing::vals;
 using ::testing::HasSubstr;
 
 namespace {
@@ -26,25 +28,6 @@ using Ax = std::vector<int>;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The logical elements of `a` in row-major order, read through its own strides.
-V vals(array a) {
-  a.eval();
-  V out;
-  if (a.size() == 0) return out;
-  const char* base = static_cast<const char*>(a.raw_data());
-  const int64_t isz = static_cast<int64_t>(a.itemsize());
-  std::vector<int64_t> idx(a.ndim(), 0);
-  for (int64_t n = 0; n < a.size(); ++n) {
-    int64_t off = 0;
-    for (int d = 0; d < a.ndim(); ++d) off += idx[d] * a.strides()[d];
-    out.push_back(element_as_double(base + off * isz, a.dtype()));
-    for (int d = a.ndim() - 1; d >= 0; --d) {
-      if (++idx[d] < a.shape()[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
 int64_t numel(const Shape& s) {
   int64_t n = 1;
   for (auto d : s) n *= d;
@@ -95,15 +78,6 @@ V ref_take(const V& a, const Shape& s, const I& idx, int axis) {
     for (int64_t k : idx)
       for (int64_t q = 0; q < post; ++q) out.push_back(a[(p * n + ref_clamp(k, n)) * post + q]);
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
 }
 
 const Dtype kValueDtypes[] = {bool_,  uint8,   int8,     uint16,  int32,  uint32,
@@ -947,12 +921,7 @@ TEST(IndexingState, HostileStateIsRefused) {
               HasSubstr("[pad]"));
   // input counts and dtypes
   auto inputs_of = [&](const char* name, const auto& state, const Arrays& in) {
-    try {
-      rebuilt(name, state)->check_inputs(in);
-    } catch (const std::exception& e) {
-      return std::string(e.what());
-    }
-    return std::string("<no exception>");
+    return error_of<std::exception>([&] { rebuilt(name, state)->check_inputs(in); });
   };
   EXPECT_THAT(inputs_of("Gather", std::tuple(Ax{0}, Shape{1, 3}), Arrays{x, array({0.0f})}), HasSubstr("Gather"));
   EXPECT_THAT(inputs_of("Gather", std::tuple(Ax{}, Shape{1, 3}), Arrays{}), HasSubstr("Gather"));

@@ -13,6 +13,7 @@
 #include "prims/primitive.h"
 
 using namespace ingot;
+using ingot::testing::error_of;
 using ::testing::HasSubstr;
 
 namespace {
@@ -104,15 +105,6 @@ void check_matmul(const array& a, const array& b, double tol = 1e-5) {
 }
 
 array f32(const Shape& s, uint32_t seed) { return random_array(s, float32, seed); }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "ingot/ingot.h"
 
 using namespace ingot;
+using ingot::testing::error_of;
 using ::testing::HasSubstr;
 namespace rnd = ingot::random;
 
@@ -50,15 +51,6 @@ std::vector<uint16_t> half_bits(const array& a) {
   std::vector<uint16_t> out(static_cast<size_t>(c.size()));
   std::memcpy(out.data(), c.raw_data(), out.size() * 2);
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
 }
 
 double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
@@ -449,37 +441,37 @@ TEST(RandomCategorical, Frequencies) {
 
 TEST(RandomErrors, NameTheOpAndTheProblem) {
   const auto k = rnd::key(0);
-  EXPECT_THAT(error_of([&] { rnd::bits({2}, 4, array({1, 2})); }), HasSubstr("[bits] expected a key of dtype uint32"));
-  EXPECT_THAT(error_of([&] { rnd::bits({2}, 4, rnd::split(k, 2)); }), HasSubstr("[bits] expected a key of shape (2,)"));
-  EXPECT_THAT(error_of([&] { rnd::bits({2}, 3, k); }), HasSubstr("[bits] the bit width must be 1, 2 or 4"));
-  EXPECT_THAT(error_of([&] { rnd::bits({-1}, 4, k); }), HasSubstr("[bits]"));
-  EXPECT_THAT(error_of([&] { rnd::split(array({1u, 2u, 3u}), 2); }), HasSubstr("[split] expected a key of shape (2,)"));
-  EXPECT_THAT(error_of([&] { rnd::split(k, -1); }), HasSubstr("[split] the number of keys must be non-negative"));
-  EXPECT_THAT(error_of([&] { rnd::uniform({2}, int32, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::bits({2}, 4, array({1, 2})); }), HasSubstr("[bits] expected a key of dtype uint32"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::bits({2}, 4, rnd::split(k, 2)); }), HasSubstr("[bits] expected a key of shape (2,)"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::bits({2}, 3, k); }), HasSubstr("[bits] the bit width must be 1, 2 or 4"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::bits({-1}, 4, k); }), HasSubstr("[bits]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::split(array({1u, 2u, 3u}), 2); }), HasSubstr("[split] expected a key of shape (2,)"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::split(k, -1); }), HasSubstr("[split] the number of keys must be non-negative"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::uniform({2}, int32, k); }),
               HasSubstr("[uniform] can only generate samples of a floating dtype"));
-  EXPECT_THAT(error_of([&] { rnd::uniform(array({0.0f, 1.0f, 2.0f}), 5.0, {2}, float32, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::uniform(array({0.0f, 1.0f, 2.0f}), 5.0, {2}, float32, k); }),
               HasSubstr("[uniform] cannot generate samples of shape (2,) from bounds of shape (3,)"));
-  EXPECT_THAT(error_of([&] { rnd::uniform({2}, float32, array({1.0f, 2.0f})); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::uniform({2}, float32, array({1.0f, 2.0f})); }),
               HasSubstr("[bits] expected a key of dtype uint32"));
-  EXPECT_THAT(error_of([&] { rnd::normal({2}, int8, 0.0, 1.0, k); }), HasSubstr("[normal]"));
-  EXPECT_THAT(error_of([&] { rnd::normal({2}, float32, array({1.0f, 2.0f, 3.0f}), 1.0, k); }), HasSubstr("[normal]"));
-  EXPECT_THAT(error_of([&] { rnd::randint(0, 5, {2}, float32, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::normal({2}, int8, 0.0, 1.0, k); }), HasSubstr("[normal]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::normal({2}, float32, array({1.0f, 2.0f, 3.0f}), 1.0, k); }), HasSubstr("[normal]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::randint(0, 5, {2}, float32, k); }),
               HasSubstr("[randint] can only generate integers"));
-  EXPECT_THAT(error_of([&] { rnd::bernoulli(array({1, 0}), std::nullopt, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::bernoulli(array({1, 0}), std::nullopt, k); }),
               HasSubstr("[bernoulli] the probability p must be of a floating dtype"));
-  EXPECT_THAT(error_of([&] { rnd::bernoulli(array({0.5f, 0.2f}), Shape{3}, k); }), HasSubstr("[bernoulli]"));
-  EXPECT_THAT(error_of([&] { rnd::truncated_normal(0.0, 1.0, Shape{2}, int32, k); }), HasSubstr("[truncated_normal]"));
-  EXPECT_THAT(error_of([&] { rnd::gumbel({2}, uint8, k); }), HasSubstr("[gumbel]"));
-  EXPECT_THAT(error_of([&] { rnd::laplace({2}, int16, 0.0f, 1.0f, k); }), HasSubstr("[laplace]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::bernoulli(array({0.5f, 0.2f}), Shape{3}, k); }), HasSubstr("[bernoulli]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::truncated_normal(0.0, 1.0, Shape{2}, int32, k); }), HasSubstr("[truncated_normal]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::gumbel({2}, uint8, k); }), HasSubstr("[gumbel]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::laplace({2}, int16, 0.0f, 1.0f, k); }), HasSubstr("[laplace]"));
   auto lg = array(std::vector<float>{0, 1, 2, 2, 1, 0}, {2, 3});
-  EXPECT_THAT(error_of([&] { rnd::categorical(lg, -1, Shape{2}, 3, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, Shape{2}, 3, k); }),
               HasSubstr("[categorical] at most one of shape or num_samples"));
-  EXPECT_THAT(error_of([&] { rnd::categorical(lg, 2, std::nullopt, std::nullopt, k); }), HasSubstr("[categorical]"));
-  EXPECT_THAT(error_of([&] { rnd::categorical(lg, -1, Shape{3}, std::nullopt, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, 2, std::nullopt, std::nullopt, k); }), HasSubstr("[categorical]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, Shape{3}, std::nullopt, k); }),
               HasSubstr("[categorical] the requested shape (3,) does not broadcast"));
-  EXPECT_THAT(error_of([&] { rnd::categorical(array(1.0f), -1, std::nullopt, std::nullopt, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(array(1.0f), -1, std::nullopt, std::nullopt, k); }),
               HasSubstr("[categorical]"));
-  EXPECT_THAT(error_of([&] { rnd::categorical(lg, -1, std::nullopt, -2, k); }), HasSubstr("[categorical]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, std::nullopt, -2, k); }), HasSubstr("[categorical]"));
 }
 
 // ---- export: key in, numbers out ----
@@ -533,8 +525,8 @@ TEST(RandomPermutation, MatchesMlxAndIsAPermutation) {
   for (int i = 0; i < 4000; ++i) ++first[ints(rnd::permutation(4, reshape(slice(keys, {i, 0}, {i + 1, 2}), {2})))[0]];
   for (int c : first) EXPECT_NEAR(c / 4000.0, 0.25, 0.03);
   EXPECT_EQ(rnd::permutation(0, rnd::key(0)).size(), 0);
-  EXPECT_THAT(error_of([] { rnd::permutation(-1, rnd::key(0)); }), HasSubstr("[permutation]"));
-  EXPECT_THAT(error_of([] { rnd::permutation(array(1.0f), 0, rnd::key(0)); }),
+  EXPECT_THAT(error_of<std::exception>([] { rnd::permutation(-1, rnd::key(0)); }), HasSubstr("[permutation]"));
+  EXPECT_THAT(error_of<std::exception>([] { rnd::permutation(array(1.0f), 0, rnd::key(0)); }),
               HasSubstr("[permutation] cannot permute a scalar"));
-  EXPECT_THAT(error_of([&] { rnd::permutation(x, 2, rnd::key(0)); }), HasSubstr("[permutation]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::permutation(x, 2, rnd::key(0)); }), HasSubstr("[permutation]"));
 }

@@ -12,8 +12,11 @@
 
 #include "ingot/ingot.h"
 #include "prims/primitive.h"
+#include "test_util.h"
 
 using namespace ingot;
+using ingot::testing::error_of;
+using ingot::testing::vals;
 using ::testing::HasSubstr;
 
 namespace {
@@ -21,34 +24,6 @@ namespace {
 using V = std::vector<double>;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
-
-V vals(array a) {
-  a.eval();
-  V out;
-  if (a.size() == 0) return out;
-  const char* base = static_cast<const char*>(a.raw_data());
-  const int64_t isz = static_cast<int64_t>(a.itemsize());
-  std::vector<int64_t> idx(a.ndim(), 0);
-  for (int64_t n = 0; n < a.size(); ++n) {
-    int64_t off = 0;
-    for (int d = 0; d < a.ndim(); ++d) off += idx[d] * a.strides()[d];
-    out.push_back(element_as_double(base + off * isz, a.dtype()));
-    for (int d = a.ndim() - 1; d >= 0; --d) {
-      if (++idx[d] < a.shape()[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
 
 int64_t numel(const Shape& s) {
   int64_t n = 1;

@@ -9,32 +9,16 @@
 #include "core/layout.h"
 #include "ingot/ingot.h"
 #include "prims/primitive.h"
+#include "test_util.h"
 
 using namespace ingot;
+using ingot::testing::error_of;
+using ingot::testing::vals;
 using ::testing::HasSubstr;
 
 namespace {
 
 // The logical elements of `a` in row-major order, read through its own strides (not through a copy).
-std::vector<double> vals(array a) {
-  a.eval();
-  std::vector<double> out;
-  if (a.size() == 0) return out;
-  const char* base = static_cast<const char*>(a.raw_data());
-  const int64_t isz = static_cast<int64_t>(a.itemsize());
-  std::vector<int64_t> idx(a.ndim(), 0);
-  for (int64_t n = 0; n < a.size(); ++n) {
-    int64_t off = 0;
-    for (int d = 0; d < a.ndim(); ++d) off += idx[d] * a.strides()[d];
-    out.push_back(element_as_double(base + off * isz, a.dtype()));
-    for (int d = a.ndim() - 1; d >= 0; --d) {
-      if (++idx[d] < a.shape()[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
 // 0, 1, ..., n-1 as float32 in the given shape, evaluated.
 array iota(const Shape& s, Dtype t = float32) {
   int64_t n = 1;
@@ -42,15 +26,6 @@ array iota(const Shape& s, Dtype t = float32) {
   std::vector<float> v(n);
   for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(i);
   return array(v.data(), float32, s, t);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
 }
 
 using V = std::vector<double>;
@@ -777,12 +752,7 @@ TEST(ShapesState, HostileStateIsRefused) {
   EXPECT_THAT(shapes_of("Arange", std::tuple(0.0, 1.0, 1.0, bool_), Arrays{}), HasSubstr("[arange]"));
   // input counts and dtypes
   auto inputs_of = [&](const char* name, const auto& state, const Arrays& in) {
-    try {
-      rebuilt(name, state)->check_inputs(in);
-    } catch (const std::exception& e) {
-      return std::string(e.what());
-    }
-    return std::string("<no exception>");
+    return error_of<std::exception>([&] { rebuilt(name, state)->check_inputs(in); });
   };
   EXPECT_THAT(inputs_of("Select", std::tuple<>(), Arrays{x[0], x[0], x[0]}), HasSubstr("Select"));
   EXPECT_THAT(inputs_of("Select", std::tuple<>(), Arrays{zeros({2}, bool_), x[0], zeros({2}, int32)}),
