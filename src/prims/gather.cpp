@@ -131,27 +131,42 @@ class Gather : public PrimitiveBase<Gather> {
 };
 INGOT_REGISTER_PRIMITIVE(Gather)
 
-// Inputs: a, indices. Output: a.shape[:axis] + indices.shape + a.shape[axis+1:], whole slices of a
-// along `axis` picked by the indices (numpy's take).
-class Take : public PrimitiveBase<Take> {
+// Take and GatherAxis: an array and one index array, read along one axis (the state).
+template <class P>
+class AlongAxis : public PrimitiveBase<P> {
  public:
-  static constexpr const char* kName = "Take";
   static constexpr int kVersion = 1;
   static constexpr int kArity = 2;
   static constexpr bool kMixedDtypes = true;
-  explicit Take(int axis) : axis_(axis) {}
+  explicit AlongAxis(int axis) : axis_(axis) {}
   auto state() const { return std::tuple(axis_); }
   void check_inputs(const Arrays& in) const override {
     if (in.size() != 2) detail::bad_inputs(*this, "expects an array and indices");
     check_index_inputs(*this, in, 1, 2);
   }
 
-  std::vector<Shape> output_shapes(const Arrays& in) const override {
+ protected:
+  // The axis exists and, when there are indices, has elements to read.
+  void check_axis(const Arrays& in, const char* op) const {
     const Shape& s = in[0].shape();
     if (axis_ < 0 || axis_ >= static_cast<int>(s.size()))
-      fail("take", "axis ", axis_, " is out of range for an array of shape ", shape_str(s), ".");
+      fail(op, "axis ", axis_, " is out of range for an array of shape ", shape_str(s), ".");
     if (s[axis_] == 0 && in[1].size() > 0)
-      fail("take", "cannot take from axis ", axis_, " of size 0 (array of shape ", shape_str(s), ").");
+      fail(op, "cannot take from axis ", axis_, " of size 0 (array of shape ", shape_str(s), ").");
+  }
+  int axis_;
+};
+
+// Inputs: a, indices. Output: a.shape[:axis] + indices.shape + a.shape[axis+1:], whole slices of a
+// along `axis` picked by the indices (numpy's take).
+class Take : public AlongAxis<Take> {
+ public:
+  static constexpr const char* kName = "Take";
+  using AlongAxis::AlongAxis;
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_axis(in, "take");
+    const Shape& s = in[0].shape();
     Shape out(s.begin(), s.begin() + axis_);
     out.insert(out.end(), in[1].shape().begin(), in[1].shape().end());
     out.insert(out.end(), s.begin() + axis_ + 1, s.end());
@@ -184,38 +199,25 @@ class Take : public PrimitiveBase<Take> {
     gather_windows(a, o, base, step, indexing::window_rows(wshape, wout, wsrc));
   }
 
- private:
-  int axis_;
 };
 INGOT_REGISTER_PRIMITIVE(Take)
 
 // Inputs: a, indices of a's rank whose other dimensions equal a's. Output: indices' shape;
 // out[..., i, ...] = a[..., indices[..., i, ...], ...] along `axis` (numpy's take_along_axis).
-class GatherAxis : public PrimitiveBase<GatherAxis> {
+class GatherAxis : public AlongAxis<GatherAxis> {
  public:
   static constexpr const char* kName = "GatherAxis";
-  static constexpr int kVersion = 1;
-  static constexpr int kArity = 2;
-  static constexpr bool kMixedDtypes = true;
-  explicit GatherAxis(int axis) : axis_(axis) {}
-  auto state() const { return std::tuple(axis_); }
-  void check_inputs(const Arrays& in) const override {
-    if (in.size() != 2) detail::bad_inputs(*this, "expects an array and indices");
-    check_index_inputs(*this, in, 1, 2);
-  }
+  using AlongAxis::AlongAxis;
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_axis(in, "take_along_axis");
     const Shape& s = in[0].shape();
     const Shape& is = in[1].shape();
-    if (axis_ < 0 || axis_ >= static_cast<int>(s.size()))
-      fail("take_along_axis", "axis ", axis_, " is out of range for an array of shape ", shape_str(s), ".");
     bool ok = is.size() == s.size();
     for (size_t d = 0; ok && d < s.size(); ++d) ok = static_cast<int>(d) == axis_ || is[d] == s[d];
     if (!ok)
       fail("take_along_axis", "indices of shape ", shape_str(is), " do not match the array of shape ", shape_str(s),
            " outside axis ", axis_, ".");
-    if (s[axis_] == 0 && in[1].size() > 0)
-      fail("take_along_axis", "cannot take from axis ", axis_, " of size 0.");
     return {is};
   }
 
@@ -247,8 +249,6 @@ class GatherAxis : public PrimitiveBase<GatherAxis> {
     }
   }
 
- private:
-  int axis_;
 };
 INGOT_REGISTER_PRIMITIVE(GatherAxis)
 
