@@ -13,6 +13,7 @@
 #include "prims/primitive.h"
 
 using namespace ingot;
+using ingot::testing::numel;
 using ::testing::HasSubstr;
 
 namespace {
@@ -21,12 +22,6 @@ struct Ref {
   std::vector<double> v;
   Shape shape;
 };
-
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
-}
 
 // Row-major flat index of a multi-index.
 int64_t flat(const Shape& s, const std::vector<int64_t>& idx) {

@@ -16,7 +16,6 @@ using ::testing::HasSubstr;
 
 namespace {
 
-// The logical elements of `a` in row-major order, read through its strides.
 using V = std::vector<double>;
 
 V repeat(double v, size_t n) { return V(n, v); }

@@ -14,6 +14,8 @@
 #include "test_util.h"
 
 using namespace ingot;
+using ingot::testing::numel;
+using ingot::testing::Rng;
 using ingot::testing::error_of;
 using ingot::testing::vals;
 using ::testing::HasSubstr;
@@ -22,20 +24,6 @@ namespace {
 
 using V = std::vector<double>;
 const double kInf = std::numeric_limits<double>::infinity();
-
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (auto d : s) n *= d;
-  return n;
-}
-
-struct Rng {
-  uint64_t s;
-  double next() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<double>(s >> 11) / 9007199254740992.0;
-  }
-};
 
 // Small integers: every product and sum below is exact in every dtype used.
 array ints(const Shape& s, uint64_t seed, Dtype t = float32) {

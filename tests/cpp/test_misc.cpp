@@ -15,6 +15,10 @@
 #include "test_util.h"
 
 using namespace ingot;
+using ingot::testing::numel;
+using ingot::testing::unravel;
+using ingot::testing::ravel;
+using ingot::testing::ramp;
 using ingot::testing::error_of;
 using ingot::testing::vals;
 using ::testing::HasSubstr;
@@ -27,29 +31,6 @@ using Ax = std::vector<int>;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (auto d : s) n *= d;
-  return n;
-}
-I unravel(int64_t p, const Shape& s) {
-  I idx(s.size());
-  for (int d = static_cast<int>(s.size()) - 1; d >= 0; --d) {
-    idx[d] = s[d] ? p % s[d] : 0;
-    p = s[d] ? p / s[d] : 0;
-  }
-  return idx;
-}
-int64_t ravel(const I& idx, const Shape& s) {
-  int64_t p = 0;
-  for (size_t d = 0; d < s.size(); ++d) p = p * s[d] + idx[d];
-  return p;
-}
-V ramp(const Shape& s, Dtype t) {
-  V v(static_cast<size_t>(numel(s)));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = t == bool_ ? static_cast<double>(i % 2) : static_cast<double>(i);
-  return v;
-}
 array make(const V& v, const Shape& s, Dtype t) { return array(v, s, t); }
 
 // NaN-aware equality of value lists.

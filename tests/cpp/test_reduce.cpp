@@ -16,6 +16,8 @@
 #include "test_util.h"
 
 using namespace ingot;
+using ingot::testing::numel;
+using ingot::testing::Rng;
 using ingot::testing::error_of;
 using ingot::testing::vals;
 using ::testing::HasSubstr;
@@ -27,7 +29,6 @@ using Axes = std::vector<int>;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-// The logical elements of `a` in row-major order, read through its own strides.
 // Raw integer values (exact for 64-bit integers, which doubles are not).
 std::vector<uint64_t> bits_of(array a) {
   a = copy(a);
@@ -38,12 +39,6 @@ std::vector<uint64_t> bits_of(array a) {
   return out;
 }
 
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (auto d : s) n *= d;
-  return n;
-}
-
 // An array of dtype t from values of any storage type.
 template <typename T>
 array arr(const std::vector<T>& v, const Shape& s, Dtype t = float32) {
@@ -51,14 +46,6 @@ array arr(const std::vector<T>& v, const Shape& s, Dtype t = float32) {
 }
 
 // Deterministic pseudo-random numbers in [0, 1).
-struct Rng {
-  uint64_t s;
-  double next() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<double>(s >> 11) / 9007199254740992.0;
-  }
-};
-
 // Values suited to each dtype family: bools mostly true, small integers, floats in [-4, 4).
 array input(const Shape& shape, Dtype t, uint64_t seed) {
   Rng r{seed};

@@ -18,7 +18,6 @@ using ::testing::HasSubstr;
 
 namespace {
 
-// The logical elements of `a` in row-major order, read through its own strides (not through a copy).
 // 0, 1, ..., n-1 as float32 in the given shape, evaluated.
 array iota(const Shape& s, Dtype t = float32) {
   int64_t n = 1;

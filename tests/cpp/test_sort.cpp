@@ -17,6 +17,8 @@
 #include "test_util.h"
 
 using namespace ingot;
+using ingot::testing::numel;
+using ingot::testing::Rng;
 using ingot::testing::error_of;
 using ingot::testing::vals;
 using ::testing::HasSubstr;
@@ -26,21 +28,6 @@ namespace {
 using V = std::vector<double>;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
-
-// The logical elements of `a` in row-major order, read through its own strides.
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (auto d : s) n *= d;
-  return n;
-}
-
-struct Rng {
-  uint64_t s;
-  double next() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<double>(s >> 11) / 9007199254740992.0;
-  }
-};
 
 // Few distinct values (many ties) suited to each dtype family.
 V random_values(int64_t n, Dtype t, uint64_t seed) {
