@@ -36,6 +36,29 @@ int64_t slice_length(int64_t start, int64_t stop, int64_t step) {
   return step == INT64_MIN ? 1 : (start - stop - 1) / -step + 1;
 }
 
+SliceBounds normalize_slice(const Shape& shape, const Shape& start, const Shape& stop,
+                            const std::optional<Shape>& strides, const char* op) {
+  const size_t nd = shape.size();
+  SliceBounds b{Shape(nd), Shape(nd), strides ? *strides : Shape(nd, 1)};
+  if (start.size() != nd || stop.size() != nd || b.strides.size() != nd)
+    fail(op, "start, stop and strides must have one entry per dimension of the array of shape ", shape_str(shape),
+         "; got ", start.size(), ", ", stop.size(), " and ", b.strides.size(), ".");
+  for (size_t i = 0; i < nd; ++i) {
+    const int64_t n = shape[i], st = b.strides[i];
+    if (st == 0) fail(op, "slice step cannot be zero (axis ", i, ").");
+    // Python's slice.indices: negatives count from the end, then clamp to the walkable range.
+    auto norm = [&](int64_t v) {
+      if (v < 0) v = v < -n ? (st > 0 ? 0 : -1) : v + n;
+      else if (v > n) v = st > 0 ? n : n - 1;
+      if (st < 0 && v >= n) v = n - 1;
+      return v;
+    };
+    b.start[i] = norm(start[i]);
+    b.stop[i] = norm(stop[i]);
+  }
+  return b;
+}
+
 Shape slice_shape(const Shape& s, const Shape& start, const Shape& stop, const Shape& strides, const char* op) {
   if (start.size() != s.size() || stop.size() != s.size() || strides.size() != s.size())
     fail(op, "the slice has ", start.size(), " dimensions but the array has shape ", shape_str(s), ".");

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "ingot/array.h"
@@ -61,6 +62,15 @@ inline bool is_index_dtype(Dtype t) { return is_integral(t); }
 
 // Elements of start:stop:step for start and stop in [-1, n]; no step, however large, overflows.
 int64_t slice_length(int64_t start, int64_t stop, int64_t step);
+
+// Python-style slice arguments (start, stop and optional strides per axis of `shape`, negatives counting
+// from the end, out-of-range bounds clamped as slice.indices does) normalized into the state of Slice
+// and SliceUpdate. Throws std::invalid_argument naming `op` for wrong counts or a zero step.
+struct SliceBounds {
+  Shape start, stop, strides;
+};
+SliceBounds normalize_slice(const Shape& shape, const Shape& start, const Shape& stop,
+                            const std::optional<Shape>& strides, const char* op);
 
 // The shape that Slice and SliceUpdate state (start, stop, strides per axis) selects from an array of
 // shape s; throws std::invalid_argument naming `op` unless every element it reads lies inside s.

@@ -38,25 +38,7 @@ class Slice : public PrimitiveBase<Slice> {
 INGOT_REGISTER_PRIMITIVE(Slice)
 
 array slice(const array& a, const Shape& start, const Shape& stop, std::optional<Shape> strides) {
-  const size_t nd = a.ndim();
-  Shape steps = strides ? *strides : Shape(nd, 1);
-  if (start.size() != nd || stop.size() != nd || steps.size() != nd)
-    fail("slice", "start, stop and strides must have one entry per dimension of the array of shape ",
-         shape_str(a.shape()), "; got ", start.size(), ", ", stop.size(), " and ", steps.size(), ".");
-  Shape b(nd), e(nd);
-  for (size_t i = 0; i < nd; ++i) {
-    const int64_t n = a.shape()[i], st = steps[i];
-    if (st == 0) fail("slice", "slice step cannot be zero (axis ", i, ").");
-    // Python's slice.indices: negatives count from the end, then clamp to the walkable range.
-    auto norm = [&](int64_t v) {
-      if (v < 0) v = v < -n ? (st > 0 ? 0 : -1) : v + n;
-      else if (v > n) v = st > 0 ? n : n - 1;
-      if (st < 0 && v >= n) v = n - 1;
-      return v;
-    };
-    b[i] = norm(start[i]);
-    e[i] = norm(stop[i]);
-  }
+  auto [b, e, steps] = indexing::normalize_slice(a.shape(), start, stop, strides, "slice");
   return make<Slice>({a}, std::move(b), std::move(e), std::move(steps));
 }
 

@@ -217,27 +217,13 @@ INGOT_REGISTER_PRIMITIVE(DynamicSliceUpdate)
 
 array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop,
                    std::optional<Shape> strides) {
+  auto [b, e, steps] = indexing::normalize_slice(src.shape(), start, stop, strides, "slice_update");
   const size_t nd = src.ndim();
-  Shape steps = strides ? *strides : Shape(nd, 1);
-  if (start.size() != nd || stop.size() != nd || steps.size() != nd)
-    fail("slice_update", "start, stop and strides must have one entry per dimension of the array of shape ",
-         shape_str(src.shape()), "; got ", start.size(), ", ", stop.size(), " and ", steps.size(), ".");
-  Shape b(nd), e(nd), sl(nd);
+  Shape sl(nd);
   bool whole = true;
   for (size_t i = 0; i < nd; ++i) {
-    const int64_t n = src.shape()[i], st = steps[i];
-    if (st == 0) fail("slice_update", "slice step cannot be zero (axis ", i, ").");
-    // Python's slice.indices, as slice() does.
-    auto norm = [&](int64_t v) {
-      if (v < 0) v = v < -n ? (st > 0 ? 0 : -1) : v + n;
-      else if (v > n) v = st > 0 ? n : n - 1;
-      if (st < 0 && v >= n) v = n - 1;
-      return v;
-    };
-    b[i] = norm(start[i]);
-    e[i] = norm(stop[i]);
-    sl[i] = indexing::slice_length(b[i], e[i], st);
-    whole = whole && st == 1 && sl[i] == n;
+    sl[i] = indexing::slice_length(b[i], e[i], steps[i]);
+    whole = whole && steps[i] == 1 && sl[i] == src.shape()[i];
   }
   array upd = astype(update, src.dtype());
   if (!broadcastable_to(upd.shape(), sl))
