@@ -6,23 +6,13 @@
 #include <random>
 #include <vector>
 
+#include "bench_util.h"
 #include "ingot/ingot.h"
 
 using namespace ingot;
+using ingot::bench::random_array;
 
 namespace {
-
-array random_array(const Shape& shape, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = dist(gen);
-  array a(v, shape);
-  a.eval();
-  return a;
-}
 
 void BM_Add1M(benchmark::State& state) {
   const int64_t n = 1 << 20;
