@@ -107,7 +107,7 @@ void scan(nb::handle obj, size_t depth, Nested& n) {
     n.has_arrays = true;
     return;
   }
-  bad("cannot convert an element of type " + nb::cast<std::string>(nb::str(nb::type_name(obj.type()))) +
+  bad("cannot convert an element of type " + type_name_of(obj) +
       " (expected bool, int, float, array or a list of them).");
 }
 
@@ -156,6 +156,17 @@ array from_sequence(nb::handle obj, std::optional<Dtype> dtype) {
 
 }  // namespace
 
+std::string type_name_of(nb::handle h) { return nb::cast<std::string>(nb::str(nb::type_name(h.type()))); }
+
+bool is_path(nb::handle f) { return nb::isinstance<nb::str>(f) || nb::hasattr(f, "__fspath__"); }
+
+std::string fspath(nb::handle f, const char* caller) {
+  nb::object p = nb::module_::import_("os").attr("fspath")(f);
+  if (!nb::isinstance<nb::str>(p))
+    throw nb::type_error(("[" + std::string(caller) + "] byte-string paths are not supported; pass a str.").c_str());
+  return nb::cast<std::string>(p);
+}
+
 array to_array(nb::handle obj, std::optional<Dtype> dtype) {
   if (nb::isinstance<array>(obj)) {
     const array& a = nb::cast<const array&>(obj);
@@ -180,11 +191,11 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
       converted = np.attr("asarray")(obj);
     } catch (nb::python_error&) {
       bad("cannot make an array from an object of type " +
-          nb::cast<std::string>(nb::str(nb::type_name(obj.type()))) + ".");
+          type_name_of(obj) + ".");
     }
     if (nb::cast<std::string>(converted.attr("dtype").attr("kind")) == "O")
       bad("cannot make an array from an object of type " +
-          nb::cast<std::string>(nb::str(nb::type_name(obj.type()))) + ".");
+          type_name_of(obj) + ".");
     return from_numpy(converted, dtype);
   }
   return from_numpy(obj, dtype);

@@ -29,6 +29,13 @@ nb::object to_numpy(const array& a);
 nb::object to_list(const array& a);
 nb::object to_scalar(const array& a);  // a.item()
 
+// The name of h's type, for error messages.
+std::string type_name_of(nb::handle h);
+// Whether f is a path: a str or an os.PathLike. fspath gives it as a str; a bytes path raises TypeError
+// naming `caller`.
+bool is_path(nb::handle f);
+std::string fspath(nb::handle f, const char* caller);
+
 // The Python object for a dtype (the singletons ingot.float32, ...).
 nb::object dtype_object(Dtype t);
 

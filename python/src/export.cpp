@@ -32,8 +32,6 @@ const char* kFormsHelp =
     "inputs can be positional and keyword arrays (f(x, y, z=w)), or one list or tuple of arrays and/or one "
     "dict of arrays (f([x, y], {'z': w}))";
 
-std::string py_type_name(nb::handle h) { return nb::cast<std::string>(nb::str(nb::type_name(h.type()))); }
-
 [[noreturn]] void bad_form(const char* caller, const std::string& got) {
   throw nb::value_error(("[" + std::string(caller) + "] " + kFormsHelp + "; got " + got + ".").c_str());
 }
@@ -44,7 +42,7 @@ bool is_dict(nb::handle h) { return nb::isinstance<nb::dict>(h); }
 // One input: an ingot array, or anything that converts to one (numpy arrays, Python scalars).
 array input_array(nb::handle h, const char* caller, const std::string& what) {
   if (nb::isinstance<array>(h)) return nb::cast<array>(h);
-  if (is_seq(h) || is_dict(h)) bad_form(caller, "a " + py_type_name(h) + " as " + what);
+  if (is_seq(h) || is_dict(h)) bad_form(caller, "a " + type_name_of(h) + " as " + what);
   try {
     return to_array(h);
   } catch (nb::python_error& e) {
@@ -62,7 +60,7 @@ void add_positional(nb::handle seq, Inputs& in, const char* caller) {
 
 void add_keywords(nb::handle dict, Inputs& in, const char* caller) {
   for (auto [k, v] : nb::borrow<nb::dict>(dict)) {
-    if (!nb::isinstance<nb::str>(k)) bad_form(caller, "a dict key of type " + py_type_name(k) + " (keys must be str)");
+    if (!nb::isinstance<nb::str>(k)) bad_form(caller, "a dict key of type " + type_name_of(k) + " (keys must be str)");
     std::string name = nb::cast<std::string>(k);
     in.kwargs.insert_or_assign(name, input_array(v, caller, "input '" + name + "'"));
     in.order.push_back(std::move(name));
@@ -86,18 +84,18 @@ Inputs parse_inputs(nb::handle args, nb::handle kwargs, const char* caller) {
       add_keywords(t[1], in, caller);
       return in;
     }
-    bad_form(caller, "a " + py_type_name(t[0]) + " followed by a " + py_type_name(t[1]));
+    bad_form(caller, "a " + type_name_of(t[0]) + " followed by a " + type_name_of(t[1]));
   }
   for (size_t i = 0; i < n; ++i) {
     if (is_seq(t[i]) || is_dict(t[i]))
-      bad_form(caller, "a " + py_type_name(t[i]) + " as positional input " + std::to_string(i) +
+      bad_form(caller, "a " + type_name_of(t[i]) + " as positional input " + std::to_string(i) +
                            (n > 1 || nk > 0 ? " among other inputs" : ""));
     in.args.push_back(input_array(t[i], caller, "input " + std::to_string(i)));
   }
   if (nk > 0) {
     for (auto [k, v] : nb::borrow<nb::dict>(kwargs)) {
       std::string name = nb::cast<std::string>(k);
-      if (is_seq(v) || is_dict(v)) bad_form(caller, "a " + py_type_name(v) + " as keyword input '" + name + "'");
+      if (is_seq(v) || is_dict(v)) bad_form(caller, "a " + type_name_of(v) + " as keyword input '" + name + "'");
       in.kwargs.insert_or_assign(name, input_array(v, caller, "input '" + name + "'"));
       in.order.push_back(std::move(name));
     }
@@ -151,7 +149,7 @@ Metadata to_json(nb::handle h, const std::string& key, const char* caller) {
     }
     return out;
   }
-  metadata_error(caller, key, "a value of type " + py_type_name(h) +
+  metadata_error(caller, key, "a value of type " + type_name_of(h) +
                           " is not JSON-compatible (use dict, list, tuple, str, int, float, bool or None)");
 }
 
@@ -168,7 +166,7 @@ Metadata metadata_arg(nb::handle h, const char* caller) {
   }
   if (!is_dict(h))
     throw nb::value_error(("[" + std::string(caller) + "] metadata must be a dict of JSON-compatible values, got " +
-                           py_type_name(h) + ".")
+                           type_name_of(h) + ".")
                               .c_str());
   return to_json(h, "", caller);
 }
@@ -215,7 +213,7 @@ std::vector<array> call_python(nb::handle fun, const Args& args, const Kwargs& k
   auto bad = [&]() {
     throw std::invalid_argument(std::string("[") + caller +
                                 "] the function must return an array or a list or tuple of arrays, got " +
-                                (is_seq(out) ? "a " + py_type_name(out) + " holding a non-array" : py_type_name(out)) +
+                                (is_seq(out) ? "a " + type_name_of(out) + " holding a non-array" : type_name_of(out)) +
                                 ".");
   };
   if (nb::isinstance<array>(out)) {
@@ -234,15 +232,13 @@ std::vector<array> call_python(nb::handle fun, const Args& args, const Kwargs& k
 void check_callable(nb::handle fun, const char* caller) {
   if (!PyCallable_Check(fun.ptr()))
     throw nb::value_error(
-        ("[" + std::string(caller) + "] fun must be callable, got " + py_type_name(fun) + ".").c_str());
+        ("[" + std::string(caller) + "] fun must be callable, got " + type_name_of(fun) + ".").c_str());
 }
 
 std::string path_arg(nb::handle h, const char* caller) {
-  if (nb::isinstance<nb::str>(h)) return nb::cast<std::string>(h);
-  nb::object os = nb::module_::import_("os");
-  if (nb::hasattr(h, "__fspath__")) return nb::cast<std::string>(nb::str(os.attr("fspath")(h)));
+  if (is_path(h)) return fspath(h, caller);
   throw nb::value_error(("[" + std::string(caller) + "] the file must be a str or a path-like object, got " +
-                         py_type_name(h) + ".")
+                         type_name_of(h) + ".")
                             .c_str());
 }
 
@@ -379,14 +375,14 @@ void dot(nb::handle file, nb::args args, nb::kwargs kwargs) {
   for (nb::handle h : args) {
     if (!nb::isinstance<array>(h))
       throw nb::value_error(("[export_to_dot] outputs must be arrays (or one imported function), got " +
-                             py_type_name(h) + ".").c_str());
+                             type_name_of(h) + ".").c_str());
     outs.push_back(nb::cast<array>(h));
     names.emplace_back();
   }
   for (auto [k, v] : kwargs) {
     if (!nb::isinstance<array>(v))
       throw nb::value_error(("[export_to_dot] named output '" + nb::cast<std::string>(k) + "' must be an array, got " +
-                             py_type_name(v) + ".").c_str());
+                             type_name_of(v) + ".").c_str());
     outs.push_back(nb::cast<array>(v));
     names.push_back(nb::cast<std::string>(k));
   }

@@ -18,6 +18,7 @@ struct Entry {
   enum Kind { integer, range, indices } kind;
   int64_t i = 0;                                      // integer
   Py_ssize_t start = 0, stop = 0, step = 1, len = 0;  // range (start/stop as Python gives them)
+  Py_ssize_t first = 0;                               // range: the first position read, normalized
   array arr;                                          // indices
 };
 
@@ -36,8 +37,9 @@ bool is_bool_array(const array& a) { return a.dtype() == bool_; }
 Entry range_entry(nb::handle s, int64_t n) {
   Entry e{Entry::range};
   if (PySlice_Unpack(s.ptr(), &e.start, &e.stop, &e.step) < 0) throw nb::python_error();
-  Py_ssize_t start = e.start, stop = e.stop;
-  e.len = PySlice_AdjustIndices(static_cast<Py_ssize_t>(n), &start, &stop, e.step);
+  Py_ssize_t stop = e.stop;
+  e.first = e.start;
+  e.len = PySlice_AdjustIndices(static_cast<Py_ssize_t>(n), &e.first, &stop, e.step);
   return e;
 }
 
@@ -241,9 +243,8 @@ ScatterArgs scatter_args(const Parsed& p) {
       const int r = where_range[d];
       s.result[r] = e.len;
       shape[r] = e.len;
-      Py_ssize_t start = e.start, stop = e.stop;
-      PySlice_AdjustIndices(static_cast<Py_ssize_t>(p.src.shape()[d]), &start, &stop, e.step);
-      array ar = e.len == 0 ? zeros({0}, int64) : arange(static_cast<int64_t>(start), static_cast<int64_t>(start + e.len * e.step), static_cast<int64_t>(e.step), int64);
+      const int64_t start = e.first, step = e.step;
+      array ar = e.len == 0 ? zeros({0}, int64) : arange(start, start + e.len * step, step, int64);
       s.indices.push_back(reshape(ar, shape));
     } else {
       array ix = broadcast_to(index_array(e), ishape);
@@ -315,11 +316,14 @@ array mask_assign(const array& a, const array& mask, const array& value) {
 }
 
 array setitem(const array& a, nb::handle index, const Operand& value) {
-  // A boolean mask over the leading axes.
+  // A boolean mask over the leading axes. Another array-like index is parsed as the array it became.
+  nb::object converted;
   if (!nb::isinstance<nb::tuple>(index) && !index.is_none() && !PySlice_Check(index.ptr()) &&
       index.ptr() != Py_Ellipsis && !PyLong_Check(index.ptr())) {
-    array mask = to_array(index);
-    if (mask.dtype() == bool_) return mask_assign(a, mask, value.to_array(a.dtype(), "array.__setitem__"));
+    array idx = to_array(index);
+    if (idx.dtype() == bool_) return mask_assign(a, idx, value.to_array(a.dtype(), "array.__setitem__"));
+    converted = nb::cast(idx);
+    index = converted;
   }
   Parsed p = parse(a, index);
   array v = value.to_array(a.dtype(), "array.__setitem__");

@@ -13,14 +13,6 @@ namespace ingot::py {
 
 namespace {
 
-bool is_path(nb::handle f) { return nb::isinstance<nb::str>(f) || nb::hasattr(f, "__fspath__"); }
-
-std::string fspath(nb::handle f) {
-  nb::object p = nb::module_::import_("os").attr("fspath")(f);
-  if (!nb::isinstance<nb::str>(p)) throw nb::type_error("[load] byte-string paths are not supported; pass a str.");
-  return nb::cast<std::string>(p);
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -32,7 +24,7 @@ std::string format_of(nb::handle file, const std::optional<std::string>& format)
     fmt = *format;
   } else {
     std::string name;
-    if (is_path(file)) name = fspath(file);
+    if (is_path(file)) name = fspath(file, "load");
     else if (nb::hasattr(file, "name") && nb::isinstance<nb::str>(file.attr("name")))
       name = nb::cast<std::string>(file.attr("name"));
     const size_t dot = name.rfind('.');
@@ -114,7 +106,7 @@ void init_io(nb::module_& m) {
       "load",
       [](nb::handle file, const std::optional<std::string>& format, bool return_metadata) {
         const std::string fmt = format_of(file, format);
-        if (is_path(file)) return load_path(fspath(file), fmt, return_metadata, false);
+        if (is_path(file)) return load_path(fspath(file, "load"), fmt, return_metadata, false);
         // A file object: its bytes go through a temporary file, read before it is removed.
         TempFile tmp("." + fmt);
         tmp.write(file.attr("read")());
@@ -129,7 +121,7 @@ void init_io(nb::module_& m) {
       [](nb::handle file, const Operand& arr_) {
         const array a = arr(arr_);
         if (is_path(file)) {
-          const std::string path = fspath(file);
+          const std::string path = fspath(file, "save");
           nb::gil_scoped_release release;
           save(path, a);
           return;
@@ -159,7 +151,7 @@ void init_io(nb::module_& m) {
             meta.emplace(nb::cast<std::string>(k), nb::cast<std::string>(v));
           }
         if (is_path(file)) {
-          std::string path = fspath(file);
+          std::string path = fspath(file, "save_safetensors");
           if (!ends_with(path, ".safetensors")) path += ".safetensors";  // as MLX
           nb::gil_scoped_release release;
           save_safetensors(path, tensors, meta);

@@ -814,3 +814,12 @@ def test_input_forms_agree_with_mlx(tmp_path, form):
         return True
 
     assert accepted(mx, str(tmp_path / "f.ingot")) == accepted(mlx, str(tmp_path / "f.mlxfn"))
+
+
+def test_byte_string_path_is_refused():
+    class BytesPath:
+        def __fspath__(self):
+            return b"/tmp/ingot-bytes-path.ingot"
+
+    with pytest.raises(TypeError, match=r"\[export_function\] byte-string paths are not supported"):
+        mx.export_function(BytesPath(), lambda x: x + 1, mx.array([1.0]))

@@ -246,3 +246,18 @@ def test_save_safetensors_errors(tmp_path):
 def test_docstrings():
     for fn in (ingot.load, ingot.save, ingot.save_safetensors):
         assert fn.__doc__ and len(fn.__doc__) > 40
+
+
+class _BytesPath:
+    def __fspath__(self):
+        return b"/tmp/ingot-bytes-path"
+
+
+@pytest.mark.parametrize("name, call", [
+    ("load", lambda p: ingot.load(p)),
+    ("save", lambda p: ingot.save(p, ingot.array([1.0]))),
+    ("save_safetensors", lambda p: ingot.save_safetensors(p, {"a": ingot.array([1.0])})),
+])
+def test_byte_string_paths_are_refused_by_name(name, call):
+    with pytest.raises(TypeError, match=rf"\[{name}\] byte-string paths are not supported"):
+        call(_BytesPath())
