@@ -1,5 +1,7 @@
 # Fails the build when the primitive classes registered in the sources and the lines of
 # src/prims/registry.inc differ, or when the list is not sorted.
+# A script run with `cmake -P` starts with no policies set: IN_LIST needs CMP0057 (cmake 3.3).
+cmake_minimum_required(VERSION 3.25)
 file(GLOB_RECURSE sources "${SRC}/*.cpp")
 set(registered "")
 foreach(f ${sources})

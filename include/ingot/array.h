@@ -1,6 +1,7 @@
 // The lazy array: a handle to shape, dtype and either data or the node that computes it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -33,6 +34,11 @@ struct Node {
   std::vector<std::weak_ptr<struct ArrayDesc>> outputs;
   std::vector<Shape> output_shapes;
   std::vector<Dtype> output_dtypes;
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();  // releases the graph above it without recursion, whatever its shape
 };
 
 enum class ArrayKind : uint8_t {
@@ -47,7 +53,7 @@ struct ArrayDesc {
   int64_t size = 1;
   Dtype dtype = float32;
   ArrayKind kind = ArrayKind::constant;
-  bool evaluated = false;
+  std::atomic<bool> evaluated = false;  // set last, after the data: another thread may test it
   int output_index = 0;
   std::shared_ptr<Node> node;     // reset once evaluated, releasing the inputs
   std::shared_ptr<void> buffer;   // owns the bytes (heap block or file mapping)
@@ -56,7 +62,6 @@ struct ArrayDesc {
   Flags flags;
 
   ArrayDesc(Shape shape, Dtype dtype);
-  ~ArrayDesc();  // releases long input chains without recursion
 };
 
 Strides row_major_strides(const Shape& shape);

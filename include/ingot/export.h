@@ -17,6 +17,9 @@ namespace ingot {
 using Args = std::vector<array>;
 using Kwargs = std::map<std::string, array>;
 using Metadata = nlohmann::json;  // the user's metadata: a JSON object of any JSON values
+// Metadata nests objects and arrays at most this deep (the top-level object is level 1), on write and
+// on read, so that no reader (Python's conversion included) needs more stack than that.
+inline constexpr int kMaxMetadataDepth = 64;
 
 using ArgsFunction = std::function<std::vector<array>(const Args&)>;
 using KwargsFunction = std::function<std::vector<array>(const Kwargs&)>;

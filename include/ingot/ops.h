@@ -272,15 +272,16 @@ array quantized_matmul(const array& x, const array& w, const array& scales, cons
                        bool transpose = true, int group_size = 64, int bits = 4);
 
 // ---- sorting and searching ----
-// Along `axis` (std::nullopt: the flattened array), numpy's order: ascending, NaN last, -0 == +0.
-// Sorts are stable; indices are uint32 as MLX. kth and k may be negative (counted from the end).
-array sort(const array& a, std::optional<int> axis = -1);
-array argsort(const array& a, std::optional<int> axis = -1);  // ties keep their index order
+// Along `axis`, numpy's order: ascending, NaN last, -0 == +0. Without an axis (or std::nullopt) the
+// flattened array, as MLX's C++ API (Python's `axis=-1` default is the binding's). Sorts are stable;
+// indices are uint32 as MLX. kth and k may be negative (counted from the end).
+array sort(const array& a, std::optional<int> axis = std::nullopt);
+array argsort(const array& a, std::optional<int> axis = std::nullopt);  // ties keep their index order
 // The kth smallest lands at kth, smaller ones before it and larger ones after (in no promised order).
-array partition(const array& a, int64_t kth, std::optional<int> axis = -1);
-array argpartition(const array& a, int64_t kth, std::optional<int> axis = -1);
+array partition(const array& a, int64_t kth, std::optional<int> axis = std::nullopt);
+array argpartition(const array& a, int64_t kth, std::optional<int> axis = std::nullopt);
 // The k largest along `axis` (k in [0, n]), in ascending order: element 0 is the kth largest.
-array topk(const array& a, int64_t k, std::optional<int> axis = -1);
+array topk(const array& a, int64_t k, std::optional<int> axis = std::nullopt);
 // Insertion points (uint32, values' shape) of `values` in the ascending 1-D `sorted`: side "left"
 // counts the elements ordered before each value, "right" those not ordered after it.
 array searchsorted(const array& sorted, const Operand& values, const std::string& side = "left");

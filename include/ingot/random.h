@@ -20,8 +20,12 @@ array key(uint64_t seed);
 // Resets the global key sequence that samplers called without a key draw from.
 void seed(uint64_t seed);
 
+// MLX's C++ overload set throughout, so that MLX code ports unchanged: the key is always last, and
+// each sampler has the shorter forms MLX has (normal(shape, key), normal(shape, dtype, key), ...).
+
 // Raw random bits: uint32, uint16 or uint8 for width 4, 2 or 1 (bytes per element).
-array bits(const Shape& shape, int width = 4, const Key& key = std::nullopt);
+array bits(const Shape& shape, int width, const Key& key = std::nullopt);
+inline array bits(const Shape& shape, const Key& key = std::nullopt) { return bits(shape, 4, key); }
 
 // Two new keys, or `num` new keys as the rows of a (num, 2) array.
 std::pair<array, array> split(const array& key);
@@ -31,37 +35,59 @@ array split(const array& key, int num);
 // carry 24 random bits, like float32 ones (MLX refuses float64).
 array uniform(const Operand& low, const Operand& high, const Shape& shape, Dtype dtype = float32,
               const Key& key = std::nullopt);
-array uniform(const Shape& shape = {}, Dtype dtype = float32, const Key& key = std::nullopt);
+array uniform(const Shape& shape, Dtype dtype, const Key& key = std::nullopt);
+inline array uniform(const Shape& shape = {}, const Key& key = std::nullopt) { return uniform(shape, float32, key); }
 
 // Normal with mean `loc` and standard deviation `scale` (scalars or arrays broadcasting to `shape`).
-array normal(const Shape& shape = {}, Dtype dtype = float32, const Operand& loc = 0.0, const Operand& scale = 1.0,
-             const Key& key = std::nullopt);
+array normal(const Shape& shape, Dtype dtype, const Operand& loc, const Operand& scale, const Key& key = std::nullopt);
+inline array normal(const Shape& shape, const Operand& loc, const Operand& scale, const Key& key = std::nullopt) {
+  return normal(shape, float32, loc, scale, key);
+}
+inline array normal(const Shape& shape, Dtype dtype, const Key& key = std::nullopt) {
+  return normal(shape, dtype, 0.0, 1.0, key);
+}
+inline array normal(const Shape& shape = {}, const Key& key = std::nullopt) { return normal(shape, float32, key); }
 
 // Integers in [low, high), drawn as MLX does from a float32 uniform (so bounds past 2^24 lose integers).
 array randint(const Operand& low, const Operand& high, const Shape& shape = {}, Dtype dtype = int32,
               const Key& key = std::nullopt);
 
-// True with probability p (a floating array or scalar); the shape defaults to p's.
-array bernoulli(const Operand& p = 0.5, const std::optional<Shape>& shape = std::nullopt,
-                const Key& key = std::nullopt);
+// True with probability p (a floating array or scalar; 0.5 when not given); the shape defaults to p's.
+array bernoulli(const Operand& p, const Shape& shape, const Key& key = std::nullopt);
+array bernoulli(const Operand& p, const Key& key = std::nullopt);
+// An array p binds here exactly (as in MLX), not to the key of the overload below.
+inline array bernoulli(const array& p, const Shape& shape, const Key& key = std::nullopt) {
+  return bernoulli(Operand(p), shape, key);
+}
+inline array bernoulli(const array& p, const Key& key = std::nullopt) { return bernoulli(Operand(p), key); }
+inline array bernoulli(const Key& key = std::nullopt) { return bernoulli(Operand(0.5), key); }
 
 // Normal restricted to [lower, upper]; the shape defaults to the bounds' broadcast shape.
-array truncated_normal(const Operand& lower, const Operand& upper, const std::optional<Shape>& shape = std::nullopt,
-                       Dtype dtype = float32, const Key& key = std::nullopt);
+array truncated_normal(const Operand& lower, const Operand& upper, const Shape& shape, Dtype dtype = float32,
+                       const Key& key = std::nullopt);
+array truncated_normal(const Operand& lower, const Operand& upper, Dtype dtype = float32,
+                       const Key& key = std::nullopt);
 
 // Standard Gumbel: -log(-log(uniform)).
 array gumbel(const Shape& shape = {}, Dtype dtype = float32, const Key& key = std::nullopt);
 
 // Laplace with location `loc` and scale `scale`.
-array laplace(const Shape& shape = {}, Dtype dtype = float32, float loc = 0.0f, float scale = 1.0f,
-              const Key& key = std::nullopt);
+array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const Key& key = std::nullopt);
+inline array laplace(const Shape& shape, float loc, float scale, const Key& key = std::nullopt) {
+  return laplace(shape, float32, loc, scale, key);
+}
+inline array laplace(const Shape& shape, Dtype dtype, const Key& key = std::nullopt) {
+  return laplace(shape, dtype, 0.0f, 1.0f, key);
+}
+inline array laplace(const Shape& shape = {}, const Key& key = std::nullopt) { return laplace(shape, float32, key); }
 
 // Indices (uint32) drawn from the categorical distributions given by unnormalized log-probabilities
 // along `axis`. `shape` must broadcast with the logits' shape without `axis`; `num_samples` instead
-// appends a sample axis. At most one of the two may be given. As in MLX, several draws from a single
-// distribution invert its CDF; other calls use Gumbel noise (one draw per category).
-array categorical(const array& logits, int axis = -1, const std::optional<Shape>& shape = std::nullopt,
-                  std::optional<int64_t> num_samples = std::nullopt, const Key& key = std::nullopt);
+// appends a sample axis. As in MLX, several draws from a single distribution invert its CDF; other
+// calls use Gumbel noise (one draw per category).
+array categorical(const array& logits, int axis, const Shape& shape, const Key& key = std::nullopt);
+array categorical(const array& logits, int axis, int num_samples, const Key& key = std::nullopt);
+array categorical(const array& logits, int axis = -1, const Key& key = std::nullopt);
 
 // A random permutation (uint32, as MLX) of arange(n): the argsort of n random words. Or the slices of
 // x along `axis` in such an order.

@@ -40,9 +40,16 @@ bool is_seq(nb::handle h) { return nb::isinstance<nb::list>(h) || nb::isinstance
 bool is_dict(nb::handle h) { return nb::isinstance<nb::dict>(h); }
 
 // One input: an ingot array, or anything that converts to one (numpy arrays, Python scalars).
+// A Python scalar is refused (as MLX does): it has no dtype of its own, so a call f(x, 1.0) would
+// silently pick whichever trace a float32 scalar fits. numpy arrays and scalars carry their dtype.
 array input_array(nb::handle h, const char* caller, const std::string& what) {
   if (nb::isinstance<array>(h)) return nb::cast<array>(h);
   if (is_seq(h) || is_dict(h)) bad_form(caller, "a " + type_name_of(h) + " as " + what);
+  if (PyBool_Check(h.ptr()) || PyLong_Check(h.ptr()) || PyFloat_Check(h.ptr()) || PyComplex_Check(h.ptr()))
+    throw nb::value_error(("[" + std::string(caller) + "] " + what + " is a Python " + type_name_of(h) +
+                           ": inputs must be arrays (a Python scalar has no dtype of its own; pass "
+                           "ingot.array(value, dtype) or a numpy array)")
+                              .c_str());
   try {
     return to_array(h);
   } catch (nb::python_error& e) {
@@ -112,8 +119,13 @@ Inputs parse_inputs(nb::handle args, nb::handle kwargs, const char* caller) {
                             .c_str());
 }
 
-Metadata to_json(nb::handle h, const std::string& key, const char* caller) {
+// `depth` counts the containers around h and h itself (the top-level dict is 1): bounded, so that a
+// deeply nested or self-containing value is refused instead of exhausting the stack.
+Metadata to_json(nb::handle h, const std::string& key, const char* caller, int depth = 1) {
   auto fail_at = [&](const std::string& why) { metadata_error(caller, key, why); };
+  if ((is_seq(h) || is_dict(h)) && depth > kMaxMetadataDepth)
+    fail_at("nests lists and dicts more than " + std::to_string(kMaxMetadataDepth) +
+            " levels deep (or contains itself)");
   if (h.is_none()) return nullptr;
   if (PyBool_Check(h.ptr())) return h.ptr() == Py_True;
   if (PyLong_Check(h.ptr())) {
@@ -136,7 +148,7 @@ Metadata to_json(nb::handle h, const std::string& key, const char* caller) {
   if (is_seq(h)) {
     Metadata out = Metadata::array();
     size_t i = 0;
-    for (nb::handle e : h) out.push_back(to_json(e, key + "[" + std::to_string(i++) + "]", caller));
+    for (nb::handle e : h) out.push_back(to_json(e, key + "[" + std::to_string(i++) + "]", caller, depth + 1));
     return out;
   }
   if (is_dict(h)) {
@@ -145,7 +157,7 @@ Metadata to_json(nb::handle h, const std::string& key, const char* caller) {
       if (!nb::isinstance<nb::str>(k))
         fail_at("the key " + nb::cast<std::string>(nb::repr(k)) + " is not a str (JSON object keys are strings)");
       const std::string name = nb::cast<std::string>(k);
-      out[name] = to_json(v, key + "[" + nb::cast<std::string>(nb::repr(k)) + "]", caller);
+      out[name] = to_json(v, key + "[" + nb::cast<std::string>(nb::repr(k)) + "]", caller, depth + 1);
     }
     return out;
   }

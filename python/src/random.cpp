@@ -1,7 +1,9 @@
 // ingot.random: keys, the global seed and the samplers, with MLX's argument order and `key=`.
 #include <nanobind/stl/variant.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <variant>
 
@@ -53,7 +55,7 @@ void init_random(nb::module_& parent) {
   m.def(
       "bernoulli",
       [](const Operand& p, const std::optional<ShapeArg>& shape, const Key& key) {
-        return random::bernoulli(p, shape ? std::optional<Shape>(shape_of(*shape)) : std::nullopt, key);
+        return shape ? random::bernoulli(p, shape_of(*shape), key) : random::bernoulli(p, key);
       },
       "p"_a = 0.5, "shape"_a = nb::none(), "key"_a = nb::none(),
       "Bools that are True with probability ``p``; the shape defaults to p's.");
@@ -61,8 +63,9 @@ void init_random(nb::module_& parent) {
       "truncated_normal",
       [](const Operand& lower, const Operand& upper, const std::optional<ShapeArg>& shape,
          std::optional<Dtype> dtype, const Key& key) {
-        return random::truncated_normal(lower, upper, shape ? std::optional<Shape>(shape_of(*shape)) : std::nullopt,
-                                        dtype.value_or(float32), key);
+        const Dtype t = dtype.value_or(float32);
+        return shape ? random::truncated_normal(lower, upper, shape_of(*shape), t, key)
+                     : random::truncated_normal(lower, upper, t, key);
       },
       "lower"_a, "upper"_a, "shape"_a = nb::none(), "dtype"_a = float32, "key"_a = nb::none(),
       "Normal samples restricted to [lower, upper]; the shape defaults to the bounds' broadcast shape.");
@@ -83,8 +86,13 @@ void init_random(nb::module_& parent) {
       "categorical",
       [](const Operand& logits, int axis, const std::optional<ShapeArg>& shape, std::optional<int64_t> num_samples,
          const Key& key) {
-        return random::categorical(arr(logits), axis,
-                                   shape ? std::optional<Shape>(shape_of(*shape)) : std::nullopt, num_samples, key);
+        if (shape && num_samples)
+          throw std::invalid_argument("[categorical] at most one of shape or num_samples can be given.");
+        if (shape) return random::categorical(arr(logits), axis, shape_of(*shape), key);
+        if (!num_samples) return random::categorical(arr(logits), axis, key);
+        if (*num_samples > std::numeric_limits<int>::max())
+          throw std::invalid_argument("[categorical] num_samples " + std::to_string(*num_samples) + " is too large.");
+        return random::categorical(arr(logits), axis, static_cast<int>(std::max<int64_t>(*num_samples, -1)), key);
       },
       "logits"_a, "axis"_a = -1, "shape"_a = nb::none(), "num_samples"_a = nb::none(), "key"_a = nb::none(),
       "uint32 category indices drawn from the unnormalized log-probabilities ``logits`` along ``axis``. "

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "core/allocator.h"
+#include "core/graph.h"
 #include "cpu/copy.h"
 #include "prims/primitive.h"
 
@@ -34,21 +35,37 @@ ArrayDesc::ArrayDesc(Shape s, Dtype t) : shape(std::move(s)), dtype(t) {
   strides = row_major_strides(shape);
 }
 
-// Destroying a long unevaluated chain would recurse once per node through shared_ptr destructors;
-// instead, nodes about to die are collected and their inputs released here, one level at a time.
-ArrayDesc::~ArrayDesc() {
-  if (!node || node.use_count() != 1) return;
-  std::vector<std::shared_ptr<Node>> pending;
-  pending.push_back(std::move(node));
-  while (!pending.empty()) {
-    std::shared_ptr<Node> n = std::move(pending.back());
-    pending.pop_back();
-    for (auto& in : n->inputs) {
-      auto& d = in.desc_;
-      if (d && d.use_count() == 1 && d->node && d->node.use_count() == 1) pending.push_back(std::move(d->node));
+// Destroying a deep unevaluated graph would recurse once per node through shared_ptr destructors.
+// Instead the inputs are moved out and released here from two explicit stacks: a handle is dropped
+// only when it is not the last one, and a node is opened only by its last owner, so siblings of a
+// multi-output node, repeated inputs and shared subgraphs all end without recursion. Under the graph
+// lock, so no eval can take a new reference to an array (through a node's outputs) while we look.
+Node::~Node() {
+  if (inputs.empty()) return;
+  std::lock_guard<std::recursive_mutex> lock(graph_mutex());
+  std::vector<array> handles = std::move(inputs);
+  std::vector<std::shared_ptr<Node>> nodes;
+  while (!handles.empty() || !nodes.empty()) {
+    if (!nodes.empty()) {
+      std::shared_ptr<Node> n = std::move(nodes.back());
+      nodes.pop_back();
+      if (n.use_count() == 1) {
+        handles.insert(handles.end(), std::make_move_iterator(n->inputs.begin()),
+                       std::make_move_iterator(n->inputs.end()));
+        n->inputs.clear();
+      }
+      continue;  // n, if ours alone, dies here with no inputs left
     }
-    // n's inputs die here; their nodes, if ours alone, were moved out above, so nothing recurses.
+    array a = std::move(handles.back());
+    handles.pop_back();
+    const auto& d = a.desc_ptr();
+    if (d && d.use_count() == 1 && d->node) nodes.push_back(std::move(d->node));
   }
+}
+
+std::recursive_mutex& graph_mutex() {
+  static std::recursive_mutex m;
+  return m;
 }
 
 array::array(const void* src, Dtype src_dtype, Shape shape, Dtype dtype) {

@@ -35,6 +35,16 @@ struct FunctionExporter::Impl {
 namespace {
 void check_metadata(const Metadata& m, const char* caller) {
   if (!m.is_object()) fail(caller, "metadata must be a JSON object, got a JSON ", m.type_name(), ".");
+  // Iterative: the value checked may be nested far deeper than the stack allows.
+  std::vector<std::pair<const Metadata*, int>> stack{{&m, 1}};
+  while (!stack.empty()) {
+    auto [j, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxMetadataDepth)
+      fail(caller, "metadata nests objects and arrays more than ", kMaxMetadataDepth, " levels deep.");
+    for (const auto& child : *j)
+      if (child.is_structured()) stack.emplace_back(&child, depth + 1);
+  }
 }
 ArgsKwargsFunction from_args(const ArgsFunction& f) {
   return [f](const Args& a, const Kwargs&) { return f(a); };

@@ -131,7 +131,17 @@ class Reader {
     const auto* meta = f->metadata();
     if (!meta) return;
     if (meta->size() > format::kMaxMetadataBytes) bad("the metadata is larger than 64 MiB.");
-    impl.metadata = Metadata::parse(meta->begin(), meta->end(), nullptr, /*allow_exceptions=*/false);
+    // The callback sees each container open with the number of containers around it.
+    bool too_deep = false;
+    auto depth_check = [&](int depth, Metadata::parse_event_t ev, Metadata&) {
+      if ((ev == Metadata::parse_event_t::object_start || ev == Metadata::parse_event_t::array_start) &&
+          depth + 1 > kMaxMetadataDepth)
+        too_deep = true;
+      return !too_deep;
+    };
+    impl.metadata = Metadata::parse(meta->begin(), meta->end(), depth_check, /*allow_exceptions=*/false);
+    if (too_deep)
+      bad("the metadata nests objects and arrays more than " + std::to_string(kMaxMetadataDepth) + " levels deep.");
     if (impl.metadata.is_discarded() || !impl.metadata.is_object()) bad("the metadata is not a JSON object.");
   }
 
@@ -270,6 +280,9 @@ array Impl::constant(uint32_t index) const {
   array& a = constant_cache[index];
   if (!a.valid()) {
     const ConstantInfo& c = constants[index];
+    // A bool byte other than 0 or 1 (a hostile file) would break every bool kernel: bools are copied,
+    // any nonzero byte becoming true, as Load reads them. Other dtypes are valid in any bit pattern.
+    if (c.dtype == bool_) return a = array(c.data, uint8, c.shape, bool_);
     // Zero-copy: the array aliases the mapping, which it keeps alive.
     a = array::from_buffer(std::shared_ptr<void>(mapping, const_cast<void*>(c.data)), const_cast<void*>(c.data),
                            c.shape, c.dtype);

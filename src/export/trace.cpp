@@ -58,7 +58,7 @@ class Hasher {
 }  // namespace
 
 uint32_t ConstantTable::intern(const array& a) {
-  if (auto it = by_identity_.find(a.id()); it != by_identity_.end()) return it->second;
+  if (auto it = by_identity_.find(a.id()); it != by_identity_.end()) return it->second.second;
   Hasher h;
   cpu::for_each_row_major_chunk(a, 1 << 20, [&](const void* p, size_t n) { h.update(p, n); });
   auto [h1, h2] = h.finish();
@@ -73,14 +73,14 @@ uint32_t ConstantTable::intern(const array& a) {
     keys_.push_back(key);
     by_content_.emplace(key, index);
   }
-  by_identity_.emplace(a.id(), index);
+  by_identity_.emplace(a.id(), std::pair(a, index));
   return index;
 }
 
 void ConstantTable::truncate(size_t n) {
   if (n >= arrays_.size()) return;
   for (size_t i = n; i < arrays_.size(); ++i) by_content_.erase(keys_[i]);
-  std::erase_if(by_identity_, [n](const auto& kv) { return kv.second >= n; });
+  std::erase_if(by_identity_, [n](const auto& kv) { return kv.second.second >= n; });
   arrays_.resize(n);
   keys_.resize(n);
 }

@@ -27,6 +27,8 @@ struct TraceRecord {
 };
 
 // Every constant of one file, stored once: by identity, then by content (dtype, shape, 128-bit hash).
+// The table holds every array it has seen, so an identity (an address) stays that array's for the
+// table's whole life: a freed constant's address reused by a later trace's array is never mistaken for it.
 class ConstantTable {
  public:
   uint32_t intern(const array& a);
@@ -46,7 +48,7 @@ class ConstantTable {
   };
   std::vector<array> arrays_;
   std::vector<Key> keys_;
-  std::unordered_map<const void*, uint32_t> by_identity_;
+  std::unordered_map<const void*, std::pair<array, uint32_t>> by_identity_;
   std::unordered_map<Key, uint32_t, KeyHash> by_content_;
 };
 

@@ -6,6 +6,7 @@
 // the values as a constant (src/export/trace.cpp), as DESIGN.md describes.
 #include <cstring>
 
+#include "cpu/copy.h"
 #include "io/file.h"
 #include "prims/primitive.h"
 
@@ -32,10 +33,9 @@ class Load : public PrimitiveBase<Load> {
     array& o = out[0];
     const uint8_t* p = file_->data() + offset_;
     const size_t n = o.nbytes();
-    if (dtype_ == bool_) {
+    if (dtype_ == bool_) {  // any nonzero byte is true: a file's bools may hold other bytes than 0 and 1
       o.alloc();
-      bool* d = static_cast<bool*>(o.raw_data());
-      for (size_t i = 0; i < n; ++i) d[i] = p[i] != 0;
+      cpu::convert(p, uint8, o.raw_data(), bool_, o.size());
       return;
     }
     if (n > 0 && reinterpret_cast<uintptr_t>(p) % size_of(dtype_) == 0) {

@@ -83,11 +83,17 @@ array randint(const Operand& low, const Operand& high, const Shape& shape, Dtype
   return maximum(minimum(r, astype(subtract(hi, 1), dtype)), astype(lo, dtype));
 }
 
-array bernoulli(const Operand& p, const std::optional<Shape>& shape, const Key& key) {
+namespace {
+array probability(const Operand& p) {
   array pa = p.is_array() ? p.as_array() : p.to_array(float32, "bernoulli");
   if (!is_floating_point(pa.dtype()))
     fail("bernoulli", "the probability p must be of a floating dtype, got ", pa.dtype(), ".");
-  const Shape s = shape.value_or(pa.shape());
+  return pa;
+}
+}  // namespace
+array bernoulli(const Operand& p, const Key& key) { return bernoulli(p, probability(p).shape(), key); }
+array bernoulli(const Operand& p, const Shape& s, const Key& key) {
+  array pa = probability(p);
   check_fits(s, pa.shape(), "p", "bernoulli");
   // p on the scale of uint32 bits, with 1 just above the largest draw: p >= 1 is always true, p <= 0 never.
   const float upper =
@@ -96,12 +102,16 @@ array bernoulli(const Operand& p, const std::optional<Shape>& shape, const Key& 
 }
 
 // Inverse-CDF sampling between erf(lower / sqrt 2) and erf(upper / sqrt 2), clipped to the bounds.
-array truncated_normal(const Operand& lower, const Operand& upper, const std::optional<Shape>& shape, Dtype dtype,
-                       const Key& key) {
+array truncated_normal(const Operand& lower, const Operand& upper, Dtype dtype, const Key& key) {
+  check_float(dtype, "truncated_normal");
+  const Shape s = broadcast_shapes(lower.to_array(dtype, "truncated_normal").shape(),
+                                   upper.to_array(dtype, "truncated_normal").shape(), "truncated_normal");
+  return truncated_normal(lower, upper, s, dtype, key);
+}
+array truncated_normal(const Operand& lower, const Operand& upper, const Shape& s, Dtype dtype, const Key& key) {
   check_float(dtype, "truncated_normal");
   array lo = lower.to_array(dtype, "truncated_normal");
   array hi = upper.to_array(dtype, "truncated_normal");
-  const Shape s = shape ? *shape : broadcast_shapes(lo.shape(), hi.shape(), "truncated_normal");
   check_fits(s, broadcast_shapes(lo.shape(), hi.shape(), "truncated_normal"), "bounds", "truncated_normal");
   array sqrt2 = array(std::sqrt(2.0), dtype);
   array a = erf(divide(lo, sqrt2));
@@ -144,29 +154,39 @@ array categorical_impl(const array& logits, int axis, const Shape& shape, const 
 
 }  // namespace
 
-array categorical(const array& logits, int axis, const std::optional<Shape>& shape, std::optional<int64_t> num_samples,
-                  const Key& key) {
-  if (shape && num_samples) fail("categorical", "at most one of shape or num_samples can be given.");
+namespace {
+int categorical_axis(const array& logits, int axis) {
   if (logits.ndim() == 0) fail("categorical", "the logits must have at least one dimension, got a scalar.");
   const int ax = normalize_axis(axis, logits.ndim(), "categorical");
   if (logits.shape(ax) == 0) fail("categorical", "the logits have no categories along axis ", axis, ".");
-  if (num_samples) {
-    if (*num_samples < 0) fail("categorical", "the number of samples must be non-negative, got ", *num_samples, ".");
-    array l = expand_dims(logits, -1);
-    Shape s = l.shape();
-    s.erase(s.begin() + ax);
-    s.back() = *num_samples;
-    return categorical_impl(l, ax, s, key);
-  }
+  return ax;
+}
+Shape without_axis(const array& logits, int ax) {
   Shape reduced = logits.shape();
   reduced.erase(reduced.begin() + ax);
-  if (!shape) return categorical_impl(logits, ax, reduced, key);
-  if (!broadcastable_to(reduced, *shape))
-    fail("categorical", "the requested shape ", shape_str(*shape),
-         " does not broadcast with the logits' shape without the axis, ", shape_str(reduced), ".");
-  return categorical_impl(logits, ax, *shape, key);
+  return reduced;
 }
-
+}  // namespace
+array categorical(const array& logits, int axis, int num_samples, const Key& key) {
+  const int ax = categorical_axis(logits, axis);
+  if (num_samples < 0) fail("categorical", "the number of samples must be non-negative, got ", num_samples, ".");
+  array l = expand_dims(logits, -1);
+  Shape s = without_axis(l, ax);
+  s.back() = num_samples;
+  return categorical_impl(l, ax, s, key);
+}
+array categorical(const array& logits, int axis, const Shape& shape, const Key& key) {
+  const int ax = categorical_axis(logits, axis);
+  const Shape reduced = without_axis(logits, ax);
+  if (!broadcastable_to(reduced, shape))
+    fail("categorical", "the requested shape ", shape_str(shape),
+         " does not broadcast with the logits' shape without the axis, ", shape_str(reduced), ".");
+  return categorical_impl(logits, ax, shape, key);
+}
+array categorical(const array& logits, int axis, const Key& key) {
+  const int ax = categorical_axis(logits, axis);
+  return categorical_impl(logits, ax, without_axis(logits, ax), key);
+}
 array permutation(int64_t n, const Key& key) {
   if (n < 0) fail("permutation", "the number of elements must be non-negative, got ", n, ".");
   if (n > std::numeric_limits<uint32_t>::max())

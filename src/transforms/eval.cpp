@@ -1,5 +1,6 @@
 #include <unordered_set>
 
+#include "core/graph.h"
 #include "ingot/transforms.h"
 #include "prims/primitive.h"
 
@@ -47,6 +48,7 @@ std::vector<std::shared_ptr<Node>> topological_order(const Arrays& outputs) {
 void eval(const Arrays& outputs) {
   for (const auto& a : outputs)
     if (!a.valid()) throw std::invalid_argument("[eval] called with an empty array handle.");
+  std::lock_guard<std::recursive_mutex> lock(graph_mutex());
   auto order = topological_order(outputs);
   for (auto& slot : order) {
     std::shared_ptr<Node> node = std::move(slot);  // release the order's hold as soon as we are done

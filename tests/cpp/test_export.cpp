@@ -11,6 +11,7 @@
 using namespace ingot;
 using ingot::testing::error_of;
 using ingot::testing::same_bits;
+using ingot::testing::vals;
 using ingot::testing::TempDir;
 using ::testing::HasSubstr;
 
@@ -140,6 +141,57 @@ TEST(Export, IdenticalConstantsWithinATraceAreStoredOnce) {
   auto out = f({ones({64, 256})});
   EXPECT_TRUE(same_bits(out[0], ones({64, 256}) + w1));
   EXPECT_TRUE(same_bits(out[1], ones({64, 256}) * w1));
+}
+
+// Constants are known by identity while an exporter lives. A scalar made afresh in every trace is freed
+// after its trace (its content twin is kept), and the allocator hands its address to the next trace's
+// constants: the table must never take a new array at that address for the freed one.
+TEST(Export, FreshConstantsOfManyTracesNeverMix) {
+  TempDir dir;
+  auto path = dir.file("many.ingot");
+  std::vector<array> ins;
+  {
+    // Trace k adds the constants k, k+1, ..., k+9 (fresh scalars, the same values reappear in later
+    // traces) and scales by a fresh float16 or float32 scalar; churn frees and reallocates memory between.
+    auto ex = exporter(path, ArgsFunction([](const Args& a) {
+                         const int64_t k = a[0].size();
+                         array acc = zeros_like(a[0]);
+                         for (int64_t j = 0; j < 10; ++j) acc = acc + array(static_cast<float>(k + j), a[0].dtype());
+                         return Args{acc * 2.0f + a[0]};
+                       }));
+    for (int64_t n = 1; n <= 24; ++n) {
+      for (int churn = 0; churn < 50; ++churn) (void)vals(array(static_cast<float>(churn)) + 1.0f);
+      const Dtype t = n % 3 == 0 ? float16 : float32;
+      ins.push_back(astype(arange(0.0, static_cast<double>(n), 1.0), t));
+      ex({ins.back()});
+    }
+  }
+  auto f = import_function(path);
+  EXPECT_EQ(f.signatures().size(), 24u);
+  for (const auto& x : ins) {
+    const int64_t k = x.size();
+    const auto got = vals(f({x})[0]);
+    ASSERT_EQ(got.size(), static_cast<size_t>(k));
+    for (int64_t i = 0; i < k; ++i) EXPECT_EQ(got[i], 2.0 * (10 * k + 45) + i) << "trace of size " << k;
+  }
+}
+
+// The example found in the field: one function, three traces, the third of another dtype.
+TEST(Export, ScalarConstantOfAnotherDtypeInALaterTrace) {
+  TempDir dir;
+  auto path = dir.file("three.ingot");
+  {
+    auto ex = exporter(path, ArgsFunction([](const Args& a) { return Args{a[0] * 2.0f}; }));
+    ex({array({1.0f, 2.0f})});
+    ex({ones({2, 3})});
+    ex({array({1.0f, 2.0f}, float16)});
+  }
+  auto f = import_function(path);
+  EXPECT_EQ(vals(f({array({1.0f, 2.0f})})[0]), (std::vector<double>{2, 4}));
+  EXPECT_EQ(vals(f({ones({2, 3})})[0]), std::vector<double>(6, 2.0));
+  const auto h = f({array({1.5f, 3.0f}, float16)})[0];
+  EXPECT_EQ(h.dtype(), float16);
+  EXPECT_EQ(vals(h), (std::vector<double>{3, 6}));
 }
 
 TEST(Export, MultiOutputPrimitivesRoundTrip) {

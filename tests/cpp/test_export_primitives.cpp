@@ -105,11 +105,11 @@ std::vector<Case> cases() {
                  auto [q, s, b] = quantize(a[0], 32, 8);
                  return Args{quantized_matmul(a[1], q, s, b, true, 32, 8)};
                }, {wfull, xrow}});
-  c.push_back({"Sort", [](const Args& a) { return Args{sort(a[0]), sort(a[0], 0), sort(a[0], std::nullopt)}; }, {x}});
-  c.push_back({"ArgSort", [](const Args& a) { return Args{argsort(a[0]), argsort(a[0], 0)}; }, {x}});
-  c.push_back({"Partition", [](const Args& a) { return Args{partition(a[0], 1), partition(a[0], -1, 0)}; }, {x}});
+  c.push_back({"Sort", [](const Args& a) { return Args{sort(a[0], -1), sort(a[0], 0), sort(a[0])}; }, {x}});
+  c.push_back({"ArgSort", [](const Args& a) { return Args{argsort(a[0], -1), argsort(a[0], 0), argsort(a[0])}; }, {x}});
+  c.push_back({"Partition", [](const Args& a) { return Args{partition(a[0], 1, -1), partition(a[0], -1, 0), partition(a[0], 3)}; }, {x}});
   c.push_back({"ArgPartition", [](const Args& a) { return Args{argpartition(a[0], 2, 1)}; }, {x}});
-  c.push_back({"TopK", [](const Args& a) { return Args{topk(a[0], 2), topk(a[0], 1, 0)}; }, {x}});
+  c.push_back({"TopK", [](const Args& a) { return Args{topk(a[0], 2, -1), topk(a[0], 1, 0), topk(a[0], 2)}; }, {x}});
   c.push_back({"SearchSorted", [](const Args& a) {
                  return Args{searchsorted(sort(a[0], std::nullopt), a[1], "right"), searchsorted(a[2], a[3])};
                }, {x, y, f32({-1.0f, 0.0f, 2.5f}, {3}), y}});

@@ -302,7 +302,7 @@ TEST(RandomTruncatedNormal, MatchesMlxAndStaysInBounds) {
       doubles(rnd::truncated_normal(-1.0, 1.0, Shape{5}, float32, rnd::key(0))),
       {0.12783627212047577f, -0.7497257590293884f, -0.18385997414588928f, 0.7358908653259277f, 0.16600875556468964f},
       1e-5);
-  auto two = rnd::truncated_normal(array({0.0f, -2.0f}), array({1.0f, 0.5f}), std::nullopt, float32, rnd::key(6));
+  auto two = rnd::truncated_normal(array({0.0f, -2.0f}), array({1.0f, 0.5f}), float32, rnd::key(6));
   EXPECT_EQ(two.shape(), (Shape{2}));
   expect_near_all(doubles(two), {0.7875252962112427f, -0.16349615156650543f}, 1e-5);
   auto v = doubles(rnd::truncated_normal(-0.5, 2.0, Shape{kN}, float32, rnd::key(7)));
@@ -378,7 +378,7 @@ TEST(RandomRandint, FrequenciesRangesAndDtypes) {
 TEST(RandomBernoulli, MatchesMlxAndFrequencies) {
   EXPECT_EQ(ints(rnd::bernoulli(0.3, Shape{10}, rnd::key(4))), (std::vector<int64_t>{0, 0, 0, 0, 0, 1, 0, 1, 0, 0}));
   auto p = array({0.1f, 0.5f, 0.9f, 0.0f, 1.0f, 0.7f});
-  auto b = rnd::bernoulli(p, std::nullopt, rnd::key(4));
+  auto b = rnd::bernoulli(p, rnd::key(4));
   EXPECT_EQ(b.dtype(), bool_);
   EXPECT_EQ(b.shape(), (Shape{6}));
   EXPECT_EQ(ints(b), (std::vector<int64_t>{1, 1, 1, 0, 1, 1}));
@@ -388,56 +388,90 @@ TEST(RandomBernoulli, MatchesMlxAndFrequencies) {
   auto edge = ints(rnd::bernoulli(array({0.0f, -1.0f, 1.0f, 2.0f}), Shape{5000, 4}, rnd::key(7)));
   for (size_t i = 0; i < edge.size(); i += 4)
     ASSERT_TRUE(edge[i] == 0 && edge[i + 1] == 0 && edge[i + 2] == 1 && edge[i + 3] == 1);
-  EXPECT_EQ(rnd::bernoulli(0.5, std::nullopt, rnd::key(1)).ndim(), 0);
+  EXPECT_EQ(rnd::bernoulli(0.5, rnd::key(1)).ndim(), 0);
   EXPECT_EQ(rnd::bernoulli(array(0.5, float16), Shape{3}, rnd::key(1)).shape(), (Shape{3}));
 }
 
 TEST(RandomCategorical, MatchesMlx) {
   auto lg = array(std::vector<float>{0, 1, 2, 2, 1, 0}, {2, 3});
-  auto c = rnd::categorical(lg, -1, std::nullopt, std::nullopt, rnd::key(5));
+  auto c = rnd::categorical(lg, -1, rnd::key(5));
   EXPECT_EQ(c.dtype(), uint32);
   EXPECT_EQ(ints(c), (std::vector<int64_t>{2, 0}));
-  EXPECT_EQ(ints(rnd::categorical(lg, 0, std::nullopt, std::nullopt, rnd::key(5))), (std::vector<int64_t>{1, 0, 0}));
-  auto ns = rnd::categorical(lg, -1, std::nullopt, 4, rnd::key(5));
+  EXPECT_EQ(ints(rnd::categorical(lg, 0, rnd::key(5))), (std::vector<int64_t>{1, 0, 0}));
+  auto ns = rnd::categorical(lg, -1, 4, rnd::key(5));
   EXPECT_EQ(ns.shape(), (Shape{2, 4}));
   EXPECT_EQ(ints(ns), (std::vector<int64_t>{2, 2, 2, 2, 0, 0, 0, 1}));
-  auto sh = rnd::categorical(lg, -1, Shape{3, 2}, std::nullopt, rnd::key(5));
+  auto sh = rnd::categorical(lg, -1, Shape{3, 2}, rnd::key(5));
   EXPECT_EQ(sh.shape(), (Shape{3, 2}));
   EXPECT_EQ(ints(sh), (std::vector<int64_t>{2, 0, 2, 0, 2, 0}));
   // A single distribution drawn several times goes through its CDF, as in MLX.
   auto one = array({0.1f, 0.2f, 0.3f, 0.4f});
-  EXPECT_EQ(ints(rnd::categorical(one, -1, std::nullopt, 12, rnd::key(9))),
+  EXPECT_EQ(ints(rnd::categorical(one, -1, 12, rnd::key(9))),
             (std::vector<int64_t>{1, 2, 0, 3, 1, 0, 0, 1, 2, 3, 0, 1}));
   auto row = array(std::vector<float>{1.0f, -1.0f, 0.5f}, {1, 3});
-  auto drawn = rnd::categorical(row, -1, Shape{3, 1}, std::nullopt, rnd::key(2));
+  auto drawn = rnd::categorical(row, -1, Shape{3, 1}, rnd::key(2));
   EXPECT_EQ(drawn.shape(), (Shape{3, 1}));
   EXPECT_EQ(ints(drawn), (std::vector<int64_t>{2, 2, 0}));
   // ... but a single draw (a scalar result) still goes through Gumbel noise.
-  EXPECT_EQ(ints(rnd::categorical(reshape(row, {3, 1}), 0, std::nullopt, std::nullopt, rnd::key(2))),
+  EXPECT_EQ(ints(rnd::categorical(reshape(row, {3, 1}), 0, rnd::key(2))),
             (std::vector<int64_t>{0}));
 }
 
 TEST(RandomCategorical, Frequencies) {
   const std::vector<double> p = {0.2, 0.5, 0.3};
   auto lg = array(std::vector<double>{std::log(p[0]), std::log(p[1]), std::log(p[2])}, {3}, float32);
-  auto v = ints(rnd::categorical(lg, -1, std::nullopt, kN, rnd::key(600)));
+  auto v = ints(rnd::categorical(lg, -1, kN, rnd::key(600)));
   ASSERT_EQ(v.size(), static_cast<size_t>(kN));
   std::vector<int> count(3, 0);
   for (auto x : v) ++count[static_cast<size_t>(x)];
   for (int k = 0; k < 3; ++k) EXPECT_NEAR(count[k] / double(kN), p[k], 0.006);
   // Several distributions at once (the Gumbel path): each row keeps its own frequencies.
   auto rows = array(std::vector<float>{std::log(0.7f), std::log(0.3f), std::log(0.1f), std::log(0.9f)}, {2, 2});
-  auto both = ints(rnd::categorical(rows, -1, std::nullopt, 20000, rnd::key(601)));
+  auto both = ints(rnd::categorical(rows, -1, 20000, rnd::key(601)));
   double first = 0, second = 0;
   for (int i = 0; i < 20000; ++i) first += both[i] == 0, second += both[20000 + i] == 0;
   EXPECT_NEAR(first / 20000, 0.7, 0.015);
   EXPECT_NEAR(second / 20000, 0.1, 0.015);
   // An impossible category (-inf) is never drawn.
-  auto never = ints(rnd::categorical(array({0.0f, -INFINITY, 0.0f}), -1, std::nullopt, 2000, rnd::key(8)));
+  auto never = ints(rnd::categorical(array({0.0f, -INFINITY, 0.0f}), -1, 2000, rnd::key(8)));
   for (auto x : never) ASSERT_NE(x, 1);
 }
 
 // ---- errors ----
+
+// MLX's C++ calls, written as MLX code writes them, bind as they do in MLX: the key is never taken for
+// a parameter, braced shapes compile, and each short form equals its long form.
+TEST(RandomOverloads, MlxCallsBindAsInMlx) {
+  const array k = rnd::key(11);
+  const auto same = [](const array& a, const array& b) {
+    EXPECT_EQ(a.shape(), b.shape());
+    EXPECT_EQ(a.dtype(), b.dtype());
+    EXPECT_EQ(doubles(a), doubles(b));
+  };
+  const array n01 = rnd::normal({4}, float32, 0.0f, 1.0f, k);
+  same(rnd::normal({4}, float32, k), n01);  // the key is the key, not loc
+  same(rnd::normal({4}, k), n01);
+  same(rnd::normal({4}, 0.0f, 1.0f, k), n01);
+  same(rnd::normal({4}, float16, k), rnd::normal({4}, float16, 0.0f, 1.0f, k));
+  EXPECT_EQ(rnd::normal({2, 3}, float16, 2.0f, 3.0f).dtype(), float16);
+  same(rnd::bits({5}, k), rnd::bits({5}, 4, k));
+  same(rnd::uniform({5}, k), rnd::uniform({5}, float32, k));
+  same(rnd::laplace({5}, k), rnd::laplace({5}, float32, 0.0f, 1.0f, k));
+  same(rnd::laplace({5}, 0.5f, 2.0f, k), rnd::laplace({5}, float32, 0.5f, 2.0f, k));
+  same(rnd::laplace({5}, float16, k), rnd::laplace({5}, float16, 0.0f, 1.0f, k));
+  const int64_t n = 6;
+  same(rnd::bernoulli(0.5, {n}, k), rnd::bernoulli(0.5, Shape{6}, k));  // a braced shape
+  same(rnd::bernoulli(array(0.25f), {n}, k), rnd::bernoulli(0.25f, Shape{6}, k));
+  same(rnd::bernoulli(rnd::Key(k)), rnd::bernoulli(0.5, k));
+  same(rnd::bernoulli(array({0.1f, 0.9f}), k), rnd::bernoulli(array({0.1f, 0.9f}), Shape{2}, k));
+  EXPECT_EQ(rnd::bernoulli().ndim(), 0);
+  const array logits = array(std::vector<float>{0, 1, 2, 2, 1, 0}, {2, 3});
+  same(rnd::categorical(logits, -1, k), rnd::categorical(logits, 1, Shape{2}, k));
+  EXPECT_EQ(rnd::categorical(logits, 1, 5, k).shape(), (Shape{2, 5}));  // num_samples
+  EXPECT_EQ(rnd::categorical(logits, 1, {4, 2}, k).shape(), (Shape{4, 2}));  // a braced shape
+  EXPECT_EQ(rnd::categorical(logits).shape(), (Shape{2}));
+  same(rnd::truncated_normal(-1.0, 1.0, float32, k), rnd::truncated_normal(-1.0, 1.0, Shape{}, float32, k));
+}
 
 TEST(RandomErrors, NameTheOpAndTheProblem) {
   const auto k = rnd::key(0);
@@ -457,21 +491,20 @@ TEST(RandomErrors, NameTheOpAndTheProblem) {
   EXPECT_THAT(error_of<std::exception>([&] { rnd::normal({2}, float32, array({1.0f, 2.0f, 3.0f}), 1.0, k); }), HasSubstr("[normal]"));
   EXPECT_THAT(error_of<std::exception>([&] { rnd::randint(0, 5, {2}, float32, k); }),
               HasSubstr("[randint] can only generate integers"));
-  EXPECT_THAT(error_of<std::exception>([&] { rnd::bernoulli(array({1, 0}), std::nullopt, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::bernoulli(array({1, 0}), k); }),
               HasSubstr("[bernoulli] the probability p must be of a floating dtype"));
   EXPECT_THAT(error_of<std::exception>([&] { rnd::bernoulli(array({0.5f, 0.2f}), Shape{3}, k); }), HasSubstr("[bernoulli]"));
   EXPECT_THAT(error_of<std::exception>([&] { rnd::truncated_normal(0.0, 1.0, Shape{2}, int32, k); }), HasSubstr("[truncated_normal]"));
   EXPECT_THAT(error_of<std::exception>([&] { rnd::gumbel({2}, uint8, k); }), HasSubstr("[gumbel]"));
   EXPECT_THAT(error_of<std::exception>([&] { rnd::laplace({2}, int16, 0.0f, 1.0f, k); }), HasSubstr("[laplace]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::normal({2}, int8, k); }), HasSubstr("[normal]"));
   auto lg = array(std::vector<float>{0, 1, 2, 2, 1, 0}, {2, 3});
-  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, Shape{2}, 3, k); }),
-              HasSubstr("[categorical] at most one of shape or num_samples"));
-  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, 2, std::nullopt, std::nullopt, k); }), HasSubstr("[categorical]"));
-  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, Shape{3}, std::nullopt, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, 2, k); }), HasSubstr("[categorical]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, Shape{3}, k); }),
               HasSubstr("[categorical] the requested shape (3,) does not broadcast"));
-  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(array(1.0f), -1, std::nullopt, std::nullopt, k); }),
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(array(1.0f), -1, k); }),
               HasSubstr("[categorical]"));
-  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, std::nullopt, -2, k); }), HasSubstr("[categorical]"));
+  EXPECT_THAT(error_of<std::exception>([&] { rnd::categorical(lg, -1, -2, k); }), HasSubstr("[categorical]"));
 }
 
 // ---- export: key in, numbers out ----

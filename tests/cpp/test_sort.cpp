@@ -120,18 +120,28 @@ TEST(Sort, EveryDtypeEveryAxisMatchesStableSort) {
   }
 }
 
-TEST(Sort, DefaultAxisIsLastAndNulloptFlattens) {
+// MLX's C++ overload set: without an axis every sort flattens (Python's default axis=-1 is the binding's).
+TEST(Sort, WithoutAnAxisTheFlattenedArrayIsSorted) {
   const array a({3.f, 1.f, 2.f, 0.f, 5.f, 4.f}, float32);
   const array m = reshape(a, {2, 3});
-  expect_same_values(vals(sort(m)), {1, 2, 3, 0, 4, 5});
-  const array f = sort(m, std::nullopt);
-  EXPECT_EQ(f.shape(), Shape{6});
-  expect_same_values(vals(f), {0, 1, 2, 3, 4, 5});
-  EXPECT_EQ(as_indices(argsort(m, std::nullopt)), (std::vector<int64_t>{3, 1, 2, 0, 5, 4}));
-  EXPECT_EQ(as_indices(argsort(m)), (std::vector<int64_t>{1, 2, 0, 0, 2, 1}));
+  expect_same_values(vals(sort(m, -1)), {1, 2, 3, 0, 4, 5});
+  for (const array& f : {sort(m), sort(m, std::nullopt)}) {
+    EXPECT_EQ(f.shape(), Shape{6});
+    expect_same_values(vals(f), {0, 1, 2, 3, 4, 5});
+  }
+  EXPECT_EQ(as_indices(argsort(m)), (std::vector<int64_t>{3, 1, 2, 0, 5, 4}));
+  EXPECT_EQ(as_indices(argsort(m, -1)), (std::vector<int64_t>{1, 2, 0, 0, 2, 1}));
+  EXPECT_EQ(topk(m, 2).shape(), Shape{2});
+  expect_same_values(vals(topk(m, 2)), {4, 5});
+  EXPECT_EQ(topk(m, 2, 1).shape(), (Shape{2, 2}));
+  const V p = vals(partition(m, 1));
+  ASSERT_EQ(p.size(), 6u);
+  EXPECT_EQ(p[1], 1);
+  EXPECT_TRUE(p[0] <= 1 && p[2] >= 1 && p[5] >= 1);
+  EXPECT_EQ(as_indices(argpartition(m, 0))[0], 3);
   // A 0-d array has no last axis, but flattens to one element.
-  EXPECT_THAT(error_of([] { sort(array(1.0f)); }), HasSubstr("[sort] axis -1 is out of range"));
-  const array z = sort(array(2.5f), std::nullopt);
+  EXPECT_THAT(error_of([] { sort(array(1.0f), -1); }), HasSubstr("[sort] axis -1 is out of range"));
+  const array z = sort(array(2.5f));
   EXPECT_EQ(z.shape(), Shape{1});
   expect_same_values(vals(z), {2.5});
 }
@@ -158,8 +168,8 @@ TEST(Sort, LargeRandomRowsMatchStableSort) {
   for (auto& x : v) x = std::round(r.next() * 200) / 4 - 25;  // plenty of ties
   v[17] = kNaN, v[1500] = kNaN;
   const array a(v, s, float32);
-  expect_same_values(vals(sort(a)), ref_sort(v, s, 1));
-  EXPECT_EQ(as_indices(argsort(a)), ref_argsort(v, s, 1));
+  expect_same_values(vals(sort(a, 1)), ref_sort(v, s, 1));
+  EXPECT_EQ(as_indices(argsort(a, 1)), ref_argsort(v, s, 1));
   expect_same_values(vals(sort(a, 0)), ref_sort(v, s, 0));
   EXPECT_EQ(as_indices(argsort(a, 0)), ref_argsort(v, s, 0));
 }
@@ -178,7 +188,7 @@ TEST(Sort, NonContiguousInputs) {
   const array sl = slice(a, {3, 5}, {-5, -7}, Shape{-1, -2});  // rows 3..0, columns 5, 3, 1
   ASSERT_EQ(sl.shape(), (Shape{4, 3}));
   const V sv = vals(sl);
-  expect_same_values(vals(sort(sl)), ref_sort(sv, {4, 3}, 1));
+  expect_same_values(vals(sort(sl, -1)), ref_sort(sv, {4, 3}, 1));
   expect_same_values(vals(sort(sl, 0)), ref_sort(sv, {4, 3}, 0));
   EXPECT_EQ(as_indices(argsort(sl, 0)), ref_argsort(sv, {4, 3}, 0));
   // A broadcast input (stride 0).
@@ -212,9 +222,10 @@ TEST(Sort, EmptyArrays) {
       EXPECT_EQ(x.size(), 0);
     }
   }
-  EXPECT_EQ(topk(zeros({2, 0}), 0).shape(), (Shape{2, 0}));
-  EXPECT_EQ(topk(zeros({0, 5}), 2).shape(), (Shape{0, 2}));
-  EXPECT_EQ(vals(topk(zeros({0, 5}), 2)).size(), 0u);
+  EXPECT_EQ(topk(zeros({2, 0}), 0, -1).shape(), (Shape{2, 0}));
+  EXPECT_EQ(topk(zeros({0, 5}), 2, -1).shape(), (Shape{0, 2}));
+  EXPECT_EQ(vals(topk(zeros({0, 5}), 2, -1)).size(), 0u);
+  EXPECT_EQ(topk(zeros({2, 0}), 0).shape(), (Shape{0}));
 }
 
 TEST(Partition, EveryDtypePartitionsAroundKth) {
@@ -308,7 +319,8 @@ TEST(TopK, LargestInAscendingOrder) {
 
 TEST(TopK, DefaultsAndFlattened) {
   const array m = reshape(array({4.f, 9.f, 1.f, 7.f, 3.f, 8.f}), {2, 3});
-  expect_same_values(vals(topk(m, 2)), {4, 9, 7, 8});
+  expect_same_values(vals(topk(m, 2, -1)), {4, 9, 7, 8});
+  expect_same_values(vals(topk(m, 2)), {8, 9});  // no axis: the flattened array, as MLX's C++
   expect_same_values(vals(topk(m, 1, 0)), {7, 9, 8});  // (1, 3): the largest of each column
   EXPECT_EQ(topk(m, 1, 0).shape(), (Shape{1, 3}));
   expect_same_values(vals(topk(m, 2, 0)), {4, 3, 1, 7, 9, 8});  // k == n: each column sorted
@@ -376,12 +388,12 @@ TEST(Sort, Errors) {
   EXPECT_THAT(error_of([&] { partition(m, 0, 5); }), HasSubstr("[partition] axis 5 is out of range"));
   EXPECT_THAT(error_of([&] { argpartition(m, 0, -4); }), HasSubstr("[argpartition] axis -4 is out of range"));
   EXPECT_THAT(error_of([&] { topk(m, 1, 2); }), HasSubstr("[topk] axis 2 is out of range"));
-  EXPECT_THAT(error_of([&] { partition(m, 3); }),
+  EXPECT_THAT(error_of([&] { partition(m, 3, -1); }),
               HasSubstr("[partition] kth 3 is out of range for axis 1 of an array of shape (2,3)"));
-  EXPECT_THAT(error_of([&] { partition(m, -4); }), HasSubstr("[partition] kth -4 is out of range"));
+  EXPECT_THAT(error_of([&] { partition(m, -4, 1); }), HasSubstr("[partition] kth -4 is out of range"));
   EXPECT_THAT(error_of([&] { argpartition(m, 2, 0); }), HasSubstr("[argpartition] kth 2 is out of range for axis 0"));
   EXPECT_THAT(error_of([&] { partition(zeros({0}), 0); }), HasSubstr("[partition] kth 0 is out of range"));
-  EXPECT_THAT(error_of([&] { topk(m, 4); }),
+  EXPECT_THAT(error_of([&] { topk(m, 4, 1); }),
               HasSubstr("[topk] k 4 is out of range for axis 1 of an array of shape (2,3)"));
   EXPECT_THAT(error_of([&] { topk(m, -1); }), HasSubstr("[topk] k -1 is out of range"));
   EXPECT_THAT(error_of([&] { topk(m, 7, std::nullopt); }), HasSubstr("[topk] k 7 is out of range"));
@@ -410,14 +422,14 @@ TEST(TopK, ManyNaNsAndLongRows) {
     const array x(v, s, t);
     const V xv = vals(x), sorted = ref_sort(xv, s, 1);
     for (int64_t k : {1, 37, 999}) {
-      const V got = vals(topk(x, k));
+      const V got = vals(topk(x, k, -1));
       V want;
       for (int64_t o = 0; o < 3; ++o)
         for (int64_t j = 1000 - k; j < 1000; ++j) want.push_back(sorted[o * 1000 + j]);
       expect_same_values(got, want);
     }
-    const V p = vals(partition(x, 500));
-    const auto ip = as_indices(argpartition(x, 500));
+    const V p = vals(partition(x, 500, -1));
+    const auto ip = as_indices(argpartition(x, 500, -1));
     for (int64_t o = 0; o < 3; ++o) {
       const double pivot = sorted[o * 1000 + 500];
       EXPECT_TRUE(same(p[o * 1000 + 500], pivot));

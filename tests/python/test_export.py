@@ -151,10 +151,10 @@ def test_input_forms_call(path):
     ]:
         np.testing.assert_allclose(np_(out[0]), want, rtol=1e-6)
     # A list is always a form, never one array-like input: with keywords it is refused; alone it is the
-    # positional inputs (three scalars here, which no trace takes).
+    # positional inputs (three Python floats here, which are not arrays).
     with pytest.raises(ValueError, match=FORMS + r".*got a list as positional input 0 among other inputs"):
         g(x.tolist(), b=y)
-    with pytest.raises(ValueError, match=r"accepts the call \(float32\[\], float32\[\], float32\[\]\)"):
+    with pytest.raises(ValueError, match=r"\[import_function\] input 0 is a Python float: inputs must be arrays"):
         g(x.tolist())
 
 
@@ -205,12 +205,31 @@ def test_non_array_inputs(path):
         mx.export_function(path, lambda y: y, y=None)
     with pytest.raises(ValueError, match=r"\[export_function\] input 1 is not an array"):
         mx.export_function(path, lambda *a: a[0], [arr(1), object()])
-    # Python scalars and numpy arrays are array-likes (MLX requires mx.array: see docs/python.md,
-    # "Differences from MLX").
-    mx.export_function(path, lambda x, y: x * y, 3.0, np.arange(3, dtype=np.int32))
+    # numpy arrays and scalars carry a dtype and are taken as arrays (MLX requires mx.array: see
+    # docs/python.md, "Differences from MLX"); Python scalars have none and are refused, as in MLX.
+    mx.export_function(path, lambda x, y: x * y, np.float32(3.0), np.arange(3, dtype=np.int32))
     g = mx.import_function(path)
     assert g.signatures[0]["args"] == [((), mx.float32), ((3,), mx.int32)]
-    np.testing.assert_allclose(np_(g(2.0, np.array([1, 2, 3], np.int32))[0]), [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(np_(g(np.float32(2.0), np.array([1, 2, 3], np.int32))[0]), [2.0, 4.0, 6.0])
+    for scalar, kind in [(2.0, "float"), (2, "int"), (True, "bool"), (2j, "complex")]:
+        with pytest.raises(ValueError, match=rf"\[import_function\] input 0 is a Python {kind}: inputs must be arrays"):
+            g(scalar, np.array([1, 2, 3], np.int32))
+        with pytest.raises(ValueError, match=rf"\[export_function\] input 1 is a Python {kind}: inputs must be arrays"):
+            mx.export_function(path, lambda x, y: x * y, mx.array(1.0), scalar)
+        with pytest.raises(ValueError, match=rf"\[import_function\] input 'y' is a Python {kind}"):
+            g(np.float32(2.0), y=scalar)
+
+
+def test_python_scalar_where_a_trace_has_an_array_input(path):
+    # A function of two arrays, called with an array and a Python float (a float32 scalar trace exists).
+    mx.export_function(path, lambda x, y: x + y, mx.array(1.0), mx.array(2.0))
+    f = mx.import_function(path)
+    assert f(mx.array(1.0), mx.array(1.0))[0].item() == 2.0
+    with pytest.raises(ValueError, match=r"input 1 is a Python float: inputs must be arrays"):
+        f(mx.array(1.0), 1.0)
+    with pytest.raises(ValueError, match=r"input 0 is a Python int: inputs must be arrays"):
+        with mx.exporter(path, lambda x: x) as ex:
+            ex(1)
 
 
 def test_keyword_order(path):
@@ -823,3 +842,112 @@ def test_byte_string_path_is_refused():
 
     with pytest.raises(TypeError, match=r"\[export_function\] byte-string paths are not supported"):
         mx.export_function(BytesPath(), lambda x: x + 1, mx.array([1.0]))
+
+
+def test_export_import_multi_with_constants(path):
+    # MLX's own test: constants made afresh in each trace (their memory reused between traces) must
+    # never be mixed up between traces.
+    def fun(y):
+        i = y.shape[0]
+        x = mx.array(i)
+        for j in range(10):
+            x = x + mx.array(i + j)
+        return x * y.sum()
+
+    ys = [mx.array([1]), mx.array([1, 1]), mx.array([1, 1, 1])]
+    with mx.exporter(path, fun) as exporter:
+        for y in ys:
+            exporter(y)
+    imported = mx.import_function(path)
+    for y in ys:
+        assert imported(y)[0].item() == fun(y).item()
+
+
+def test_many_traces_with_fresh_constants_under_churn(path):
+    def fun(y):
+        k = y.shape[0]
+        acc = mx.zeros_like(y)
+        for j in range(10):
+            acc = acc + mx.array(float(k + j), dtype=y.dtype)
+        return acc * 2 + y
+
+    inputs = []
+    with mx.exporter(path, fun) as ex:
+        for n in range(1, 31):
+            for c in range(50):  # churn: fresh arrays allocated and freed between traces
+                mx.eval(mx.array(float(c)) + 1)
+            dtype = [mx.float32, mx.float16, mx.int32][n % 3]
+            inputs.append(mx.arange(n).astype(dtype))
+            ex(inputs[-1])
+    f = mx.import_function(path)
+    for y in inputs:
+        k = y.shape[0]
+        got = np_(f(y)[0])
+        assert got.dtype == np_(y).dtype
+        np.testing.assert_array_equal(got, 2 * (10 * k + 45) + np.arange(k))
+
+
+def test_metadata_depth_is_capped_on_write(path):
+    def nested(depth):
+        m = 1
+        for _ in range(depth - 1):
+            m = [m]
+        return {"a": m}
+
+    # The top-level dict is level 1: 64 levels in all are accepted, and come back unchanged.
+    mx.export_function(path, lambda x: x, arr(1), metadata=nested(64))
+    assert mx.import_function(path).metadata == nested(64)
+    for meta in [nested(65), nested(30_000)]:
+        with pytest.raises(ValueError, match=r"\[export_function\] metadata key .*nests lists and dicts more than 64"):
+            mx.export_function(path, lambda x: x, arr(1), metadata=meta)
+    cyclic = []
+    cyclic.append(cyclic)
+    with pytest.raises(ValueError, match=r"contains itself"):
+        mx.export_function(path, lambda x: x, arr(1), metadata={"c": cyclic})
+    # The str form (MLX's) is checked too.
+    with pytest.raises(ValueError, match=r"\[export_function\] metadata nests objects and arrays more than 64"):
+        mx.export_function(path, lambda x: x, arr(1), metadata='{"a":' + "[" * 30_000 + "]" * 30_000 + "}")
+
+
+def _replace_metadata(path, old, new):
+    """Rewrites the metadata string in a file to `new` (same length) and fixes the graph checksum."""
+    import struct
+    import zlib
+
+    data = bytearray(pathlib.Path(path).read_bytes())
+    assert len(old) == len(new)
+    at = data.find(old.encode())
+    assert at > 0
+    data[at : at + len(old)] = new.encode()
+    graph_offset, graph_size = struct.unpack_from("<QQ", data, 24)
+    struct.pack_into("<I", data, 56, zlib.crc32(data[graph_offset : graph_offset + graph_size]))
+    pathlib.Path(path).write_bytes(bytes(data))
+
+
+def test_deeply_nested_metadata_in_a_file_is_refused(path):
+    # A 60 KB file whose metadata is valid JSON nested 30,000 deep: refused on import, no crash.
+    n = 30_000
+    deep = '{"x":' + "[" * n + "]" * n + "}"
+    filler = '{"x":"' + "A" * (len(deep) - 8) + '"}'
+    assert len(filler) == len(deep)
+    mx.export_function(path, lambda x: x + 1, arr(2), metadata=filler)
+    assert mx.import_function(path).metadata["x"].startswith("AAA")
+    _replace_metadata(path, filler, deep)
+    with pytest.raises(RuntimeError, match=r"metadata nests objects and arrays more than 64 levels deep"):
+        mx.import_function(path)
+
+
+def test_bool_constant_bytes_other_than_zero_or_one(path):
+    import struct
+
+    c = mx.array([True, True, True, False])
+    mx.export_function(path, lambda x: [mx.logical_not(c), c.sum(), mx.where(c, x, -x)], mx.ones(4))
+    data = bytearray(pathlib.Path(path).read_bytes())
+    data_offset, data_size = struct.unpack_from("<QQ", data, 40)
+    assert bytes(data[data_offset : data_offset + 4]) == b"\x01\x01\x01\x00"  # the only constant
+    data[data_offset : data_offset + 4] = b"\x02\xff\x01\x00"  # outside the checksummed graph section
+    pathlib.Path(path).write_bytes(bytes(data))
+    out = mx.import_function(path)(mx.ones(4))
+    assert np_(out[0]).tolist() == [False, False, False, True]
+    assert out[1].item() == 3
+    assert np_(out[2]).tolist() == [1, 1, 1, -1]
