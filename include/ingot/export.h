@@ -21,6 +21,13 @@ using Metadata = nlohmann::json;  // the user's metadata: a JSON object of any J
 // on read, so that no reader (Python's conversion included) needs more stack than that.
 inline constexpr int kMaxMetadataDepth = 64;
 
+namespace detail {
+// True while a shapeless export traces a function on this thread: op builders then build the forms
+// that follow shapes (a reshape keeps its -1, a slice its Python-style bounds, nothing is elided
+// because of a size that only the traced shape has).
+bool in_shapeless_trace();
+}  // namespace detail
+
 using ArgsFunction = std::function<std::vector<array>(const Args&)>;
 using KwargsFunction = std::function<std::vector<array>(const Kwargs&)>;
 using ArgsKwargsFunction = std::function<std::vector<array>(const Args&, const Kwargs&)>;

@@ -52,9 +52,9 @@ Dtype result_type(const std::vector<Operand>& operands);
 array full(const Shape& shape, const Operand& value, std::optional<Dtype> dtype = std::nullopt);
 array zeros(const Shape& shape, Dtype dtype = float32);
 array ones(const Shape& shape, Dtype dtype = float32);
-array zeros_like(const array& a);
-array ones_like(const array& a);
-array full_like(const array& a, const Operand& value);
+array zeros_like(const array& a, std::optional<Dtype> dtype = std::nullopt);
+array ones_like(const array& a, std::optional<Dtype> dtype = std::nullopt);
+array full_like(const array& a, const Operand& value, std::optional<Dtype> dtype = std::nullopt);
 array arange(double start, double stop, double step = 1.0, Dtype dtype = float32);
 array arange(double stop, Dtype dtype = float32);
 array arange(int64_t start, int64_t stop, int64_t step = 1, Dtype dtype = int32);
@@ -195,6 +195,14 @@ array squeeze(const array& a, int axis);
 array squeeze(const array& a, const std::vector<int>& axes);
 array broadcast_to(const array& a, const Shape& shape);
 Arrays broadcast_arrays(const Arrays& inputs);
+// `a` broadcast against the shapes of `like` (not MLX's): a target shape taken from arrays at run time.
+array broadcast_like(const array& a, const Arrays& like);
+// The number of elements of `a` along `axes` (1 / that with `inverted`) as a 0-d array, counted at
+// run time: what a shapeless export divides by (MLX's C++ op).
+array number_of_elements(const array& a, const std::vector<int>& axes, bool inverted = false, Dtype dtype = int32);
+// 0, 1, ..., n - 1 for the size n of `like` along `axis`, taken at run time (not MLX's): with it a
+// shapeless export builds positions and masks that follow the input's length.
+array arange_along(const array& like, int axis, Dtype dtype = int32);
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast_shapes");
 array concatenate(const Arrays& arrays, int axis = 0);
 array concatenate(const Arrays& arrays, std::nullopt_t);  // flattens first, as axis=None

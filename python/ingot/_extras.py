@@ -107,40 +107,33 @@ def asarray(a, dtype=None, *, copy=None):
     return _core.array(a) if dtype is None else _core.array(a, dtype=dtype)
 
 
-def _atleast(name, arys, ndim, shape_of):
+def _atleast(name, arys, ndim, new_axes):
+    # New size-1 axes inserted (not a reshape to the traced shape), so a shapeless export follows sizes.
     if not arys:
         raise ValueError(f"[{name}] at least one array is required.")
     out = []
     for a in arys:
         a = _as_array(a)
-        out.append(a if a.ndim >= ndim else _core.reshape(a, shape_of(tuple(a.shape))))
+        out.append(a if a.ndim >= ndim else _core.expand_dims(a, list(new_axes[a.ndim])))
     return out[0] if len(out) == 1 else out
 
 
 def atleast_1d(*arys):
     """Each input with at least one dimension (a 0-d array becomes shape ``(1,)``). One input gives an
     array, several give a list."""
-    return _atleast("atleast_1d", arys, 1, lambda s: (1,))
+    return _atleast("atleast_1d", arys, 1, {0: (0,)})
 
 
 def atleast_2d(*arys):
     """Each input with at least two dimensions: shape ``()`` becomes ``(1, 1)`` and ``(n,)`` becomes
     ``(1, n)``. One input gives an array, several give a list."""
-    return _atleast("atleast_2d", arys, 2, lambda s: (1,) * (2 - len(s)) + s)
+    return _atleast("atleast_2d", arys, 2, {0: (0, 1), 1: (0,)})
 
 
 def atleast_3d(*arys):
     """Each input with at least three dimensions: ``()`` becomes ``(1, 1, 1)``, ``(n,)`` becomes
     ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``. One input gives an array, several a list."""
-
-    def shape(s):
-        if len(s) == 0:
-            return (1, 1, 1)
-        if len(s) == 1:
-            return (1, s[0], 1)
-        return s + (1,)
-
-    return _atleast("atleast_3d", arys, 3, shape)
+    return _atleast("atleast_3d", arys, 3, {0: (0, 1, 2), 1: (0, 2), 2: (2,)})
 
 
 def flip(a, /, axis=None):
@@ -240,6 +233,9 @@ def unstack(x, /, *, axis=0):
     if x.ndim == 0:
         raise ValueError("[unstack] axis 0 is out of range for an array with 0 dimensions.")
     ax = _check_axis("unstack", axis, x.ndim)
+    if _core._in_shapeless_trace():
+        raise ValueError("[unstack] the number of outputs is the axis's traced size, which a shapeless export "
+                         "cannot follow.")
     lead = (slice(None),) * ax
     return tuple(x[lead + (i,)] for i in range(x.shape[ax]))
 

@@ -465,6 +465,9 @@ void init_export(nb::module_& m) {
       });
 
   m.def(
+      "_in_shapeless_trace", [] { return detail::in_shapeless_trace(); },
+      "Whether a shapeless export is tracing on this thread (for the pure-Python ops that must refuse it).");
+  m.def(
       "exporter",
       [](nb::handle file, nb::handle fun, bool shapeless, nb::handle metadata) {
         const std::string path = path_arg(file, "exporter");

@@ -16,7 +16,8 @@ namespace {
 
 struct Entry {
   enum Kind { integer, range, indices } kind;
-  int64_t i = 0;                                      // integer
+  int64_t i = 0;                                      // integer, normalized for the traced shape
+  int64_t raw = 0;                                    // integer, as written (negatives count from the end)
   Py_ssize_t start = 0, stop = 0, step = 1, len = 0;  // range (start/stop as Python gives them)
   Py_ssize_t first = 0;                               // range: the first position read, normalized
   array arr;                                          // indices
@@ -25,6 +26,7 @@ struct Entry {
 // The index with new axes inserted into `src` and ellipses expanded: one entry per axis of `src`.
 struct Parsed {
   array src;
+  std::vector<int> new_axes;  // the axes of src that None inserted
   std::vector<Entry> entries;
   bool has_arrays = false;
   // numpy: advanced indices (arrays, and integers beside them) keep their place only when nothing
@@ -98,9 +100,9 @@ Parsed parse(const array& a, nb::handle index) {
   p.adv_adjacent = p_adv_adjacent;
   Shape src_shape;
   int axis = 0;  // of a
-  auto full = [](int64_t n) {
+  auto full = [](int64_t n) {  // a whole axis at any size: stop is Python's None
     Entry e{Entry::range};
-    e.start = 0, e.stop = n, e.step = 1, e.len = n;
+    e.start = 0, e.stop = PY_SSIZE_T_MAX, e.step = 1, e.len = n;
     return e;
   };
   auto take_item = [&](size_t k) {
@@ -113,6 +115,7 @@ Parsed parse(const array& a, nb::handle index) {
       if (i < -n || i >= n)
         index_error("[array.__getitem__] index " + std::to_string(i) + " is out of bounds for axis " +
                     std::to_string(axis) + " with size " + std::to_string(n) + ".");
+      e.raw = i;
       e.i = i < 0 ? i + n : i;
     } else {
       e.kind = Entry::indices;
@@ -125,6 +128,7 @@ Parsed parse(const array& a, nb::handle index) {
   };
   for (size_t k = 0; k < items.size(); ++k) {
     if (tags[k] == kNone) {
+      p.new_axes.push_back(static_cast<int>(src_shape.size()));
       src_shape.push_back(1);
       p.entries.push_back(full(1));
     } else if (tags[k] == kEllipsis) {
@@ -141,27 +145,37 @@ Parsed parse(const array& a, nb::handle index) {
     src_shape.push_back(a.shape()[axis]);
     p.entries.push_back(full(a.shape()[axis]));
   }
-  p.src = src_shape == a.shape() ? a : reshape(a, src_shape);
+  p.src = expand_dims(a, p.new_axes);  // a itself when there is no None
   return p;
 }
 
 // The slice of src that the basic entries select (integers kept as size-1 axes, arrays as whole axes).
+// Bounds stay as written (Python-style), so that a shapeless trace slices the same way at any size; the
+// slice is left out only where it selects everything at any size, or (outside such a trace) at this one.
 array basic_slice(const Parsed& p) {
   const int nd = p.src.ndim();
+  const bool shapeless = detail::in_shapeless_trace();
   Shape start(nd), stop(nd), step(nd, 1);
   bool identity = true;
   for (int d = 0; d < nd; ++d) {
     const Entry& e = p.entries[d];
     const int64_t n = p.src.shape()[d];
-    if (e.kind == Entry::integer) start[d] = e.i, stop[d] = e.i + 1, identity = identity && n == 1;
-    else if (e.kind == Entry::indices) start[d] = 0, stop[d] = n;
-    else {
+    if (e.kind == Entry::integer) {
+      start[d] = e.raw, stop[d] = e.raw == -1 ? PY_SSIZE_T_MAX : e.raw + 1;
+      identity = identity && n == 1 && !shapeless;
+    } else if (e.kind == Entry::indices) {
+      start[d] = 0, stop[d] = PY_SSIZE_T_MAX;
+    } else {
       start[d] = e.start, stop[d] = e.stop, step[d] = e.step;
-      identity = identity && e.step == 1 && e.len == n;
+      const bool whole = e.start == 0 && e.stop == PY_SSIZE_T_MAX;
+      identity = identity && e.step == 1 && (shapeless ? whole : e.len == n);
     }
   }
   return identity ? p.src : slice(p.src, start, stop, step);
 }
+
+// Undoes the axes that None inserted into src.
+array without_new_axes(const Parsed& p, const array& r) { return p.new_axes.empty() ? r : squeeze(r, p.new_axes); }
 
 // Positions of the advanced entries (arrays, and integers when arrays are present, as numpy).
 std::vector<int> advanced_axes(const Parsed& p) {
@@ -279,8 +293,7 @@ array scatter_update(const array& a, nb::handle index, const Operand& value, Sca
   Parsed p = parse(a, index);
   array v = value.to_array(a.dtype(), "array.at");
   ScatterArgs s = scatter_args(p);
-  array out = fn(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.at"), s.axes);
-  return reshape(out, a.shape());
+  return without_new_axes(p, fn(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.at"), s.axes));
 }
 
 // a[mask] = v. The value either broadcasts over the selected elements (one value for all), or has one
@@ -329,7 +342,7 @@ array setitem(const array& a, nb::handle index, const Operand& value) {
   array v = value.to_array(a.dtype(), "array.__setitem__");
   if (p.has_arrays) {
     ScatterArgs s = scatter_args(p);
-    return reshape(scatter(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.__setitem__"), s.axes), a.shape());
+    return without_new_axes(p, scatter(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.__setitem__"), s.axes));
   }
   // Basic indices: a slice update. The value broadcasts to a[idx]'s shape, integer axes kept as 1.
   const int nd = p.src.ndim();
@@ -337,14 +350,14 @@ array setitem(const array& a, nb::handle index, const Operand& value) {
   for (int d = 0; d < nd; ++d) {
     const Entry& e = p.entries[d];
     if (e.kind == Entry::integer) {
-      start[d] = e.i, stop[d] = e.i + 1, sliced[d] = 1;
+      start[d] = e.raw, stop[d] = e.raw == -1 ? PY_SSIZE_T_MAX : e.raw + 1, sliced[d] = 1;
     } else {
       start[d] = e.start, stop[d] = e.stop, step[d] = e.step, sliced[d] = e.len;
       result.push_back(e.len);
     }
   }
   array upd = reshape(fit_value(v, result, "array.__setitem__"), sliced);
-  return reshape(slice_update(p.src, upd, start, stop, step), a.shape());
+  return without_new_axes(p, slice_update(p.src, upd, start, stop, step));
 }
 
 array scatter_sub(const array& a, const Arrays& i, const array& u, const std::vector<int>& ax) {

@@ -53,26 +53,17 @@ void init_ops_creation(nb::module_& m) {
       "shape"_a, "dtype"_a = float32, "An array of shape ``shape`` filled with ones.");
   m.def(
       "zeros_like",
-      [](const Operand& a, std::optional<Dtype> dtype) {
-        array x = arr(a);
-        return zeros(x.shape(), dtype.value_or(x.dtype()));
-      },
+      [](const Operand& a, std::optional<Dtype> dtype) { return zeros_like(arr(a), dtype); },
       "a"_a, "dtype"_a = nb::none(),
       "Zeros with the shape of ``a`` and its dtype (or ``dtype``).");
   m.def(
       "ones_like",
-      [](const Operand& a, std::optional<Dtype> dtype) {
-        array x = arr(a);
-        return ones(x.shape(), dtype.value_or(x.dtype()));
-      },
+      [](const Operand& a, std::optional<Dtype> dtype) { return ones_like(arr(a), dtype); },
       "a"_a, "dtype"_a = nb::none(),
       "Ones with the shape of ``a`` and its dtype (or ``dtype``).");
   m.def(
       "full_like",
-      [](const Operand& a, const Operand& vals, std::optional<Dtype> dtype) {
-        array x = arr(a);
-        return full(x.shape(), vals, dtype.value_or(x.dtype()));
-      },
+      [](const Operand& a, const Operand& vals, std::optional<Dtype> dtype) { return full_like(arr(a), vals, dtype); },
       "a"_a, "vals"_a, "dtype"_a = nb::none(),
       "An array with the shape of ``a`` filled with ``vals``, of a's dtype (or ``dtype``).");
   const char* arange_doc =
@@ -91,6 +82,13 @@ void init_ops_creation(nb::module_& m) {
         return arange_impl(Number{int64_t{0}}, stop, step, dtype);
       },
       "stop"_a, "step"_a = nb::none(), "dtype"_a = nb::none(), arange_doc);
+  m.def(
+      "arange_along",
+      [](const array& like, int axis, std::optional<Dtype> dtype) { return arange_along(like, axis, dtype.value_or(int32)); },
+      "like"_a, "axis"_a, "dtype"_a = nb::none(),
+      "``0, 1, ..., n - 1`` for the size ``n`` of ``like`` along ``axis``, taken when the function runs (not "
+      "MLX's): positions and masks built with it follow the input's length in a shapeless export, where "
+      "``arange(x.shape[axis])`` would keep the traced length.");
   m.def(
       "linspace",
       [](double start, double stop, int64_t num, bool endpoint, std::optional<Dtype> dtype) {

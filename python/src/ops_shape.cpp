@@ -229,6 +229,9 @@ void init_ops_shape(nb::module_& m) {
       "pad",
       [](const Operand& a, nb::handle pad_width, const std::string& mode, const Operand& constant_values) {
         Widths w = pad_widths(pad_width);
+        if ((mode == "reflect" || mode == "symmetric") && detail::in_shapeless_trace())
+          throw nb::value_error(("[pad] mode '" + mode + "' gathers positions computed for the traced shape, "
+                                 "which a shapeless export cannot follow.").c_str());
         if (mode == "reflect" || mode == "symmetric") return mirror_pad(arr(a), std::move(w), mode);
         if (mode != "constant" && mode != "edge")
           throw nb::value_error(("[pad] unknown mode '" + mode +

@@ -204,7 +204,8 @@ class Reader {
             std::to_string(it->second.version) + ").");
       Impl::NodeInfo ni;
       static const uint8_t kNoState = 0;
-      StateReader sr(n->state() ? n->state()->data() : &kNoState, count(n->state()), what + " in " + path_);
+      StateReader sr(n->state() ? n->state()->data() : &kNoState, count(n->state()), what + " in " + path_,
+                     static_cast<int>(n->version()));
       ni.primitive = it->second.factory(sr);
       const size_t nin = count(n->inputs());
       if (nin > format::kMaxNodeArity) bad(what + " has too many inputs.");

@@ -85,6 +85,16 @@ void ConstantTable::truncate(size_t n) {
   keys_.resize(n);
 }
 
+namespace {
+thread_local bool shapeless_trace = false;
+
+struct ShapelessTraceScope {
+  bool saved = shapeless_trace;
+  explicit ShapelessTraceScope(bool on) { shapeless_trace = on; }
+  ~ShapelessTraceScope() { shapeless_trace = saved; }
+};
+}  // namespace
+
 bool same_inputs(const Signature& a, const Signature& b) {
   auto match = [&](const TensorSpec& x, const TensorSpec& y) {
     if (x.dtype != y.dtype || x.shape.size() != y.shape.size()) return false;
@@ -122,7 +132,11 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
     pkwargs.emplace(name, std::move(p));
   }
 
-  std::vector<array> outs = fun(pargs, pkwargs);
+  std::vector<array> outs;
+  {
+    ShapelessTraceScope scope(shapeless);
+    outs = fun(pargs, pkwargs);
+  }
 
   // Pass 1: depth-first from the outputs (inputs in order) to a topological order of nodes and the
   // constants in first-use order. Iterative, so graph depth is not limited by the stack.
@@ -176,11 +190,12 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
   try {
     std::unordered_map<const void*, uint32_t> id = input_ids;
     uint32_t next = static_cast<uint32_t>(input_ids.size());
+    std::vector<bool> dynamic(input_ids.size(), true);  // per value id: depends on a function input
     std::unordered_map<uint32_t, uint32_t> const_value;  // table index -> value id
     for (const auto& c : consts) {
       uint32_t index = constants.intern(c);
       auto [it, fresh] = const_value.emplace(index, next);
-      if (fresh) rec.constants.push_back(index), ++next;
+      if (fresh) rec.constants.push_back(index), ++next, dynamic.push_back(false);
       id.emplace(c.id(), it->second);
     }
     std::unordered_map<const Node*, uint32_t> node_base;  // first output id of each emitted node
@@ -207,12 +222,21 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
         node_base.emplace(n, it->second);
         continue;
       }
+      std::vector<bool> in_dynamic;
+      for (auto i : ins) in_dynamic.push_back(dynamic[i]);
+      const bool any_dynamic = std::find(in_dynamic.begin(), in_dynamic.end(), true) != in_dynamic.end();
+      if (shapeless && any_dynamic) {
+        const std::string baked = p.shapeless_bakes(n->inputs, in_dynamic);
+        if (!baked.empty())
+          fail(caller, p.name(), " (node ", rec.nodes.size(), ") bakes ", baked, " and cannot be exported shapeless.");
+      }
       NodeRecord nr{p.name(), static_cast<uint32_t>(p.version()), w.bytes(), std::move(ins), {}};
       for (size_t k = 0; k < n->output_shapes.size(); ++k) nr.outputs.push_back({n->output_dtypes[k], n->output_shapes[k]});
       if (next + nr.outputs.size() > format::kMaxValues) fail(caller, "the traced graph has too many values.");
       cse.emplace(std::move(key), next);
       node_base.emplace(n, next);
       next += static_cast<uint32_t>(nr.outputs.size());
+      dynamic.resize(next, any_dynamic);
       rec.nodes.push_back(std::move(nr));
     }
     for (const auto& o : outs) {
@@ -227,3 +251,7 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
 }
 
 }  // namespace ingot::exporting
+
+namespace ingot::detail {
+bool in_shapeless_trace() { return exporting::shapeless_trace; }
+}  // namespace ingot::detail

@@ -16,6 +16,7 @@ class Load : public PrimitiveBase<Load> {
  public:
   static constexpr const char* kName = "Load";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 0;
   // The mapping comes first and is not state (as extra arguments to from_state would).
   Load(std::shared_ptr<const io::MappedFile> file, std::string path, int64_t offset, Dtype dtype, Shape shape)

@@ -29,6 +29,7 @@ class ArgReduce : public PrimitiveBase<ArgReduce> {
  public:
   static constexpr const char* kName = "ArgReduce";  // the family; each row has its own name()
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   // axis: non-negative, or -1 for the flattened array (no reshape node needed, and shapeless replay
   // follows any input shape).

@@ -10,6 +10,7 @@ class AsType : public PrimitiveBase<AsType> {
  public:
   static constexpr const char* kName = "AsType";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   explicit AsType(Dtype dtype) : dtype_(dtype) {}
   auto state() const { return std::tuple(dtype_); }
@@ -35,6 +36,7 @@ class Copy : public PrimitiveBase<Copy> {
  public:
   static constexpr const char* kName = "Copy";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   auto state() const { return std::tuple<>(); }
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
@@ -50,6 +52,7 @@ class StopGradient : public PrimitiveBase<StopGradient> {
  public:
   static constexpr const char* kName = "StopGradient";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   auto state() const { return std::tuple<>(); }
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }

@@ -263,6 +263,7 @@ class Binary : public PrimitiveBase<Binary> {
  public:
   static constexpr const char* kName = "Binary";  // the family; each row has its own name()
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 2;
   explicit Binary(Op op) : op_(op) {}
   const char* name() const override { return kRows[op_].name; }
@@ -310,6 +311,7 @@ class DivMod : public PrimitiveBase<DivMod> {
  public:
   static constexpr const char* kName = "DivMod";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 2;
   auto state() const { return std::tuple<>(); }
   std::vector<Shape> output_shapes(const Arrays& in) const override {

@@ -31,6 +31,7 @@ class Concatenate : public PrimitiveBase<Concatenate> {
  public:
   static constexpr const char* kName = "Concatenate";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   explicit Concatenate(int axis) : axis_(axis) {}
   auto state() const { return std::tuple(axis_); }
 
@@ -104,7 +105,7 @@ array concatenate(const Arrays& arrays, std::nullopt_t) {
   if (arrays.empty()) fail("concatenate", "no arrays to concatenate.");
   Arrays flat;
   flat.reserve(arrays.size());
-  for (const auto& a : arrays) flat.push_back(reshape(a, {a.size()}));
+  for (const auto& a : arrays) flat.push_back(flatten(a));
   return concatenate(flat, 0);
 }
 

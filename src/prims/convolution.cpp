@@ -6,6 +6,7 @@
 #include "cpu/conv.h"
 #include "cpu/copy.h"
 #include "ingot/ops.h"
+#include "prims/index_util.h"
 #include "prims/primitive.h"
 
 namespace ingot {
@@ -69,6 +70,11 @@ class Convolution : public PrimitiveBase<Convolution> {
         groups_(groups),
         flip_(flip) {}
   auto state() const { return std::tuple(stride_, lo_, hi_, kdil_, idil_, groups_, flip_); }
+  // A transposed convolution's padding is computed from the kernel's size (conv_transpose): baked when the
+  // kernel is a function input. Input sizes always follow.
+  std::string bakes(const Arrays&, const std::vector<bool>& dynamic) const {
+    return dynamic[1] && flip_ ? "the padding computed for the traced kernel size" : "";
+  }
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     const char* op = "conv";
@@ -162,12 +168,12 @@ array conv_impl(const char* op, int want_d, array in, array wt, std::vector<int>
   }
 
   // Negative padding crops the (undilated) input, as in MLX.
+  // Python-style bounds (a negative stop counts from the end) crop the same at any input size.
   bool crop = false;
-  Shape start(in.ndim(), 0), stop = in.shape();
+  Shape start(in.ndim(), 0), stop(in.ndim(), indexing::kSliceEnd);
   for (int i = 0; i < d; ++i) {
     if (lo[i] < 0) start[i + 1] = -static_cast<int64_t>(lo[i]), lo[i] = 0, crop = true;
-    if (hi[i] < 0) stop[i + 1] += hi[i], hi[i] = 0, crop = true;
-    stop[i + 1] = std::max(stop[i + 1], start[i + 1]);
+    if (hi[i] < 0) stop[i + 1] = hi[i], hi[i] = 0, crop = true;
   }
   if (crop) in = slice(in, start, stop);
   conv_out_shape(in.shape(), wt.shape(), stride, lo, hi, kdil, idil, op);  // the error names the op

@@ -6,6 +6,7 @@
 #include "core/utils.h"
 #include "cpu/copy.h"
 #include "cpu/iterate.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
 
@@ -19,6 +20,9 @@ class Full : public PrimitiveBase<Full> {
   static constexpr int kArity = 1;
   explicit Full(Shape shape) : shape_(std::move(shape)) {}
   auto state() const { return std::tuple(shape_); }
+  std::string bakes(const Arrays&, const std::vector<bool>& dynamic) const {
+    return dynamic[0] ? "the shape " + shape_str(shape_) : "";
+  }
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     shape_size(shape_, "full");
@@ -69,6 +73,7 @@ class Arange : public PrimitiveBase<Arange> {
  public:
   static constexpr const char* kName = "Arange";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 0;
   Arange(double start, double stop, double step, Dtype dtype)
       : start_(start), stop_(stop), step_(step), dtype_(dtype) {}
@@ -117,6 +122,48 @@ class Arange : public PrimitiveBase<Arange> {
 };
 INGOT_REGISTER_PRIMITIVE(Arange)
 
+// 0, 1, ..., n - 1 for the size n that the input has along `axis` at call time: positions, masks and
+// index ranges that follow shapes in a shapeless replay (where arange(n) would hold the traced n).
+class ArangeAlong : public PrimitiveBase<ArangeAlong> {
+ public:
+  static constexpr const char* kName = "ArangeAlong";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  static constexpr bool kMixedDtypes = true;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
+  ArangeAlong(int axis, Dtype dtype) : axis_(axis), dtype_(dtype) {}
+  auto state() const { return std::tuple(axis_, dtype_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    if (axis_ < 0 || axis_ >= in[0].ndim())
+      fail("arange_along", "axis ", axis_, " is out of range for an array with ", in[0].ndim(), " dimensions.");
+    if (dtype_ == bool_) fail("arange_along", "cannot make a range of dtype bool.");
+    return {{in[0].shape()[axis_]}};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override { return {dtype_}; }
+  void eval_cpu(const Arrays&, Arrays& out) const override {
+    array& o = out[0];
+    o.alloc();
+    dispatch_dtype(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* p = static_cast<T*>(o.raw_data());
+      for (int64_t i = 0; i < o.size(); ++i) {
+        if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) p[i] = T(static_cast<float>(i));
+        else p[i] = static_cast<T>(i);
+      }
+    });
+  }
+
+ private:
+  int axis_;
+  Dtype dtype_;
+};
+INGOT_REGISTER_PRIMITIVE(ArangeAlong)
+
+array arange_along(const array& like, int axis, Dtype dtype) {
+  return make<ArangeAlong>({like}, normalize_axis(axis, like.ndim(), "arange_along"), dtype);
+}
+
 array full(const Shape& shape, const Operand& value, std::optional<Dtype> dtype) {
   shape_size(shape, "full");
   array v = value.to_array(dtype ? *dtype : value.own_dtype(), "full");
@@ -127,9 +174,18 @@ array full(const Shape& shape, const Operand& value, std::optional<Dtype> dtype)
 
 array zeros(const Shape& shape, Dtype dtype) { return full(shape, array(0, dtype), dtype); }
 array ones(const Shape& shape, Dtype dtype) { return full(shape, array(1, dtype), dtype); }
-array zeros_like(const array& a) { return zeros(a.shape(), a.dtype()); }
-array ones_like(const array& a) { return ones(a.shape(), a.dtype()); }
-array full_like(const array& a, const Operand& value) { return full(a.shape(), value, a.dtype()); }
+// In a shapeless trace the shape must come from `a` at call time, not from the traced shape.
+array full_like(const array& a, const Operand& value, std::optional<Dtype> dtype) {
+  const Dtype t = dtype.value_or(a.dtype());
+  if (!detail::in_shapeless_trace()) return full(a.shape(), value, t);
+  array v = value.to_array(t, "full_like");
+  if (!broadcastable_to(v.shape(), a.shape()))
+    fail("full_like", "cannot broadcast a value of shape ", shape_str(v.shape()), " to shape ", shape_str(a.shape()),
+         ".");
+  return broadcast_like(v, {a});
+}
+array zeros_like(const array& a, std::optional<Dtype> dtype) { return full_like(a, 0, dtype); }
+array ones_like(const array& a, std::optional<Dtype> dtype) { return full_like(a, 1, dtype); }
 
 array arange(double start, double stop, double step, Dtype dtype) {
   Arange::check(start, stop, step, dtype);
@@ -183,14 +239,18 @@ array identity(int64_t n, Dtype dtype) {
   return eye(n, n, 0, dtype);
 }
 
-array tril(const array& a, int k) {
-  if (a.ndim() < 2) fail("tril", "requires an array with at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
-  return where(tri(a.shape(-2), a.shape(-1), k, bool_), a, array(0, a.dtype()));
+namespace {
+// tri over a's last two axes; in a shapeless trace from positions that follow a's shape.
+array tri_like(const array& a, int64_t k, const char* op) {
+  if (a.ndim() < 2) fail(op, "requires an array with at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
+  if (!detail::in_shapeless_trace()) return tri(a.shape(-2), a.shape(-1), k, bool_);
+  array i = expand_dims(arange_along(a, -2, int64), 1), j = arange_along(a, -1, int64);
+  return greater_equal(add(i, array(k, int64)), j);
 }
+}  // namespace
 
-array triu(const array& a, int k) {
-  if (a.ndim() < 2) fail("triu", "requires an array with at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
-  return where(tri(a.shape(-2), a.shape(-1), k - 1, bool_), array(0, a.dtype()), a);
-}
+array tril(const array& a, int k) { return where(tri_like(a, k, "tril"), a, array(0, a.dtype())); }
+
+array triu(const array& a, int k) { return where(tri_like(a, int64_t{k} - 1, "triu"), array(0, a.dtype()), a); }
 
 }  // namespace ingot

@@ -78,6 +78,10 @@ class Gather : public PrimitiveBase<Gather> {
   static constexpr bool kMixedDtypes = true;
   Gather(std::vector<int> axes, Shape slice_sizes) : axes_(std::move(axes)), slice_sizes_(std::move(slice_sizes)) {}
   auto state() const { return std::tuple(axes_, slice_sizes_); }
+  // Windows from an operand whose shape follows an input are sized by the traced shape.
+  std::string bakes(const Arrays&, const std::vector<bool>& dynamic) const {
+    return dynamic[0] ? "the slice sizes " + shape_str(slice_sizes_) : "";
+  }
   void check_inputs(const Arrays& in) const override {
     if (in.empty()) detail::bad_inputs(*this, "expects an array to gather from");
     check_index_inputs(*this, in, 1, in.size());
@@ -136,6 +140,7 @@ template <class P>
 class AlongAxis : public PrimitiveBase<P> {
  public:
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 2;
   static constexpr bool kMixedDtypes = true;
   explicit AlongAxis(int axis) : axis_(axis) {}
@@ -300,7 +305,7 @@ array take(const array& a, const array& indices, int axis) {
   return make<Take>({a, indices}, axis);
 }
 
-array take(const array& a, const array& indices) { return take(reshape(a, {a.size()}), indices, 0); }
+array take(const array& a, const array& indices) { return take(flatten(a), indices, 0); }
 
 array take(const array& a, int64_t index, int axis) {
   if (a.ndim() == 0) fail("take", "cannot take along an axis of a 0-dimensional array.");
@@ -308,14 +313,14 @@ array take(const array& a, int64_t index, int axis) {
   const int64_t n = a.shape()[axis];
   if (index < -n || index >= n)
     fail("take", "index ", index, " is out of range for axis ", axis, " with size ", n, ".");
-  if (index < 0) index += n;
-  Shape start(a.ndim(), 0), stop = a.shape();
+  // Python-style bounds, kept as given: -1 is the last element at whatever size the axis has.
+  Shape start(a.ndim(), 0), stop(a.ndim(), indexing::kSliceEnd);
   start[axis] = index;
-  stop[axis] = index + 1;
+  stop[axis] = index == -1 ? indexing::kSliceEnd : index + 1;
   return squeeze(slice(a, start, stop), axis);
 }
 
-array take(const array& a, int64_t index) { return take(reshape(a, {a.size()}), index, 0); }
+array take(const array& a, int64_t index) { return take(flatten(a), index, 0); }
 
 array take_along_axis(const array& a, const array& indices, int axis) {
   check_index_dtype(indices, "take_along_axis");

@@ -77,4 +77,22 @@ Shape slice_shape(const Shape& s, const Shape& start, const Shape& stop, const S
   return out;
 }
 
+ResolvedSlice resolve_slice(const Shape& s, const Shape& start, const Shape& stop, const Shape& strides,
+                            const char* op) {
+  ResolvedSlice r{normalize_slice(s, start, stop, strides, op), {}};
+  r.shape = slice_shape(s, r.bounds.start, r.bounds.stop, r.bounds.strides, op);
+  return r;
+}
+
+SliceBounds read_v1_slice_bounds(StateReader& r) {
+  std::tuple<Shape, Shape, Shape> t;
+  r.read_all(t);
+  r.finish();
+  SliceBounds b{std::get<0>(t), std::get<1>(t), std::get<2>(t)};
+  for (Shape* s : {&b.start, &b.stop})
+    for (auto& v : *s)
+      if (v == -1) v = INT64_MIN;
+  return b;
+}
+
 }  // namespace ingot::indexing

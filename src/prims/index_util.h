@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ingot/array.h"
+#include "prims/state.h"
 
 namespace ingot::indexing {
 
@@ -72,8 +73,22 @@ struct SliceBounds {
 SliceBounds normalize_slice(const Shape& shape, const Shape& start, const Shape& stop,
                             const std::optional<Shape>& strides, const char* op);
 
-// The shape that Slice and SliceUpdate state (start, stop, strides per axis) selects from an array of
-// shape s; throws std::invalid_argument naming `op` unless every element it reads lies inside s.
+// The shape that normalized bounds (start, stop, strides per axis) select from an array of shape s;
+// throws std::invalid_argument naming `op` unless every element it reads lies inside s.
 Shape slice_shape(const Shape& s, const Shape& start, const Shape& stop, const Shape& strides, const char* op);
+
+// Slice and SliceUpdate keep Python-style bounds in their state (version 2): negatives count from the
+// end and out-of-range bounds clamp, resolved against the input's shape at call time, so a shapeless
+// replay slices what the same Python slice selects at that shape. Version 1 held bounds normalized
+// for the traced shape, where -1 meant "before the first element" (reversed slices): upgraded here.
+inline constexpr int64_t kSliceEnd = INT64_MAX;  // a stop past any end (Python's None for a positive step)
+struct ResolvedSlice {
+  SliceBounds bounds;
+  Shape shape;
+};
+ResolvedSlice resolve_slice(const Shape& s, const Shape& start, const Shape& stop, const Shape& strides,
+                            const char* op);
+// Reads version 1 state (start, stop, strides) and returns it as version 2 bounds.
+SliceBounds read_v1_slice_bounds(StateReader& r);
 
 }  // namespace ingot::indexing

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/utils.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 
 namespace ingot {
@@ -40,10 +41,10 @@ array repeat(const array& a, int64_t repeats, int axis) {
   Shape out = a.shape();
   out[axis] *= repeats;
   shape_size(out, "repeat");
-  return reshape(broadcast_to(expand_dims(a, axis + 1), wide), out);
+  return flatten(broadcast_to(expand_dims(a, axis + 1), wide), axis, axis + 1);
 }
 
-array repeat(const array& a, int64_t repeats) { return repeat(reshape(a, {a.size()}), repeats, 0); }
+array repeat(const array& a, int64_t repeats) { return repeat(flatten(a), repeats, 0); }
 
 array tile(const array& a, const Shape& reps) {
   for (auto r : reps)
@@ -79,6 +80,19 @@ array roll(const array& a, const Shape& shift, const std::vector<int>& axes) {
     if (n > 0) total[ax] = (total[ax] + s % n + n) % n;  // kept in [0, n): no overflow however many shifts
   }
   array out = a;
+  if (detail::in_shapeless_trace()) {
+    // Positions that follow the axis's size at call time: out[i] = a[(i - shift) mod n].
+    for (int ax = 0; ax < nd; ++ax) {
+      int64_t s = 0;
+      for (size_t i = 0; i < m; ++i)
+        if (normalize_axis(axes[axes.size() == 1 ? 0 : i], nd, "roll") == ax) s += shift[shift.size() == 1 ? 0 : i];
+      if (s == 0 && total[ax] == 0) continue;
+      const array n = number_of_elements(out, {ax}, false, int64);
+      const array idx = remainder(subtract(arange_along(out, ax, int64), array(s, int64)), n);
+      out = take(out, idx, ax);
+    }
+    return out;
+  }
   for (int ax = 0; ax < nd; ++ax) {
     const int64_t n = a.shape()[ax], k = total[ax];
     if (k == 0) continue;
@@ -93,7 +107,9 @@ array roll(const array& a, const Shape& shift, const std::vector<int>& axes) {
 }
 
 array roll(const array& a, int64_t shift) {
-  return reshape(roll(reshape(a, {a.size()}), Shape{shift}, std::vector<int>{0}), a.shape());
+  if (a.ndim() == 1 || !detail::in_shapeless_trace())
+    return reshape(roll(flatten(a), Shape{shift}, std::vector<int>{0}), a.shape());
+  fail("roll", "rolling the flattened array bakes its shape, which a shapeless export cannot follow; name the axes.");
 }
 
 array roll(const array& a, const Shape& shift) {
@@ -129,6 +145,8 @@ array diagonal(const array& a, int offset, int axis1, int axis2) {
   if (nd < 2) fail("diagonal", "the array must have at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
   const int ax1 = normalize_axis(axis1, nd, "diagonal"), ax2 = normalize_axis(axis2, nd, "diagonal");
   if (ax1 == ax2) fail("diagonal", "axis1 and axis2 cannot be the same axis (", axis1, ", ", axis2, ").");
+  if (detail::in_shapeless_trace())
+    fail("diagonal", "gathers the positions of the traced shape's diagonal, which a shapeless export cannot follow.");
   const int64_t off1 = std::max<int64_t>(-static_cast<int64_t>(offset), 0), off2 = std::max<int64_t>(offset, 0);
   const int64_t len = std::max<int64_t>(std::min(a.shape()[ax1] - off1, a.shape()[ax2] - off2), 0);
   Shape out_shape;

@@ -76,6 +76,7 @@ class Matmul : public PrimitiveBase<Matmul> {
  public:
   static constexpr const char* kName = "Matmul";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 2;  // of one dtype: the op builder promotes
   auto state() const { return std::tuple<>(); }
   std::vector<Shape> output_shapes(const Arrays& in) const override {
@@ -93,6 +94,7 @@ class AddMM : public PrimitiveBase<AddMM> {
  public:
   static constexpr const char* kName = "AddMM";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 3;
   AddMM(float alpha, float beta) : alpha_(alpha), beta_(beta) {}
   auto state() const { return std::tuple(alpha_, beta_); }

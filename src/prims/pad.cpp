@@ -78,6 +78,7 @@ class Pad : public PrimitiveBase<Pad> {
  public:
   static constexpr const char* kName = "Pad";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   Pad(Shape low, Shape high, std::string mode) : low_(std::move(low)), high_(std::move(high)), mode_(std::move(mode)) {}
   auto state() const { return std::tuple(low_, high_, mode_); }
   void check_inputs(const Arrays& in) const override {

@@ -59,6 +59,7 @@ class Pooling : public PrimitiveBase<Pooling> {
  public:
   static constexpr const char* kName = "Pooling";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   Pooling(std::string reduce, std::vector<int> kernel, std::vector<int> stride, std::vector<int> padding_lo,
           std::vector<int> padding_hi)

@@ -27,6 +27,13 @@ class Primitive {
   virtual void write_state(StateWriter& w) const = 0;
   virtual void print(std::ostream& os) const;  // name and state, for dot graphs and errors
 
+  // How the node follows shapes when a shapeless trace replays at other input shapes, given which of
+  // its inputs depend on the function's inputs: "" when output_shapes and the kernel derive every
+  // size from the inputs at call time; otherwise what the node baked in at trace time ("the shape
+  // (6,)"), and shapeless export refuses it. PrimitiveBase asks the class: kFollowsShapes = true, or
+  // a bakes(in, dynamic) method; a class stating neither does not compile.
+  virtual std::string shapeless_bakes(const Arrays& in, const std::vector<bool>& dynamic) const = 0;
+
   // The import-time guard against hostile files: throws unless eval_cpu can run on inputs like these
   // (count and dtypes). output_shapes must likewise throw for state that does not fit the inputs.
   // PrimitiveBase's default: exactly Derived::kArity inputs when the class declares it (else at least
@@ -62,6 +69,14 @@ class PrimitiveBase : public Primitive {
     return o && std::string_view(name()) == other.name() && self().state() == o->state();
   }
   void write_state(StateWriter& w) const override { w.write_all(self().state()); }
+  std::string shapeless_bakes(const Arrays& in, const std::vector<bool>& dynamic) const override {
+    if constexpr (requires { self().bakes(in, dynamic); }) {
+      return self().bakes(in, dynamic);
+    } else {
+      static_assert(Derived::kFollowsShapes, "say how the primitive follows shapes (kFollowsShapes or bakes)");
+      return {};
+    }
+  }
   void check_inputs(const Arrays& in) const override {
     if constexpr (requires { Derived::kArity; }) {
       if (in.size() != static_cast<size_t>(Derived::kArity))
@@ -84,9 +99,13 @@ class PrimitiveBase : public Primitive {
       os << ')';
     }
   }
-  // Rebuilds from serialized state: the inverse of write_state.
+  // Rebuilds from serialized state: the inverse of write_state. State written by an older version of
+  // the class goes through the class's upgrade(reader, version), which every version bump provides.
   template <typename... Extra>
   static std::shared_ptr<Primitive> from_state(StateReader& r, Extra&&... extra) {
+    if constexpr (Derived::kVersion > 1) {
+      if (r.version() != 0 && r.version() < Derived::kVersion) return Derived::upgrade(r, r.version());
+    }
     using Tuple = decltype(std::declval<const Derived&>().state());
     std::remove_cvref_t<Tuple> t;
     r.read_all(t);

@@ -48,6 +48,7 @@ class Quantize : public PrimitiveBase<Quantize> {
  public:
   static constexpr const char* kName = "Quantize";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   Quantize(int group_size, int bits) : group_size_(group_size), bits_(bits) {}
   auto state() const { return std::tuple(group_size_, bits_); }
@@ -83,6 +84,7 @@ class Dequantize : public PrimitiveBase<Dequantize> {
  public:
   static constexpr const char* kName = "Dequantize";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 3;
   static constexpr bool kMixedDtypes = true;
   Dequantize(int group_size, int bits) : group_size_(group_size), bits_(bits) {}
@@ -118,6 +120,7 @@ class QuantizedMatmul : public PrimitiveBase<QuantizedMatmul> {
  public:
   static constexpr const char* kName = "QuantizedMatmul";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 4;
   static constexpr bool kMixedDtypes = true;
   QuantizedMatmul(int group_size, int bits, bool transpose)

@@ -92,6 +92,9 @@ class RandomBits : public PrimitiveBase<RandomBits> {
   static constexpr int kArity = 1;
   RandomBits(Shape shape, int width) : shape_(std::move(shape)), width_(width) {}
   auto state() const { return std::tuple(shape_, width_); }
+  std::string bakes(const Arrays&, const std::vector<bool>& dynamic) const {
+    return dynamic[0] ? "the shape " + shape_str(shape_) : "";
+  }
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     check_key(in[0], "bits");

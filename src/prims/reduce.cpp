@@ -44,6 +44,7 @@ class Reduce : public PrimitiveBase<Reduce> {
  public:
   static constexpr const char* kName = "Reduce";  // the family; each row has its own name()
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   // axes: sorted, unique, non-negative (the op builder normalizes them).
   Reduce(ReduceOp op, std::vector<int> axes, bool keepdims) : op_(op), axes_(std::move(axes)), keepdims_(keepdims) {}

@@ -4,6 +4,7 @@
 
 #include "core/utils.h"
 #include "cpu/copy.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
 
@@ -16,6 +17,7 @@ class NumberOfElements : public PrimitiveBase<NumberOfElements> {
  public:
   static constexpr const char* kName = "NumberOfElements";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   NumberOfElements(std::vector<int> axes, bool inverted, Dtype dtype)
       : axes_(std::move(axes)), inverted_(inverted), dtype_(dtype) {}
@@ -43,14 +45,21 @@ class NumberOfElements : public PrimitiveBase<NumberOfElements> {
 };
 INGOT_REGISTER_PRIMITIVE(NumberOfElements)
 
-namespace {
-
-array number_of_elements(const array& a, const std::vector<int>& axes, Dtype dtype) {
-  return make<NumberOfElements>({a}, axes, false, dtype);
+array number_of_elements(const array& a, const std::vector<int>& axes, bool inverted, Dtype dtype) {
+  return make<NumberOfElements>({a}, normalize_axes(axes, a.ndim(), "number_of_elements"), inverted, dtype);
 }
+
+namespace {
 
 bool has_empty_axis(const array& a, const std::vector<int>& axes) {
   return std::any_of(axes.begin(), axes.end(), [&](int d) { return a.shape()[d] == 0; });
+}
+
+// An empty reduction takes a shortcut that only holds while the axis stays empty.
+void refuse_empty_in_shapeless_trace(const array& a, const char* op) {
+  if (detail::in_shapeless_trace())
+    fail(op, "traced over an empty axis (shape ", shape_str(a.shape()),
+         ") takes a shortcut for empty input, which a shapeless export cannot follow.");
 }
 
 // Means and variances of integers are float32; halves are computed in float32 so that the sum cannot
@@ -63,7 +72,7 @@ array var_impl(const array& a, const std::vector<int>& axes, bool keepdims, int 
                const char* fn) {
   const auto ax = normalize_axes(axes, a.ndim(), fn);
   const array x = astype(a, compute_dtype(a.dtype()));
-  const array n = number_of_elements(x, ax, x.dtype());
+  const array n = number_of_elements(x, ax, false, x.dtype());
   const array mu = divide(sum(x, ax, true), n);
   const array ss = sum(square(subtract(x, mu)), ax, keepdims);
   // numpy: n - ddof <= 0 divides by zero, giving inf (or nan where every deviation is zero).
@@ -90,7 +99,7 @@ array mean(const array& a, const std::vector<int>& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, a.ndim(), "mean");
   const array x = astype(a, compute_dtype(a.dtype()));
   // 0 / 0 = nan for an empty reduction, as numpy.
-  return astype(divide(sum(x, ax, keepdims), number_of_elements(x, ax, x.dtype())), statistic_dtype(a.dtype()));
+  return astype(divide(sum(x, ax, keepdims), number_of_elements(x, ax, false, x.dtype())), statistic_dtype(a.dtype()));
 }
 
 array var(const array& a, bool keepdims, int ddof) {
@@ -119,7 +128,10 @@ array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, a.ndim(), "logsumexp");
   const Dtype t = statistic_dtype(a.dtype());
   const array x = astype(a, t);
-  if (has_empty_axis(a, ax)) return log(sum(exp(x), ax, keepdims));  // log(0) = -inf; no maximum to shift by
+  if (has_empty_axis(a, ax)) {  // log(0) = -inf; no maximum to shift by
+    refuse_empty_in_shapeless_trace(a, "logsumexp");
+    return log(sum(exp(x), ax, keepdims));
+  }
   const double big = finite_max(t);
   const array m = stop_gradient(maximum(minimum(max(x, ax, true), big), -big));
   const array s = sum(exp(subtract(x, m)), ax, keepdims);
@@ -135,7 +147,10 @@ array softmax(const array& a, const std::vector<int>& axes, bool precise) {
   const Dtype t = statistic_dtype(a.dtype());
   const bool widen = precise && (t == float16 || t == bfloat16);
   const array x = astype(a, widen ? float32 : t);
-  if (a.size() == 0) return astype(x, t);
+  if (has_empty_axis(a, ax)) {
+    refuse_empty_in_shapeless_trace(a, "softmax");
+    return astype(x, t);
+  }
   const array e = exp(subtract(x, stop_gradient(max(x, ax, true))));
   return astype(divide(e, sum(e, ax, true)), t);
 }

@@ -1,10 +1,14 @@
-// Reshape: a view whenever the input's strides allow one (numpy's no-copy rule), otherwise a
-// row-major copy. flatten, unflatten, expand_dims and squeeze build on it.
+// The reshapes: views whenever the input's strides allow one (numpy's no-copy rule), otherwise a
+// row-major copy. Reshape names a whole shape; Flatten, Unflatten, ExpandDims and Squeeze name only what
+// they change, so they follow any input shape in a shapeless replay.
 #include <algorithm>
+#include <optional>
+#include <sstream>
 
 #include "core/layout.h"
 #include "core/utils.h"
 #include "cpu/copy.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
 
@@ -38,8 +42,58 @@ bool nocopy_strides(const Shape& from_shape, const Strides& from_strides, const 
   for (size_t k = ni; k < nn; ++k) out[k] = ni > 0 ? out[ni - 1] : 1;
   return true;
 }
+
+// out = a's elements in row-major order, in out's shape: a view when a's strides allow one.
+void reshape_into(const array& a, array& out) {
+  const Shape& shape = out.shape();
+  Strides st;
+  if (a.size() == 0 || a.flags().row_contiguous) return make_view(a, out, row_major_strides(shape));
+  if (nocopy_strides(a.shape(), a.strides(), shape, st)) return make_view(a, out, std::move(st));
+  out.alloc();
+  cpu::copy_to_row_major(a, out.raw_data(), a.dtype());
+}
+
+// `spec` with its one -1 (if any) replaced by what makes n elements, or nothing when no shape does.
+// Throws naming `op` for a malformed spec (two -1, other negatives, overflow).
+std::optional<Shape> infer_shape(Shape spec, int64_t n, const char* op) {
+  int infer = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < spec.size(); ++i) {
+    if (spec[i] == -1) {
+      if (infer >= 0) fail(op, "only one dimension can be -1, got shape ", shape_str(spec), ".");
+      infer = static_cast<int>(i);
+    } else if (spec[i] < 0) {
+      fail(op, "negative dimension ", spec[i], " in shape ", shape_str(spec), ".");
+    } else {
+      known = known == 0 || spec[i] == 0 || known <= INT64_MAX / spec[i] ? known * spec[i] : -1;
+      if (known < 0) fail(op, "shape ", shape_str(spec), " has too many elements.");
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || n % known != 0) return std::nullopt;
+    spec[infer] = n / known;
+  } else if (known != n) {
+    return std::nullopt;
+  }
+  return spec;
+}
+
+Shape reshaped(const Shape& spec, const array& a) {
+  if (auto s = infer_shape(spec, a.size(), "reshape")) return *s;
+  const bool infers = std::find(spec.begin(), spec.end(), -1) != spec.end();
+  if (infers)
+    fail("reshape", "cannot infer the -1 dimension when reshaping array of shape ", shape_str(a.shape()),
+         " into shape ", shape_str(spec), ".");
+  fail("reshape", "cannot reshape array of shape ", shape_str(a.shape()), " into shape ", shape_str(spec), ".");
+}
+
+Shape unflattened(const Shape& spec, int axis, int64_t n) {
+  if (auto s = infer_shape(spec, n, "unflatten")) return *s;
+  fail("unflatten", "cannot unflatten axis ", axis, " of size ", n, " into shape ", shape_str(spec), ".");
+}
 }  // namespace
 
+// Reshape to a fixed shape, which may keep one -1: the only size a shapeless replay can recompute.
 class Reshape : public PrimitiveBase<Reshape> {
  public:
   static constexpr const char* kName = "Reshape";
@@ -49,65 +103,162 @@ class Reshape : public PrimitiveBase<Reshape> {
   auto state() const { return std::tuple(shape_); }
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
-    if (shape_size(shape_, "reshape") != in[0].size())
-      fail("reshape", "cannot reshape array of shape ", shape_str(in[0].shape()), " into shape ", shape_str(shape_),
-           ".");
-    return {shape_};
+    return {reshaped(shape_, in[0])};
   }
-  void eval_cpu(const Arrays& in, Arrays& out) const override {
-    const array& a = in[0];
-    Strides st;
-    if (a.size() == 0) return make_view(a, out[0], row_major_strides(shape_));
-    if (a.flags().row_contiguous) return make_view(a, out[0], row_major_strides(shape_));
-    if (nocopy_strides(a.shape(), a.strides(), shape_, st)) return make_view(a, out[0], std::move(st));
-    out[0].alloc();
-    cpu::copy_to_row_major(a, out[0].raw_data(), a.dtype());
+  std::string bakes(const Arrays&, const std::vector<bool>& dynamic) const {
+    // Without a -1, a shape of sizes 0 and 1 only is still right (or refused) at any input size.
+    const bool infers = std::find(shape_.begin(), shape_.end(), -1) != shape_.end();
+    const bool sized = std::any_of(shape_.begin(), shape_.end(), [](int64_t d) { return d > 1; });
+    return dynamic[0] && !infers && sized ? "the shape " + shape_str(shape_) + " (keep a -1, or use flatten/unflatten)"
+                                          : "";
   }
+  void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
 
  private:
   Shape shape_;
 };
 INGOT_REGISTER_PRIMITIVE(Reshape)
 
-array reshape(const array& a, Shape shape) {
-  int infer = -1;
-  int64_t known = 1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1) {
-      if (infer >= 0) fail("reshape", "only one dimension can be -1, got shape ", shape_str(shape), ".");
-      infer = static_cast<int>(i);
-    } else if (shape[i] < 0) {
-      fail("reshape", "negative dimension ", shape[i], " in shape ", shape_str(shape), ".");
-    } else {
-      known = known == 0 || shape[i] == 0 || known <= INT64_MAX / shape[i] ? known * shape[i] : -1;
-      if (known < 0) fail("reshape", "shape ", shape_str(shape), " has too many elements.");
+// The shape-following reshapes: each keeps the input's sizes and names only what it changes.
+class Flatten : public PrimitiveBase<Flatten> {
+ public:
+  static constexpr const char* kName = "Flatten";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
+  Flatten(int start_axis, int end_axis) : start_(start_axis), end_(end_axis) {}
+  auto state() const { return std::tuple(start_, end_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    const Shape& s = in[0].shape();
+    if (start_ < 0 || start_ > end_ || end_ >= static_cast<int>(s.size()))
+      fail("flatten", "axes ", start_, " to ", end_, " do not fit an array of shape ", shape_str(s), ".");
+    Shape out(s.begin(), s.begin() + start_);
+    int64_t n = 1;
+    for (int i = start_; i <= end_; ++i) n *= s[i];
+    out.push_back(n);
+    out.insert(out.end(), s.begin() + end_ + 1, s.end());
+    return {out};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+
+ private:
+  int start_, end_;
+};
+INGOT_REGISTER_PRIMITIVE(Flatten)
+
+class Unflatten : public PrimitiveBase<Unflatten> {
+ public:
+  static constexpr const char* kName = "Unflatten";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  Unflatten(int axis, Shape shape) : axis_(axis), shape_(std::move(shape)) {}
+  auto state() const { return std::tuple(axis_, shape_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    const Shape& s = in[0].shape();
+    if (axis_ < 0 || axis_ >= static_cast<int>(s.size()) || shape_.empty())
+      fail("unflatten", "cannot unflatten axis ", axis_, " of an array of shape ", shape_str(s), " into ",
+           shape_str(shape_), ".");
+    Shape out(s.begin(), s.begin() + axis_);
+    const Shape piece = unflattened(shape_, axis_, s[axis_]);
+    out.insert(out.end(), piece.begin(), piece.end());
+    out.insert(out.end(), s.begin() + axis_ + 1, s.end());
+    return {out};
+  }
+  // The axis's other sizes may change only when one new dimension is left to absorb them.
+  std::string bakes(const Arrays&, const std::vector<bool>& dynamic) const {
+    const bool infers = std::find(shape_.begin(), shape_.end(), -1) != shape_.end();
+    return dynamic[0] && !infers && shape_.size() > 1 ? "the shape " + shape_str(shape_) + " (keep a -1)" : "";
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+
+ private:
+  int axis_;
+  Shape shape_;
+};
+INGOT_REGISTER_PRIMITIVE(Unflatten)
+
+class ExpandDims : public PrimitiveBase<ExpandDims> {
+ public:
+  static constexpr const char* kName = "ExpandDims";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
+  explicit ExpandDims(std::vector<int> axes) : axes_(std::move(axes)) {}  // sorted, of the output
+  auto state() const { return std::tuple(axes_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    const int nd = in[0].ndim() + static_cast<int>(axes_.size());
+    Shape out;
+    size_t k = 0, src = 0;
+    for (int i = 0; i < nd; ++i) {
+      if (k < axes_.size() && axes_[k] == i) out.push_back(1), ++k;
+      else out.push_back(in[0].shape()[src++]);
     }
+    if (k != axes_.size()) fail("expand_dims", "axes ", detail_axes(), " do not fit an output of ", nd, " dimensions.");
+    return {out};
   }
-  if (infer >= 0) {
-    if (known == 0 || a.size() % known != 0)
-      fail("reshape", "cannot infer the -1 dimension when reshaping array of shape ", shape_str(a.shape()),
-           " into shape ", shape_str(shape), ".");
-    shape[infer] = a.size() / known;
-  } else if (known != a.size()) {
-    fail("reshape", "cannot reshape array of shape ", shape_str(a.shape()), " into shape ", shape_str(shape), ".");
+  void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+
+ private:
+  std::string detail_axes() const {
+    std::ostringstream os;
+    detail::print_field(os, axes_);
+    return os.str();
   }
-  if (shape == a.shape()) return a;
-  return make<Reshape>({a}, std::move(shape));
+  std::vector<int> axes_;
+};
+INGOT_REGISTER_PRIMITIVE(ExpandDims)
+
+class Squeeze : public PrimitiveBase<Squeeze> {
+ public:
+  static constexpr const char* kName = "Squeeze";
+  static constexpr int kVersion = 1;
+  static constexpr int kArity = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
+  explicit Squeeze(std::vector<int> axes) : axes_(std::move(axes)) {}  // sorted, of the input
+  auto state() const { return std::tuple(axes_); }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    const Shape& s = in[0].shape();
+    Shape out;
+    size_t k = 0;
+    for (int i = 0; i < static_cast<int>(s.size()); ++i) {
+      if (k < axes_.size() && axes_[k] == i) {
+        if (s[i] != 1) fail("squeeze", "cannot squeeze axis ", i, " of size ", s[i], " (shape ", shape_str(s), ").");
+        ++k;
+      } else {
+        out.push_back(s[i]);
+      }
+    }
+    if (k != axes_.size()) fail("squeeze", "an axis to squeeze is out of range for shape ", shape_str(s), ".");
+    return {out};
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+
+ private:
+  std::vector<int> axes_;
+};
+INGOT_REGISTER_PRIMITIVE(Squeeze)
+
+array reshape(const array& a, Shape shape) {
+  const Shape resolved = reshaped(shape, a);
+  // A shapeless trace keeps every node: the shape only matches the traced input's.
+  if (resolved == a.shape() && !detail::in_shapeless_trace()) return a;
+  const bool infers = std::find(shape.begin(), shape.end(), -1) != shape.end();
+  return make<Reshape>({a}, infers ? std::move(shape) : resolved);
 }
 
 array flatten(const array& a, int start_axis, int end_axis) {
   const int nd = a.ndim();
-  if (nd == 0) return reshape(a, {1});
+  if (nd == 0) return make<ExpandDims>({a}, std::vector<int>{0});
   start_axis = normalize_axis(start_axis, nd, "flatten");
   end_axis = normalize_axis(end_axis, nd, "flatten");
   if (start_axis > end_axis)
     fail("flatten", "start_axis ", start_axis, " must not come after end_axis ", end_axis, ".");
-  Shape s(a.shape().begin(), a.shape().begin() + start_axis);
-  int64_t n = 1;
-  for (int i = start_axis; i <= end_axis; ++i) n *= a.shape()[i];
-  s.push_back(n);
-  s.insert(s.end(), a.shape().begin() + end_axis + 1, a.shape().end());
-  return reshape(a, std::move(s));
+  if (start_axis == end_axis) return a;
+  return make<Flatten>({a}, start_axis, end_axis);
 }
 
 array unflatten(const array& a, int axis, Shape shape) {
@@ -116,69 +267,39 @@ array unflatten(const array& a, int axis, Shape shape) {
   if (nd == 0) fail("unflatten", "cannot unflatten a 0-dimensional array.");
   axis = normalize_axis(axis, nd, "unflatten");
   const int64_t n = a.shape()[axis];
-  int infer = -1;
-  int64_t known = 1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1) {
-      if (infer >= 0) fail("unflatten", "only one dimension can be -1, got shape ", shape_str(shape), ".");
-      infer = static_cast<int>(i);
-    } else if (shape[i] < 0) {
-      fail("unflatten", "negative dimension ", shape[i], " in shape ", shape_str(shape), ".");
-    } else {
-      known *= shape[i];
-    }
-  }
-  if (infer >= 0) {
-    if (known == 0 || n % known != 0)
-      fail("unflatten", "cannot unflatten axis ", axis, " of size ", n, " into shape ", shape_str(shape), ".");
-    shape[infer] = n / known;
-  } else if (known != n) {
-    fail("unflatten", "cannot unflatten axis ", axis, " of size ", n, " into shape ", shape_str(shape), ".");
-  }
-  Shape s(a.shape().begin(), a.shape().begin() + axis);
-  s.insert(s.end(), shape.begin(), shape.end());
-  s.insert(s.end(), a.shape().begin() + axis + 1, a.shape().end());
-  return reshape(a, std::move(s));
+  unflattened(shape, axis, n);  // checks now; the node keeps the -1
+  if (shape.size() == 1 && (shape[0] == -1 || !detail::in_shapeless_trace())) return a;
+  return make<Unflatten>({a}, axis, std::move(shape));
 }
 
 array expand_dims(const array& a, const std::vector<int>& axes) {
   const int out_nd = a.ndim() + static_cast<int>(axes.size());
   std::vector<int> ax = normalize_axes(axes, out_nd, "expand_dims");
-  Shape s;
-  auto src = a.shape().begin();
-  size_t k = 0;
-  for (int i = 0; i < out_nd; ++i) {
-    if (k < ax.size() && ax[k] == i) s.push_back(1), ++k;
-    else s.push_back(*src++);
-  }
-  return reshape(a, std::move(s));
+  if (ax.empty()) return a;
+  return make<ExpandDims>({a}, std::move(ax));
 }
 
 array expand_dims(const array& a, int axis) { return expand_dims(a, std::vector<int>{axis}); }
 
 array squeeze(const array& a, const std::vector<int>& axes) {
   std::vector<int> ax = normalize_axes(axes, a.ndim(), "squeeze");
-  Shape s;
-  size_t k = 0;
-  for (int i = 0; i < a.ndim(); ++i) {
-    if (k < ax.size() && ax[k] == i) {
-      if (a.shape()[i] != 1)
-        fail("squeeze", "cannot squeeze axis ", i, " of size ", a.shape()[i], " (shape ", shape_str(a.shape()), ").");
-      ++k;
-    } else {
-      s.push_back(a.shape()[i]);
-    }
-  }
-  return reshape(a, std::move(s));
+  for (int i : ax)
+    if (a.shape()[i] != 1)
+      fail("squeeze", "cannot squeeze axis ", i, " of size ", a.shape()[i], " (shape ", shape_str(a.shape()), ").");
+  if (ax.empty()) return a;
+  return make<Squeeze>({a}, std::move(ax));
 }
 
 array squeeze(const array& a, int axis) { return squeeze(a, std::vector<int>{axis}); }
 
 array squeeze(const array& a) {
-  Shape s;
-  for (auto d : a.shape())
-    if (d != 1) s.push_back(d);
-  return reshape(a, std::move(s));
+  if (detail::in_shapeless_trace())
+    fail("squeeze", "without axes it removes the axes that are 1 in the traced shape, which a shapeless export "
+         "cannot follow; name the axes.");
+  std::vector<int> ax;
+  for (int i = 0; i < a.ndim(); ++i)
+    if (a.shape()[i] == 1) ax.push_back(i);
+  return squeeze(a, ax);
 }
 
 }  // namespace ingot

@@ -70,6 +70,7 @@ class Round : public PrimitiveBase<Round> {
  public:
   static constexpr const char* kName = "Round";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   explicit Round(int decimals) : decimals_(decimals) {}
   auto state() const { return std::tuple(decimals_); }

@@ -31,6 +31,7 @@ class Scan : public PrimitiveBase<Scan> {
  public:
   static constexpr const char* kName = "Scan";  // the family; each row has its own name()
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   // axis: non-negative (the op builder normalizes it). The output has the input's shape and dtype.
   Scan(ScanOp op, int axis, bool reverse, bool inclusive)

@@ -13,6 +13,7 @@
 #include "core/utils.h"
 #include "cpu/copy.h"
 #include "cpu/iterate.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/index_util.h"
 #include "prims/primitive.h"
@@ -123,6 +124,7 @@ class Scatter : public PrimitiveBase<Scatter> {
  public:
   static constexpr const char* kName = "Scatter";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr bool kMixedDtypes = true;
   Scatter(std::string reduce, std::vector<int> axes) : reduce_(std::move(reduce)), axes_(std::move(axes)) {}
   auto state() const { return std::tuple(reduce_, axes_); }
@@ -222,6 +224,7 @@ class ScatterAxis : public PrimitiveBase<ScatterAxis> {
  public:
   static constexpr const char* kName = "ScatterAxis";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 3;
   static constexpr bool kMixedDtypes = true;
   ScatterAxis(std::string reduce, int axis) : reduce_(std::move(reduce)), axis_(axis) {}
@@ -339,6 +342,13 @@ array scatter_axis_impl(const char* op, const char* reduce, const array& a, cons
       fail(op, "indices of shape ", shape_str(indices.shape()), " and values of shape ", shape_str(v.shape()),
            " do not broadcast to the array of shape ", shape_str(a.shape()), " outside axis ", axis, ".");
     t[d] = a.shape()[d];
+  }
+  if (detail::in_shapeless_trace()) {
+    // The target follows a's sizes outside the axis, and the indices' and values' along it.
+    Shape start(a.ndim(), 0), stop(a.ndim(), indexing::kSliceEnd);
+    stop[axis] = 1;
+    const Arrays like{indices, v, slice(a, start, stop)};
+    return make<ScatterAxis>({a, broadcast_like(indices, like), broadcast_like(v, like)}, std::string(reduce), axis);
   }
   return make<ScatterAxis>({a, broadcast_to(indices, t), broadcast_to(v, t)}, std::string(reduce), axis);
 }

@@ -15,6 +15,7 @@ class SearchSorted : public PrimitiveBase<SearchSorted> {
  public:
   static constexpr const char* kName = "SearchSorted";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 2;
   explicit SearchSorted(bool right) : right_(right) {}
   auto state() const { return std::tuple(right_); }

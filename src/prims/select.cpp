@@ -28,6 +28,7 @@ class Select : public PrimitiveBase<Select> {
  public:
   static constexpr const char* kName = "Select";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   auto state() const { return std::tuple<>(); }
   void check_inputs(const Arrays& in) const override {
     if (in.size() != 3 || in[0].dtype() != bool_ || in[1].dtype() != in[2].dtype())

@@ -1,5 +1,7 @@
-// Slice: a strided view. Start/stop/step are normalized Python-style by the op, so the node holds
-// in-range values from which the output shape follows directly.
+// Slice: a strided view. Its state holds Python-style bounds (index_util.h), resolved against the
+// input's shape at call time.
+#include <climits>
+
 #include "core/layout.h"
 #include "core/utils.h"
 #include "ingot/ops.h"
@@ -8,38 +10,45 @@
 
 namespace ingot {
 
-
 class Slice : public PrimitiveBase<Slice> {
  public:
   static constexpr const char* kName = "Slice";
-  static constexpr int kVersion = 1;
+  static constexpr int kVersion = 2;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   Slice(Shape start, Shape stop, Shape strides)
       : start_(std::move(start)), stop_(std::move(stop)), strides_(std::move(strides)) {}
   auto state() const { return std::tuple(start_, stop_, strides_); }
-
-  std::vector<Shape> output_shapes(const Arrays& in) const override {
-    return {indexing::slice_shape(in[0].shape(), start_, stop_, strides_, "slice")};
+  static std::shared_ptr<Primitive> upgrade(StateReader& r, int) {
+    auto b = indexing::read_v1_slice_bounds(r);
+    return std::make_shared<Slice>(b.start, b.stop, b.strides);
   }
+
+  std::vector<Shape> output_shapes(const Arrays& in) const override { return {resolve(in[0]).shape}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     const array& a = in[0];
+    const auto b = resolve(a).bounds;
     Strides st(a.ndim());
     int64_t offset = 0;
     for (int i = 0; i < a.ndim(); ++i) {
-      st[i] = a.strides()[i] * strides_[i];
-      offset += start_[i] * a.strides()[i];
+      st[i] = a.strides()[i] * b.strides[i];
+      offset += b.start[i] * a.strides()[i];
     }
     make_view(a, out[0], std::move(st), offset);
   }
 
  private:
+  indexing::ResolvedSlice resolve(const array& a) const {
+    return indexing::resolve_slice(a.shape(), start_, stop_, strides_, "slice");
+  }
   Shape start_, stop_, strides_;
 };
 INGOT_REGISTER_PRIMITIVE(Slice)
 
 array slice(const array& a, const Shape& start, const Shape& stop, std::optional<Shape> strides) {
-  auto [b, e, steps] = indexing::normalize_slice(a.shape(), start, stop, strides, "slice");
-  return make<Slice>({a}, std::move(b), std::move(e), std::move(steps));
+  const Shape steps = strides ? *strides : Shape(a.ndim(), 1);
+  indexing::resolve_slice(a.shape(), start, stop, steps, "slice");  // checks now
+  return make<Slice>({a}, start, stop, steps);
 }
 
 array slice(const array& a, const Shape& start, const Shape& stop, const Shape& strides) {

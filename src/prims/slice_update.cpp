@@ -12,6 +12,7 @@
 #include "core/utils.h"
 #include "cpu/copy.h"
 #include "cpu/iterate.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/index_util.h"
 #include "prims/primitive.h"
@@ -97,19 +98,24 @@ void check_start_dtype(const Primitive& p, const array& start) {
 }  // namespace
 
 // Inputs: src, update (src's dtype, the slice's shape). Output: src with the slice
-// start:stop:strides (normalized as Slice's state) replaced by update.
+// start:stop:strides (Python-style bounds, as Slice's state) replaced by update.
 class SliceUpdate : public PrimitiveBase<SliceUpdate> {
  public:
   static constexpr const char* kName = "SliceUpdate";
-  static constexpr int kVersion = 1;
+  static constexpr int kVersion = 2;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 2;
   SliceUpdate(Shape start, Shape stop, Shape strides)
       : start_(std::move(start)), stop_(std::move(stop)), strides_(std::move(strides)) {}
   auto state() const { return std::tuple(start_, stop_, strides_); }
+  static std::shared_ptr<Primitive> upgrade(StateReader& r, int) {
+    auto b = indexing::read_v1_slice_bounds(r);
+    return std::make_shared<SliceUpdate>(b.start, b.stop, b.strides);
+  }
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     const Shape& s = in[0].shape();
-    const Shape sl = indexing::slice_shape(s, start_, stop_, strides_, "slice_update");
+    const Shape sl = resolve(in[0]).shape;
     if (in[1].shape() != sl)
       fail("slice_update", "update of shape ", shape_str(in[1].shape()), " does not match the slice shape ",
            shape_str(sl), ".");
@@ -121,16 +127,20 @@ class SliceUpdate : public PrimitiveBase<SliceUpdate> {
     o.alloc();
     cpu::copy_to_row_major(in[0], o.raw_data(), o.dtype());
     if (in[1].size() == 0) return;
+    const auto b = resolve(in[0]).bounds;
     Strides st(o.ndim());
     int64_t offset = 0;
     for (int i = 0; i < o.ndim(); ++i) {
-      st[i] = o.strides()[i] * strides_[i];
-      offset += start_[i] * o.strides()[i];
+      st[i] = o.strides()[i] * b.strides[i];
+      offset += b.start[i] * o.strides()[i];
     }
     copy_into(in[1], o, st, offset);
   }
 
  private:
+  indexing::ResolvedSlice resolve(const array& a) const {
+    return indexing::resolve_slice(a.shape(), start_, stop_, strides_, "slice_update");
+  }
   Shape start_, stop_, strides_;
 };
 INGOT_REGISTER_PRIMITIVE(SliceUpdate)
@@ -145,6 +155,9 @@ class DynamicSlice : public PrimitiveBase<DynamicSlice> {
   static constexpr bool kMixedDtypes = true;
   DynamicSlice(std::vector<int> axes, Shape slice_size) : axes_(std::move(axes)), slice_size_(std::move(slice_size)) {}
   auto state() const { return std::tuple(axes_, slice_size_); }
+  std::string bakes(const Arrays&, const std::vector<bool>& dynamic) const {
+    return dynamic[0] ? "the slice sizes " + shape_str(slice_size_) : "";
+  }
   void check_inputs(const Arrays& in) const override {
     if (in.size() != 2) detail::bad_inputs(*this, "expects an array and start indices");
     check_start_dtype(*this, in[1]);
@@ -178,6 +191,7 @@ class DynamicSliceUpdate : public PrimitiveBase<DynamicSliceUpdate> {
  public:
   static constexpr const char* kName = "DynamicSliceUpdate";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 3;
   static constexpr bool kMixedDtypes = true;
   explicit DynamicSliceUpdate(std::vector<int> axes) : axes_(std::move(axes)) {}
@@ -217,21 +231,18 @@ INGOT_REGISTER_PRIMITIVE(DynamicSliceUpdate)
 
 array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop,
                    std::optional<Shape> strides) {
-  auto [b, e, steps] = indexing::normalize_slice(src.shape(), start, stop, strides, "slice_update");
-  const size_t nd = src.ndim();
-  Shape sl(nd);
-  bool whole = true;
-  for (size_t i = 0; i < nd; ++i) {
-    sl[i] = indexing::slice_length(b[i], e[i], steps[i]);
-    whole = whole && steps[i] == 1 && sl[i] == src.shape()[i];
-  }
+  const Shape steps = strides ? *strides : Shape(src.ndim(), 1);
+  const Shape sl = indexing::resolve_slice(src.shape(), start, stop, steps, "slice_update").shape;
+  // In a shapeless trace the slice covers all of src only at the traced shape.
+  bool whole = !detail::in_shapeless_trace();
+  for (int i = 0; i < src.ndim(); ++i) whole = whole && steps[i] == 1 && sl[i] == src.shape()[i];
   array upd = astype(update, src.dtype());
   if (!broadcastable_to(upd.shape(), sl))
     fail("slice_update", "cannot broadcast an update of shape ", shape_str(update.shape()), " to the slice shape ",
          shape_str(sl), ".");
   upd = broadcast_to(upd, sl);
   if (whole) return upd;  // the slice is all of src
-  return make<SliceUpdate>({src, upd}, std::move(b), std::move(e), std::move(steps));
+  return make<SliceUpdate>({src, upd}, start, stop, steps);
 }
 
 array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop,

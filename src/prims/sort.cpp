@@ -27,10 +27,14 @@ void check_index_range(int64_t n, const char* op) {
     fail(op, "the axis extent ", n, " does not fit the uint32 indices this op returns.");
 }
 
-void check_kth(int64_t kth, int axis, const array& a, const char* op) {
+// numpy's kth: negative counts from the end, resolved against the shape at call time (the state keeps
+// it as given, so a shapeless replay partitions around the same element counted from the end).
+int64_t check_kth(int64_t kth, int axis, const array& a, const char* op) {
   const int64_t n = a.shape()[axis];
-  if (kth < 0 || kth >= n)
+  const int64_t k = kth < 0 ? kth + n : kth;
+  if (k < 0 || k >= n)
     fail(op, "kth ", kth, " is out of range for axis ", axis, " of an array of shape ", shape_str(a.shape()), ".");
+  return k;
 }
 
 }  // namespace
@@ -39,6 +43,7 @@ class Sort : public PrimitiveBase<Sort> {
  public:
   static constexpr const char* kName = "Sort";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   explicit Sort(int axis) : axis_(axis) {}
   auto state() const { return std::tuple(axis_); }
@@ -57,6 +62,7 @@ class ArgSort : public PrimitiveBase<ArgSort> {
  public:
   static constexpr const char* kName = "ArgSort";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   explicit ArgSort(int axis) : axis_(axis) {}
   auto state() const { return std::tuple(axis_); }
@@ -79,6 +85,7 @@ class Partition : public PrimitiveBase<Partition> {
  public:
   static constexpr const char* kName = "Partition";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   // kth: non-negative, below the axis extent (the op builder normalizes it).
   Partition(int64_t kth, int axis) : kth_(kth), axis_(axis) {}
@@ -89,7 +96,7 @@ class Partition : public PrimitiveBase<Partition> {
     return {in[0].shape()};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
-    cpu::sort(in[0], out[0], axis_, SortKind::partition, kth_);
+    cpu::sort(in[0], out[0], axis_, SortKind::partition, check_kth(kth_, axis_, in[0], "partition"));
   }
 
  private:
@@ -102,6 +109,7 @@ class ArgPartition : public PrimitiveBase<ArgPartition> {
  public:
   static constexpr const char* kName = "ArgPartition";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   ArgPartition(int64_t kth, int axis) : kth_(kth), axis_(axis) {}
   auto state() const { return std::tuple(kth_, axis_); }
@@ -113,7 +121,7 @@ class ArgPartition : public PrimitiveBase<ArgPartition> {
   }
   std::vector<Dtype> output_dtypes(const Arrays&) const override { return {uint32}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
-    cpu::sort(in[0], out[0], axis_, SortKind::argpartition, kth_);
+    cpu::sort(in[0], out[0], axis_, SortKind::argpartition, check_kth(kth_, axis_, in[0], "argpartition"));
   }
 
  private:
@@ -127,6 +135,7 @@ class TopK : public PrimitiveBase<TopK> {
  public:
   static constexpr const char* kName = "TopK";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   TopK(int64_t k, int axis) : k_(k), axis_(axis) {}
   auto state() const { return std::tuple(k_, axis_); }
@@ -154,14 +163,6 @@ std::pair<array, int> along(const array& a, std::optional<int> axis, const char*
   return {a, normalize_axis(*axis, a.ndim(), op)};
 }
 
-// numpy's kth: negative counts from the end.
-int64_t normalize_kth(int64_t kth, const array& a, int axis, const char* op) {
-  const int64_t n = a.shape()[axis];
-  const int64_t k = kth < 0 ? kth + n : kth;
-  if (k < 0 || k >= n)
-    fail(op, "kth ", kth, " is out of range for axis ", axis, " of an array of shape ", shape_str(a.shape()), ".");
-  return k;
-}
 
 }  // namespace
 
@@ -178,14 +179,15 @@ array argsort(const array& a, std::optional<int> axis) {
 
 array partition(const array& a, int64_t kth, std::optional<int> axis) {
   auto [x, ax] = along(a, axis, "partition");
-  return make<Partition>({x}, normalize_kth(kth, x, ax, "partition"), ax);
+  check_kth(kth, ax, x, "partition");
+  return make<Partition>({x}, kth, ax);
 }
 
 array argpartition(const array& a, int64_t kth, std::optional<int> axis) {
   auto [x, ax] = along(a, axis, "argpartition");
-  const int64_t k = normalize_kth(kth, x, ax, "argpartition");
+  check_kth(kth, ax, x, "argpartition");
   check_index_range(x.shape()[ax], "argpartition");
-  return make<ArgPartition>({x}, k, ax);
+  return make<ArgPartition>({x}, kth, ax);
 }
 
 array topk(const array& a, int64_t k, std::optional<int> axis) {

@@ -56,8 +56,10 @@ class StateWriter {
 // Reads fields back; any mismatch throws std::runtime_error naming the primitive.
 class StateReader {
  public:
-  StateReader(const uint8_t* data, size_t size, std::string context)
-      : p_(data), end_(data + size), context_(std::move(context)) {}
+  // `version`: the state layout version the writer recorded (0: the reading class's own).
+  StateReader(const uint8_t* data, size_t size, std::string context, int version = 0)
+      : p_(data), end_(data + size), context_(std::move(context)), version_(version) {}
+  int version() const { return version_; }
 
   void read(bool& v) {
     expect(StateTag::boolean);
@@ -135,6 +137,7 @@ class StateReader {
   const uint8_t* p_;
   const uint8_t* end_;
   std::string context_;
+  int version_ = 0;
 };
 
 }  // namespace ingot

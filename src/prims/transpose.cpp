@@ -12,6 +12,7 @@ class Transpose : public PrimitiveBase<Transpose> {
  public:
   static constexpr const char* kName = "Transpose";
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   explicit Transpose(std::vector<int> axes) : axes_(std::move(axes)) {}
   auto state() const { return std::tuple(axes_); }

@@ -195,6 +195,7 @@ class Unary : public PrimitiveBase<Unary> {
  public:
   static constexpr const char* kName = "Unary";  // the family; each row has its own name()
   static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 1;
   explicit Unary(Op op) : op_(op) {}
   const char* name() const override { return kRows[op_].name; }

@@ -698,6 +698,29 @@ std::shared_ptr<Primitive> rebuilt(const char* name, const auto& state) {
 }
 }  // namespace
 
+// State written by version 1 of a primitive is upgraded when read: Slice and SliceUpdate held bounds
+// normalized for the traced shape (-1: before the first element), Split had no sections.
+TEST(ShapesState, OlderStateVersionsAreUpgraded) {
+  const array x = iota({3, 4});
+  auto from_v1 = [](const char* name, const auto& state) {
+    StateWriter w;
+    w.write_all(state);
+    StateReader r(w.bytes().data(), w.bytes().size(), name, /*version=*/1);
+    return primitive_registry().entries().at(name).factory(r);
+  };
+  // x[::-1, 3:0:-2] as version 1 wrote it: start (2, 3), stop (-1, 0), step (-1, -2).
+  const auto sl = from_v1("Slice", std::tuple(Shape{2, 3}, Shape{-1, 0}, Shape{-1, -2}));
+  const array want = slice(x, {-1, 3}, {INT64_MIN, 0}, Shape{-1, -2});
+  ASSERT_EQ(sl->output_shapes({x})[0], (Shape{3, 2}));
+  Arrays out = array::make_outputs(sl, {x}, sl->output_shapes({x}), {float32});
+  EXPECT_EQ(vals(out[0]), vals(want));
+  EXPECT_EQ(vals(want), (std::vector<double>{11, 9, 7, 5, 3, 1}));
+  const auto su = from_v1("SliceUpdate", std::tuple(Shape{2, 0}, Shape{-1, 4}, Shape{-1, 1}));
+  EXPECT_EQ(su->output_shapes({x, zeros({3, 4})})[0], (Shape{3, 4}));
+  const auto sp = from_v1("Split", std::tuple(std::vector<int64_t>{1, 3}, 1));
+  EXPECT_EQ(sp->output_shapes({x}), (std::vector<Shape>{{3, 1}, {3, 2}, {3, 1}}));
+}
+
 TEST(ShapesState, RoundTripsThroughTheRegistry) {
   const array x = iota({2, 3, 4});
   const Arrays outs = {transpose(x, {2, 0, 1}),
@@ -737,13 +760,21 @@ TEST(ShapesState, HostileStateIsRefused) {
   EXPECT_THAT(shapes_of("Broadcast", std::tuple(Shape{-2, 3}), x), HasSubstr("[broadcast_to]"));
   EXPECT_THAT(shapes_of("Reshape", std::tuple(Shape{4}), x), HasSubstr("[reshape]"));
   EXPECT_THAT(shapes_of("Reshape", std::tuple(Shape{-1, -6}), x), HasSubstr("[reshape]"));
-  EXPECT_THAT(shapes_of("Slice", std::tuple(Shape{0, 0}, Shape{2, 4}, Shape{1, 1}), x), HasSubstr("[slice]"));
-  EXPECT_THAT(shapes_of("Slice", std::tuple(Shape{0, 3}, Shape{2, 0}, Shape{1, -1}), x), HasSubstr("[slice]"));
+  // Slice bounds are Python-style (version 2): out-of-range bounds clamp, as Python's slices do.
+  EXPECT_EQ(rebuilt("Slice", std::tuple(Shape{0, 0}, Shape{2, 4}, Shape{1, 1}))->output_shapes(x)[0], (Shape{2, 3}));
+  EXPECT_EQ(rebuilt("Slice", std::tuple(Shape{0, 3}, Shape{2, 0}, Shape{1, -1}))->output_shapes(x)[0], (Shape{2, 2}));
+  EXPECT_EQ(rebuilt("Slice", std::tuple(Shape{-1, INT64_MIN}, Shape{INT64_MIN, INT64_MAX}, Shape{-1, 2}))
+                ->output_shapes(x)[0],
+            (Shape{2, 2}));
   EXPECT_THAT(shapes_of("Slice", std::tuple(Shape{0, 0}, Shape{2, 3}, Shape{1, 0}), x), HasSubstr("[slice]"));
   EXPECT_THAT(shapes_of("Slice", std::tuple(Shape{0}, Shape{2}, Shape{1}), x), HasSubstr("[slice]"));
-  EXPECT_THAT(shapes_of("Split", std::tuple(std::vector<int64_t>{4}, 1), x), HasSubstr("[split]"));
-  EXPECT_THAT(shapes_of("Split", std::tuple(std::vector<int64_t>{-1}, 1), x), HasSubstr("[split]"));
-  EXPECT_THAT(shapes_of("Split", std::tuple(std::vector<int64_t>{1}, 2), x), HasSubstr("[split]"));
+  EXPECT_THAT(shapes_of("Split", std::tuple(std::vector<int64_t>{1}, 2, int64_t{0}), x), HasSubstr("[split]"));
+  EXPECT_THAT(shapes_of("Split", std::tuple(std::vector<int64_t>{}, 1, int64_t{-1}), x), HasSubstr("[split]"));
+  EXPECT_THAT(shapes_of("Split", std::tuple(std::vector<int64_t>{1}, 1, int64_t{2}), x), HasSubstr("[split]"));
+  EXPECT_THAT(shapes_of("Split", std::tuple(std::vector<int64_t>{}, 1, int64_t{2}), x),
+              HasSubstr("cannot be split into 2 equal parts"));
+  // Python-style split indices clamp into the axis.
+  EXPECT_EQ(rebuilt("Split", std::tuple(std::vector<int64_t>{4, -1}, 1, int64_t{0}))->output_shapes(x).size(), 3u);
   EXPECT_THAT(shapes_of("Concatenate", std::tuple(2), Arrays{x[0], x[0]}), HasSubstr("[concatenate]"));
   EXPECT_THAT(shapes_of("Concatenate", std::tuple(0), Arrays{x[0], iota({2, 2})}), HasSubstr("[concatenate]"));
   EXPECT_THAT(shapes_of("Full", std::tuple(Shape{3, 2}), x), HasSubstr("[full]"));

@@ -107,6 +107,13 @@ def np_arange(*args, dtype=None):
 
 
 CASES += [
+    Case("arange_along", (rand((3, 5)), 1), ref=lambda x, ax: np.arange(x.shape[ax], dtype=np.int32), mlx=False,
+         dtype="int32", note="not MLX's", id="arange_along"),
+    Case("arange_along", (rand((3, 5)), -2), {"dtype": ingot.float32},
+         ref=lambda x, ax, dtype: np.arange(x.shape[ax], dtype=np.float32), mlx=False, note="not MLX's",
+         id="arange_along_float"),
+    Case("arange_along", (rand((3, 5)), 2), raises=ValueError, match=r"\[arange_along\] axis 2 is out of range",
+         mlx=False, id="arange_along_bad_axis"),
     Case("arange", (5,), ref=np_arange, dtype="int32", id="arange_stop"),
     Case("arange", (2, 9), ref=np_arange, dtype="int32", id="arange_start_stop"),
     Case("arange", (2, 9, 3), ref=np_arange, dtype="int32", id="arange_step"),
