@@ -6,6 +6,7 @@
 #include "ingot/memory.h"
 #include "ingot/ops.h"
 #include "ingot/export.h"
+#include "ingot/fast.h"
 #include "ingot/io.h"
 #include "ingot/random.h"
 #include "ingot/transforms.h"

@@ -231,6 +231,23 @@ std::vector<Case> cases() {
   c.push_back({"DynamicSliceUpdate", [](const Args& a) { return Args{slice_update(a[0], a[1], a[2], {1})}; },
                {x, f32({9.0f, 8.0f}, {2, 1}), i32({2}, {1})}});
   alts({{rs(x, {3, 4}), c.back().inputs[1], i32({3}, {1})}, {rs(x, {2, 5}), c.back().inputs[1], i32({4}, {1})}});
+  // fused: the kernels in the round trip; the shapeless replay follows lengths, heads and batch
+  const auto w3 = f32({0.5f, 2.0f, -1.0f}, {3});
+  c.push_back({"RMSNorm", [](const Args& a) { return Args{fast::rms_norm(a[0], a[1], 1e-5f), fast::rms_norm(a[0], std::nullopt, 0.5f)}; },
+               {x, w3}});
+  alts({{rs(x, {5, 3}), w3}, {rs(x, {1, 3}), w3}});
+  c.push_back({"LayerNorm", [](const Args& a) { return Args{fast::layer_norm(a[0], a[1], a[2], 1e-5f)}; }, {x, w3, w3}});
+  alts({{rs(x, {5, 3}), w3, w3}, {rs(x, {1, 3}), w3, w3}});
+  const auto x4 = rs(x, {1, 2, 3, 4});
+  c.push_back({"RoPE", [](const Args& a) {
+                 return Args{fast::rope(a[0], 4, false, 10000.0f, 1.0f, a[1]), fast::rope(a[0], 2, true, 100.0f, 0.5f, 3)};
+               }, {x4, array(2)}});
+  alts({{rs(x, {2, 3, 6, 4}), array(5)}, {rs(x, {1, 1, 1, 4}), array(0)}});
+  c.push_back({"ScaledDotProductAttention", [](const Args& a) {
+                 return Args{fast::scaled_dot_product_attention(a[0], a[1], a[1], 0.5f, "causal"),
+                             fast::scaled_dot_product_attention(a[0], a[1], a[1], 0.5f)};
+               }, {x4, rs(x, {1, 1, 5, 4})}});
+  alts({{rs(x, {2, 4, 7, 4}), rs(x, {2, 2, 9, 4})}, {rs(x, {1, 2, 1, 4}), rs(x, {1, 1, 1, 4})}});
   c.push_back({"Pad", [](const Args& a) {
                  return Args{pad(a[0], {{1, 0}, {0, 2}}, a[1]), pad(a[0], 1, 0, "edge")};
                }, {x, array(0.5f)}});
