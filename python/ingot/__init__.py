@@ -17,6 +17,10 @@ from ._core import random  # noqa: E402,F401
 
 _sys.modules[__name__ + ".random"] = random
 
+from ._core import fast  # noqa: E402,F401
+
+_sys.modules[__name__ + ".fast"] = fast
+
 # Methods of ingot.array (a.sum(), a.reshape(2, 3), ...) over the functions above.
 from . import _array_methods  # noqa: E402,F401
 

@@ -22,4 +22,5 @@ NB_MODULE(_core, m) {
   init_ops_conv(m);
   init_ops_quantized(m);
   init_linalg(m);
+  init_fast(m);
 }

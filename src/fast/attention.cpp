@@ -1,12 +1,16 @@
-// Scaled dot-product attention. The kernel walks each query row's keys in tiles with a running maximum
-// and sum (online softmax), so no Lq x Lk score matrix is formed; the decomposition is MLX's fallback
+// Scaled dot-product attention. The kernel takes query rows in blocks and keys in tiles, two GEMMs per
+// tile and a running maximum and sum per row (online softmax), so no Lq x Lk score matrix is formed; the decomposition is MLX's fallback
 // graph, with the causal mask built from the run-time lengths so that it replays at any length.
+#include <cblas.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "core/layout.h"
 #include "core/utils.h"
 #include "cpu/parallel.h"
+#include "cpu/simd.h"
 #include "fast/fused.h"
 #include "ingot/fast.h"
 #include "prims/primitive.h"
@@ -14,6 +18,15 @@
 namespace ingot {
 
 namespace {
+
+// OpenBLAS on one thread for a scope.
+struct SerialBlas {
+  int saved = openblas_get_num_threads();
+  SerialBlas() { openblas_set_num_threads(1); }
+  ~SerialBlas() { openblas_set_num_threads(saved); }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+};
 
 enum MaskMode : int { kNoMask = 0, kCausal = 1, kMaskArray = 2 };
 
@@ -113,79 +126,94 @@ class ScaledDotProductAttention : public PrimitiveBase<ScaledDotProductAttention
     }
     array& o = out[0];
     o.alloc();
+    // Flash-attention style: the query rows that share a key/value head (group * Lq of them) in blocks
+    // of kRows, keys in tiles of kCols; each tile's scores and its product with the values are two
+    // GEMMs, with a running maximum and sum per row (online softmax).
+    constexpr int64_t kRows = 64, kCols = 128;
+    const int64_t rows_per_head = group * Lq, blocks = (rows_per_head + kRows - 1) / kRows;
     const float neg_inf = -std::numeric_limits<float>::infinity();
-    constexpr int64_t kTile = 128;
-    cpu::parallel_for(B * Hq * Lq, Lk * (D + Dv) * 2, [&](int64_t begin, int64_t end) {
-      std::vector<float> acc(Dv), s(kTile), res(Dv), qs(D);
-      for (int64_t row = begin; row < end; ++row) {
-        const int64_t i = row % Lq, h = (row / Lq) % Hq, b = row / (Lq * Hq);
-        const float* qi = q.at(((b * Hq + h) * Lq + i) * D);
-        const int64_t kv = (b * Hkv + h / group) * Lk;
-        for (int64_t d = 0; d < D; ++d) qs[d] = qi[d] * scale_;
-        // Keys past the causal limit are hidden; a row that sees none averages every value (as softmax
-        // over scores that are all the lowest float does in the decomposition).
-        int64_t n = Lk;
-        bool hide_all = false;
-        if (mode_ == kCausal) {
-          n = std::min<int64_t>(Lk, i + Lk - Lq + 1);
-          if (n <= 0) hide_all = true, n = Lk;
+    const size_t out_sz = size_of(t);
+    // The tiles' GEMMs are small and run on the pool's threads: OpenBLAS's own threads would only contend
+    // with them. (Evaluation holds the graph lock, so no other of our GEMMs runs meanwhile.)
+    const SerialBlas serial;
+    cpu::parallel_for(B * Hkv * blocks, kRows * Lk * (D + Dv) * 2, [&](int64_t begin, int64_t end) {
+      std::vector<float> qb(kRows * D), sc(kRows * kCols), ob(kRows * Dv), m(kRows), l(kRows), res(Dv);
+      std::vector<int64_t> limit(kRows);
+      std::vector<char> seen(kRows);
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t blk = task % blocks, g = (task / blocks) % Hkv, b = task / (blocks * Hkv);
+        const int64_t r0 = blk * kRows, nr = std::min(kRows, rows_per_head - r0);
+        const int64_t kv = (b * Hkv + g) * Lk;
+        int64_t max_limit = -1;
+        for (int64_t r = 0; r < nr; ++r) {
+          const int64_t h = g * group + (r0 + r) / Lq, i = (r0 + r) % Lq;
+          const float* qi = q.at(((b * Hq + h) * Lq + i) * D);
+          for (int64_t d = 0; d < D; ++d) qb[r * D + d] = qi[d] * scale_;
+          limit[r] = mode_ == kCausal ? i + Lk - Lq : Lk - 1;  // the last visible key
+          max_limit = std::max(max_limit, limit[r]);
+          m[r] = neg_inf, l[r] = 0, seen[r] = 0;
         }
-        float m = neg_inf, l = 0;
-        std::fill(acc.begin(), acc.end(), 0.0f);
-        bool any_visible = false;
-        for (int64_t j0 = 0; j0 < n; j0 += kTile) {
-          const int64_t tn = std::min(kTile, n - j0);
-          float tile_max = neg_inf;
-          for (int64_t jj = 0; jj < tn; ++jj) {
-            const int64_t j = j0 + jj;
-            float sc;
-            if (hide_all) {
-              sc = 0.0f;  // every key equally: the uniform average
-            } else {
-              sc = dot(qs.data(), k.at((kv + j) * D), D);
-              if (mode_ == kMaskArray) {
+        std::fill(ob.begin(), ob.begin() + nr * Dv, 0.0f);
+        for (int64_t j0 = 0; j0 <= max_limit && j0 < Lk; j0 += kCols) {
+          const int64_t kn = std::min(kCols, Lk - j0);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nr), static_cast<int>(kn),
+                      static_cast<int>(D), 1.0f, qb.data(), static_cast<int>(D), k.at((kv + j0) * D),
+                      static_cast<int>(D), 0.0f, sc.data(), static_cast<int>(kn));
+          for (int64_t r = 0; r < nr; ++r) {
+            float* s_r = sc.data() + r * kn;
+            const int64_t h = g * group + (r0 + r) / Lq, i = (r0 + r) % Lq;
+            for (int64_t jj = 0; jj < kn; ++jj) {
+              const int64_t j = j0 + jj;
+              if (j > limit[r]) {
+                s_r[jj] = neg_inf;
+              } else if (mode_ == kMaskArray) {
                 const int64_t off = b * ms[0] + h * ms[1] + i * ms[2] + j * ms[3];
                 if (bool_mask) {
-                  if (!static_cast<const bool*>(mask.raw_data())[off]) sc = neg_inf;
+                  if (!static_cast<const bool*>(mask.raw_data())[off]) s_r[jj] = neg_inf;
                 } else {
-                  sc += static_cast<const float*>(mask.raw_data())[off];
+                  s_r[jj] += static_cast<const float*>(mask.raw_data())[off];
                 }
               }
             }
-            s[jj] = sc;
-            tile_max = std::max(tile_max, sc);
+            float tile_max = neg_inf;
+            for (int64_t jj = 0; jj < kn; ++jj) tile_max = std::max(tile_max, s_r[jj]);
+            if (tile_max == neg_inf) {  // nothing visible: this tile adds nothing to the row
+              std::fill(s_r, s_r + kn, 0.0f);
+              continue;
+            }
+            seen[r] = 1;
+            const float m_new = std::max(m[r], tile_max);
+            const float alpha = m[r] == neg_inf ? 0.0f : std::exp(m[r] - m_new);
+            for (int64_t jj = 0; jj < kn; ++jj) s_r[jj] -= m_new;
+            cpu::unary(cpu::FloatUnary::exp, s_r, s_r, kn);  // hidden keys: exp(-inf) = 0
+            float sum = 0;
+            for (int64_t jj = 0; jj < kn; ++jj) sum += s_r[jj];
+            l[r] = l[r] * alpha + sum;
+            for (int64_t d = 0; d < Dv; ++d) ob[r * Dv + d] *= alpha;
+            m[r] = m_new;
           }
-          if (tile_max == neg_inf) continue;  // nothing visible in this tile
-          any_visible = true;
-          const float m_new = std::max(m, tile_max);
-          const float alpha = m == neg_inf ? 0.0f : std::exp(m - m_new);
-          l *= alpha;
-          for (int64_t d = 0; d < Dv; ++d) acc[d] *= alpha;
-          for (int64_t jj = 0; jj < tn; ++jj) {
-            const float p = std::exp(s[jj] - m_new);
-            l += p;
-            const float* vj = v.at((kv + j0 + jj) * Dv);
-            for (int64_t d = 0; d < Dv; ++d) acc[d] += p * vj[d];
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(nr), static_cast<int>(Dv),
+                      static_cast<int>(kn), 1.0f, sc.data(), static_cast<int>(kn), v.at((kv + j0) * Dv),
+                      static_cast<int>(Dv), 1.0f, ob.data(), static_cast<int>(Dv));
+        }
+        for (int64_t r = 0; r < nr; ++r) {
+          const int64_t h = g * group + (r0 + r) / Lq, i = (r0 + r) % Lq;
+          if (seen[r]) {
+            for (int64_t d = 0; d < Dv; ++d) res[d] = ob[r * Dv + d] / l[r];
+          } else if (mode_ == kMaskArray && !bool_mask) {
+            // Every score -inf from an additive mask: softmax is 0 / 0, as in the decomposition.
+            std::fill(res.begin(), res.end(), std::numeric_limits<float>::quiet_NaN());
+          } else {
+            // Every key hidden (boolean mask, or causal with Lq > Lk): the decomposition's scores are all
+            // the lowest float, and its softmax the uniform average of the values.
+            std::fill(res.begin(), res.end(), 0.0f);
+            for (int64_t j = 0; j < Lk; ++j)
+              for (int64_t d = 0; d < Dv; ++d) res[d] += v.at((kv + j) * Dv)[d];
+            for (int64_t d = 0; d < Dv; ++d) res[d] /= static_cast<float>(Lk);
           }
-          m = m_new;
+          fast::detail::store_f32(res.data(), t, Dv,
+                                  static_cast<char*>(o.raw_data()) + ((b * Hq + h) * Lq + i) * Dv * out_sz);
         }
-        if (!any_visible && mode_ == kMaskArray && !bool_mask) {
-          // Every score -inf from an additive mask: softmax is 0 / 0, as in the decomposition.
-          std::fill(res.begin(), res.end(), std::numeric_limits<float>::quiet_NaN());
-          fast::detail::store_f32(res.data(), t, Dv, static_cast<char*>(o.raw_data()) + row * Dv * size_of(t));
-          continue;
-        }
-        if (!any_visible) {
-          // Every key hidden by a boolean mask: the decomposition's scores are all the lowest float.
-          std::fill(acc.begin(), acc.end(), 0.0f);
-          for (int64_t j = 0; j < Lk; ++j) {
-            const float* vj = v.at((kv + j) * Dv);
-            for (int64_t d = 0; d < Dv; ++d) acc[d] += vj[d];
-          }
-          l = static_cast<float>(Lk);
-        }
-        for (int64_t d = 0; d < Dv; ++d) res[d] = acc[d] / l;
-        fast::detail::store_f32(res.data(), t, Dv, static_cast<char*>(o.raw_data()) + row * Dv * size_of(t));
       }
     });
   }
@@ -209,16 +237,6 @@ class ScaledDotProductAttention : public PrimitiveBase<ScaledDotProductAttention
     array keep;
     std::vector<float> buf;
   };
-  static float dot(const float* a, const float* b, int64_t n) {
-    float acc[8] = {};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
-    float s = 0;
-    for (; i < n; ++i) s += a[i] * b[i];
-    for (float x : acc) s += x;
-    return s;
-  }
   float scale_;
   int mode_;
 };

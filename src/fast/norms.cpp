@@ -1,6 +1,7 @@
 // RMSNorm and LayerNorm over the last axis: one pass over each row in float32 (rows split over threads),
 // and their decompositions, which are MLX's fallback graphs (statistics in float32, the normalized value
 // cast to the output dtype before the weight and bias).
+#include <algorithm>
 #include <cmath>
 
 #include "core/utils.h"
@@ -34,19 +35,38 @@ void check_norm_inputs(const char* op, const Arrays& in) {
            shape_str(in[i].shape()), ".");
 }
 
-// Runs row(x_row, out_row) over every row of the last axis, in float32 buffers, threaded over rows.
+// Sum of f(x[i]) over a row with eight independent partial sums, so that the compiler can vectorize it.
+template <class F>
+float row_sum(const float* x, int64_t d, F f) {
+  float acc[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= d; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += f(x[i + k]);
+  float s = 0;
+  for (; i < d; ++i) s += f(x[i]);
+  for (float a : acc) s += a;
+  return s;
+}
+
+// Runs row(x_row, out_row, d) over every row of the last axis in float32, threaded over rows: float32
+// data is read and written in place, other dtypes through per-thread buffers.
 template <class RowFn>
 void for_each_row(const array& x, array& out, Dtype out_t, const RowFn& row) {
   const int64_t d = x.shape().back(), rows = d == 0 ? 0 : x.size() / d;
   out.alloc();
   fast::detail::Rows xr(x);
-  const size_t in_sz = size_of(x.dtype()), out_sz = size_of(out_t);
+  const Dtype in_t = x.dtype();
+  const size_t in_sz = size_of(in_t), out_sz = size_of(out_t);
   cpu::parallel_for(rows, 4 * d, [&](int64_t begin, int64_t end) {
-    std::vector<float> xf(d), yf(d);
+    std::vector<float> xf(in_t == float32 ? 0 : d), yf(out_t == float32 ? 0 : d);
     for (int64_t r = begin; r < end; ++r) {
-      fast::detail::load_f32(static_cast<const char*>(xr.data) + r * d * in_sz, x.dtype(), d, xf.data());
-      row(xf.data(), yf.data(), d);
-      fast::detail::store_f32(yf.data(), out_t, d, static_cast<char*>(out.raw_data()) + r * d * out_sz);
+      const char* src = static_cast<const char*>(xr.data) + r * d * in_sz;
+      char* dst = static_cast<char*>(out.raw_data()) + r * d * out_sz;
+      const float* xp = reinterpret_cast<const float*>(src);
+      if (in_t != float32) fast::detail::load_f32(src, in_t, d, xf.data()), xp = xf.data();
+      float* yp = out_t == float32 ? reinterpret_cast<float*>(dst) : yf.data();
+      row(xp, yp, d);
+      if (out_t != float32) fast::detail::store_f32(yp, out_t, d, dst);
     }
   });
 }
@@ -59,7 +79,22 @@ struct Affine {
     if (has_w) w = load(in[first], d);
     if (has_b) b = load(in[first + (has_w ? 1 : 0)], d);
   }
-  void apply(float* y, int64_t d) const {
+  // y[i] = x[i] * scale (+ shift), then the weight and bias.
+  void apply(const float* x, float scale, float shift, float* y, int64_t d) const {
+    if (t == float32) {  // one pass, no rounding to do
+      const float* wp = w.empty() ? nullptr : w.data();
+      const float* bp = b.empty() ? nullptr : b.data();
+      if (wp && bp)
+        for (int64_t i = 0; i < d; ++i) y[i] = (x[i] * scale + shift) * wp[i] + bp[i];
+      else if (wp)
+        for (int64_t i = 0; i < d; ++i) y[i] = (x[i] * scale + shift) * wp[i];
+      else if (bp)
+        for (int64_t i = 0; i < d; ++i) y[i] = (x[i] * scale + shift) + bp[i];
+      else
+        for (int64_t i = 0; i < d; ++i) y[i] = x[i] * scale + shift;
+      return;
+    }
+    for (int64_t i = 0; i < d; ++i) y[i] = x[i] * scale + shift;
     round(y, d);
     if (!w.empty()) {
       for (int64_t i = 0; i < d; ++i) y[i] *= w[i];
@@ -80,11 +115,13 @@ struct Affine {
     fast::detail::load_f32(r.data, t, d, v.data());
     return v;
   }
-  void round(float* y, int64_t d) const {
-    if (t == float32) return;
-    std::vector<uint16_t> tmp(d);
-    fast::detail::store_f32(y, t, d, tmp.data());
-    fast::detail::load_f32(tmp.data(), t, d, y);
+  void round(float* y, int64_t d) const {  // through the half dtype and back, in chunks on the stack
+    uint16_t tmp[256];
+    for (int64_t i = 0; i < d; i += 256) {
+      const int64_t n = std::min<int64_t>(256, d - i);
+      fast::detail::store_f32(y + i, t, n, tmp);
+      fast::detail::load_f32(tmp, t, n, y + i);
+    }
   }
   Dtype t;
   std::vector<float> w, b;
@@ -124,16 +161,8 @@ class RMSNorm : public PrimitiveBase<RMSNorm> {
     const Affine affine(in, 1, in.size() > 1, false, t);
     const float eps = eps_;
     for_each_row(in[0], out[0], t, [&](const float* x, float* y, int64_t d) {
-      float acc[8] = {};
-      int64_t i = 0;
-      for (; i + 8 <= d; i += 8)
-        for (int k = 0; k < 8; ++k) acc[k] += x[i + k] * x[i + k];
-      float ss = 0;
-      for (; i < d; ++i) ss += x[i] * x[i];
-      for (float a : acc) ss += a;
-      const float r = 1.0f / std::sqrt(ss / static_cast<float>(d) + eps);
-      for (int64_t j = 0; j < d; ++j) y[j] = x[j] * r;
-      affine.apply(y, d);
+      const float ss = row_sum(x, d, [](float v) { return v * v; });
+      affine.apply(x, 1.0f / std::sqrt(ss / static_cast<float>(d) + eps), 0.0f, y, d);
     });
   }
 
@@ -178,14 +207,10 @@ class LayerNorm : public PrimitiveBase<LayerNorm> {
     const Affine affine(in, 1, has_weight_, has_bias_, t);
     const float eps = eps_;
     for_each_row(in[0], out[0], t, [&](const float* x, float* y, int64_t d) {
-      float sum = 0;
-      for (int64_t i = 0; i < d; ++i) sum += x[i];
-      const float mu = sum / static_cast<float>(d);
-      float ss = 0;
-      for (int64_t i = 0; i < d; ++i) y[i] = x[i] - mu, ss += y[i] * y[i];
-      const float r = 1.0f / std::sqrt(ss / static_cast<float>(d) + eps);
-      for (int64_t i = 0; i < d; ++i) y[i] *= r;
-      affine.apply(y, d);
+      const float mu = row_sum(x, d, [](float v) { return v; }) / static_cast<float>(d);
+      const float var = row_sum(x, d, [mu](float v) { return (v - mu) * (v - mu); }) / static_cast<float>(d);
+      const float r = 1.0f / std::sqrt(var + eps);
+      affine.apply(x, r, -mu * r, y, d);  // (x - mu) * r
     });
   }
 

@@ -15,10 +15,11 @@ namespace {
 
 void check_rope(const Arrays& in, int dims, bool has_offset, bool has_freqs) {
   const array& x = in[0];
-  if (x.ndim() < 3)
-    fail("rope", "the input must have at least 3 dimensions but got input with ", x.ndim(), " dimensions.");
-  if (!is_floating_point(x.dtype())) fail("rope", "the input must be of a floating type but got ", x.dtype(), ".");
-  if (dims <= 0 || dims % 2 != 0) fail("rope", "dims must be positive and even but got ", dims, ".");
+  // MLX's wording.
+  if (x.ndim() < 3) fail("rope", "Input must have at least 3 dimensions but got input with ", x.ndim(), " dimensions.");
+  if (!is_floating_point(x.dtype())) fail("rope", "Input must be a floating type but got ", x.dtype(), ".");
+  if (dims <= 0) fail("rope", "dims must be positive but got ", dims, ".");
+  if (dims % 2 != 0) fail("rope", "dims must be even but got ", dims, ".");
   if (dims > x.shape().back())
     fail("rope", "dims must not exceed the input's last dimension (", x.shape().back(), ") but got ", dims, ".");
   if (has_offset) {

@@ -248,8 +248,8 @@ TEST(Fast, ErrorsNameTheOpAndTheProblem) {
   EXPECT_THAT(error_of([&] { fast::layer_norm(ones({2}, int32), std::nullopt, std::nullopt, 1e-5f); }),
               HasSubstr("[layer_norm] the input must be of a floating dtype"));
   EXPECT_THAT(error_of([&] { fast::rope(ones({4, 8}), 8, false, 10000.0f, 1.0f, 0); }),
-              HasSubstr("[rope] the input must have at least 3 dimensions"));
-  EXPECT_THAT(error_of([&] { fast::rope(x, 3, false, 10000.0f, 1.0f, 0); }), HasSubstr("[rope] dims must be positive and even"));
+              HasSubstr("[rope] Input must have at least 3 dimensions but got input with 2 dimensions."));
+  EXPECT_THAT(error_of([&] { fast::rope(x, 3, false, 10000.0f, 1.0f, 0); }), HasSubstr("[rope] dims must be even but got 3."));
   EXPECT_THAT(error_of([&] { fast::rope(x, 4, false, 10000.0f, 1.0f, array({1, 2, 3})); }),
               HasSubstr("[rope] the offset must be a scalar or a vector with 2 elements"));
   EXPECT_THAT(error_of([&] { fast::rope(x, 4, false, std::nullopt, 1.0f, 0); }), HasSubstr("[rope] neither base nor freqs"));

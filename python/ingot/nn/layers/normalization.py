@@ -4,7 +4,6 @@ import math
 from typing import Tuple
 
 import ingot as mx
-from ingot.nn.layers import _fast
 from ingot.nn.layers.base import Module
 
 __all__ = ["LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm", "BatchNorm"]
@@ -36,7 +35,7 @@ class LayerNorm(Module):
         return f"{self.dims}, eps={self.eps}, affine={'weight' in self}"
 
     def __call__(self, x):
-        return _fast.layer_norm(x, self.get("weight"), self.get("bias"), self.eps)
+        return mx.fast.layer_norm(x, self.get("weight"), self.get("bias"), self.eps)
 
 
 class RMSNorm(Module):
@@ -52,7 +51,7 @@ class RMSNorm(Module):
         return f"{self.weight.shape[0]}, eps={self.eps}"
 
     def __call__(self, x):
-        return _fast.rms_norm(x, self["weight"], self.eps)
+        return mx.fast.rms_norm(x, self["weight"], self.eps)
 
 
 class GroupNorm(Module):
@@ -93,7 +92,7 @@ class GroupNorm(Module):
         size = dims // self.num_groups
         x = mx.reshape(x, (batch, -1, self.num_groups, size))
         x = mx.reshape(mx.transpose(x, (0, 2, 1, 3)), (batch, self.num_groups, -1))
-        x = _fast.layer_norm(x, None, None, self.eps)
+        x = mx.fast.layer_norm(x, None, None, self.eps)
         x = mx.transpose(mx.reshape(x, (batch, self.num_groups, -1, size)), (0, 2, 1, 3))
         return mx.reshape(x, (batch, *rest, dims))
 
@@ -134,7 +133,7 @@ class InstanceNorm(Module):
             )
         batch, *spatial, features = x.shape
         channels_first = mx.transpose(x, (0, x.ndim - 1, *range(1, x.ndim - 1)))
-        y = _fast.layer_norm(mx.reshape(channels_first, (batch, features, -1)), None, None, self.eps)
+        y = mx.fast.layer_norm(mx.reshape(channels_first, (batch, features, -1)), None, None, self.eps)
         y = mx.transpose(mx.reshape(y, (batch, features, *spatial)), (0, *range(2, len(spatial) + 2), 1))
         return self.weight * y + self.bias if "weight" in self else y
 

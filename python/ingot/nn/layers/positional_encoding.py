@@ -4,7 +4,6 @@ import math
 from typing import Optional
 
 import ingot as mx
-from ingot.nn.layers import _fast
 from ingot.nn.layers.base import Module
 
 __all__ = ["RoPE", "SinusoidalPositionalEncoding", "ALiBi"]
@@ -29,7 +28,7 @@ class RoPE(Module):
         return f"{self.dims}, traditional={self.traditional}"
 
     def __call__(self, x, offset: int = 0):
-        return _fast.rope(x, self.dims, traditional=self.traditional, base=self.base, scale=self.scale, offset=offset)
+        return mx.fast.rope(x, self.dims, traditional=self.traditional, base=self.base, scale=self.scale, offset=offset)
 
 
 class SinusoidalPositionalEncoding(Module):

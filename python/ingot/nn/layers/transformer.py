@@ -4,7 +4,6 @@ import math
 from typing import Any, Callable, Optional
 
 import ingot as mx
-from ingot.nn.layers import _fast
 from ingot.nn.layers.activations import relu
 from ingot.nn.layers.base import Module
 from ingot.nn.layers.dropout import Dropout
@@ -60,7 +59,7 @@ class MultiHeadAttention(Module):
         k = heads(self.key_proj(keys))
         v = heads(self.value_proj(values))
         scale = math.sqrt(1 / q.shape[-1])
-        out = _fast.scaled_dot_product_attention(q, k, v, scale=scale, mask=mask)
+        out = mx.fast.scaled_dot_product_attention(q, k, v, scale=scale, mask=mask)
         out = mx.flatten(mx.transpose(out, (0, 2, 1, 3)), -2, -1)
         return self.out_proj(out)
 
@@ -69,7 +68,7 @@ class MultiHeadAttention(Module):
         """(N, N): 0 where key j <= query i, the dtype's lowest value elsewhere."""
         indices = mx.arange(N)
         future = mx.expand_dims(indices, 1) < mx.expand_dims(indices, 0)
-        return future.astype(dtype) * _fast.lowest(dtype)
+        return future.astype(dtype) * mx.finfo(dtype).min
 
 
 class TransformerEncoderLayer(Module):
