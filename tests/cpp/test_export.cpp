@@ -228,6 +228,25 @@ TEST(Export, MetadataRoundTripsAcrossTraces) {
               HasSubstr("metadata must be a JSON object"));
 }
 
+// Metadata nests at most kMaxMetadataDepth levels: deeper JSON is refused when written (a reader would
+// need a deep stack for it), checked without recursion however deep it is.
+TEST(Export, MetadataDepthIsCappedWhenWritten) {
+  TempDir dir;
+  auto nested = [](int depth) {
+    Metadata m = 1;
+    for (int i = 1; i < depth; ++i) m = Metadata::array({m});
+    return Metadata{{"a", m}};
+  };
+  auto fun = ArgsFunction([](const Args& a) { return a; });
+  export_function(dir.file("ok.ingot"), fun, {array(1.0f)}, false, nested(kMaxMetadataDepth));
+  EXPECT_EQ(import_function(dir.file("ok.ingot")).metadata(), nested(kMaxMetadataDepth));
+  for (int depth : {kMaxMetadataDepth + 1, 1000}) {
+    EXPECT_THAT(error_of([&] { export_function(dir.file("deep.ingot"), fun, {array(1.0f)}, false, nested(depth)); }),
+                HasSubstr("[export_function] metadata nests objects and arrays more than 64 levels deep"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("deep.ingot")));
+}
+
 TEST(Export, SameFunctionAndInputsGiveIdenticalBytes) {
   TempDir dir;
   Mlp mlp;

@@ -140,36 +140,63 @@ def test_the_exporter_refuses_too(path):
 
 
 class Block(nn.Module):
+    """mlx-lm's attention block: embedding lookup by indexing, grouped-query heads split off with a -1,
+    nn.RoPE at an offset, mx.fast attention (causal for a prompt, none for one token against a cache)."""
+
     def __init__(self, vocab=50, dims=32, heads=4, kv_heads=2):
         super().__init__()
         self.heads, self.kv_heads, self.head_dim = heads, kv_heads, dims // heads
         self.embed = nn.Embedding(vocab, dims)
         self.norm = nn.RMSNorm(dims)
+        self.rope = nn.RoPE(self.head_dim, traditional=True)
         self.q = nn.Linear(dims, dims, bias=False)
         self.k = nn.Linear(dims, kv_heads * self.head_dim, bias=False)
         self.v = nn.Linear(dims, kv_heads * self.head_dim, bias=False)
         self.o = nn.Linear(dims, dims, bias=False)
+        self.up = nn.Linear(dims, 2 * dims, bias=False)
+        self.down = nn.Linear(2 * dims, dims, bias=False)
 
-    def __call__(self, tokens):
-        x = self.embed(tokens)  # an embedding lookup by indexing
+    def __call__(self, tokens, offset, cache=None):
+        x = self.embed(tokens)
         h = self.norm(x)
-        q = mx.unflatten(self.q(h), -1, (self.heads, -1)).transpose(0, 2, 1, 3)
-        k = mx.unflatten(self.k(h), -1, (self.kv_heads, -1)).transpose(0, 2, 1, 3)
-        v = mx.unflatten(self.v(h), -1, (self.kv_heads, -1)).transpose(0, 2, 1, 3)
-        rep = self.heads // self.kv_heads
-        k = mx.repeat(k, rep, axis=1)  # grouped-query heads
-        v = mx.repeat(v, rep, axis=1)
-        scores = (q @ k.swapaxes(-1, -2)) * (self.head_dim**-0.5)
-        w = mx.softmax(scores, axis=-1)
-        out = (w @ v).transpose(0, 2, 1, 3)
-        return x + self.o(mx.flatten(out, -2, -1))
+        b, length = tokens.shape  # sizes read in Python are only used as -1-free reshapes below
+        q = self.q(h).reshape(b, -1, self.heads, self.head_dim).transpose(0, 2, 1, 3)
+        k = self.k(h).reshape(b, -1, self.kv_heads, self.head_dim).transpose(0, 2, 1, 3)
+        v = self.v(h).reshape(b, -1, self.kv_heads, self.head_dim).transpose(0, 2, 1, 3)
+        q, k = self.rope(q, offset=offset), self.rope(k, offset=offset)
+        if cache is not None:
+            k = mx.concatenate([cache[0], k], axis=2)
+            v = mx.concatenate([cache[1], v], axis=2)
+        mask = "causal" if cache is None else None
+        out = mx.fast.scaled_dot_product_attention(q, k, v, scale=self.head_dim**-0.5, mask=mask)
+        x = x + self.o(out.transpose(0, 2, 1, 3).reshape(b, -1, self.heads * self.head_dim))
+        return [x + self.down(nn.silu(self.up(self.norm(x)))), k, v]
 
 
-def test_transformer_block_replays_at_every_length(path):
+def test_transformer_block_prefill_and_decode_replay_at_every_length(tmp_path):
     block = Block()
     mx.eval(block.parameters())
     toks = lambda n: mx.array(rng.integers(0, 50, size=(1, n)).astype(np.int32))
-    check_replays(path, block, (toks(7),), [(toks(n),) for n in (1, 2, 64, 100)])
+    prefill, decode = str(tmp_path / "prefill.ingot"), str(tmp_path / "decode.ingot")
+    check_replays(prefill, lambda t, off: block(t, off), (toks(7), mx.array(0)),
+                  [(toks(n), mx.array(0)) for n in (1, 2, 64)])
+    cache = lambda n: [mx.array(rng.standard_normal((1, 2, n, 8)).astype(np.float32)) for _ in range(2)]
+    check_replays(decode, lambda t, off, k, v: block(t, off, (k, v)), (toks(1), mx.array(5), *cache(5)),
+                  [(toks(1), mx.array(n), *cache(n)) for n in (1, 2, 50, 100)])
+
+
+def test_block_with_sizes_from_python_refuses_rather_than_lies(path):
+    # reshape(b, length, ...) writes the traced length into the graph: refused, by name.
+    block = Block()
+    mx.eval(block.parameters())
+
+    def baked(tokens):
+        h = block.embed(tokens)
+        b, length = tokens.shape
+        return block.q(h).reshape(b, length, 4, 8)
+
+    with pytest.raises(ValueError, match=r"Reshape \(node \d+\) bakes the shape \(1,7,4,8\)"):
+        mx.export_function(path, baked, mx.zeros((1, 7), mx.int32), shapeless=True)
 
 
 # ---- the op table's shapeless column ----
