@@ -190,6 +190,9 @@ class ExpandDims : public PrimitiveBase<ExpandDims> {
 
   std::vector<Shape> output_shapes(const Arrays& in) const override {
     const int nd = in[0].ndim() + static_cast<int>(axes_.size());
+    for (size_t k = 0; k < axes_.size(); ++k)  // state may come from a file: sorted, unique, in range
+      if (axes_[k] < 0 || axes_[k] >= nd || (k > 0 && axes_[k] <= axes_[k - 1]))
+        fail("expand_dims", "axes ", detail_axes(), " do not fit an output of ", nd, " dimensions.");
     Shape out;
     size_t k = 0, src = 0;
     for (int i = 0; i < nd; ++i) {

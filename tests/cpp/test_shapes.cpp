@@ -759,6 +759,20 @@ TEST(ShapesState, HostileStateIsRefused) {
   EXPECT_THAT(shapes_of("Broadcast", std::tuple(Shape{3, 3}), x), HasSubstr("[broadcast_to]"));
   EXPECT_THAT(shapes_of("Broadcast", std::tuple(Shape{-2, 3}), x), HasSubstr("[broadcast_to]"));
   EXPECT_THAT(shapes_of("Reshape", std::tuple(Shape{4}), x), HasSubstr("[reshape]"));
+  // The shape-following reshapes check state that a file may hold.
+  EXPECT_THAT(shapes_of("ExpandDims", std::tuple(std::vector<int>{3, 1}), x), HasSubstr("[expand_dims]"));
+  EXPECT_THAT(shapes_of("ExpandDims", std::tuple(std::vector<int>{1, 1}), x), HasSubstr("[expand_dims]"));
+  EXPECT_THAT(shapes_of("ExpandDims", std::tuple(std::vector<int>{0, 9}), x), HasSubstr("[expand_dims]"));
+  EXPECT_THAT(shapes_of("ExpandDims", std::tuple(std::vector<int>{-1}), x), HasSubstr("[expand_dims]"));
+  EXPECT_THAT(shapes_of("Squeeze", std::tuple(std::vector<int>{5}), x), HasSubstr("[squeeze]"));
+  EXPECT_THAT(shapes_of("Squeeze", std::tuple(std::vector<int>{-1}), x), HasSubstr("[squeeze]"));
+  EXPECT_THAT(shapes_of("Flatten", std::tuple(1, 0), x), HasSubstr("[flatten]"));
+  EXPECT_THAT(shapes_of("Flatten", std::tuple(-1, 1), x), HasSubstr("[flatten]"));
+  EXPECT_THAT(shapes_of("Flatten", std::tuple(0, 7), x), HasSubstr("[flatten]"));
+  EXPECT_THAT(shapes_of("Unflatten", std::tuple(4, Shape{1, -1}), x), HasSubstr("[unflatten]"));
+  EXPECT_THAT(shapes_of("Unflatten", std::tuple(0, Shape{-1, -1}), x), HasSubstr("[unflatten]"));
+  EXPECT_THAT(shapes_of("Unflatten", std::tuple(0, Shape{}), x), HasSubstr("[unflatten]"));
+  EXPECT_THAT(shapes_of("ArangeAlong", std::tuple(3, int32), x), HasSubstr("[arange_along]"));
   EXPECT_THAT(shapes_of("Reshape", std::tuple(Shape{-1, -6}), x), HasSubstr("[reshape]"));
   // Slice bounds are Python-style (version 2): out-of-range bounds clamp, as Python's slices do.
   EXPECT_EQ(rebuilt("Slice", std::tuple(Shape{0, 0}, Shape{2, 4}, Shape{1, 1}))->output_shapes(x)[0], (Shape{2, 3}));
