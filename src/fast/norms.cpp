@@ -127,25 +127,39 @@ struct Affine {
   std::vector<float> w, b;
 };
 
+// What RMSNorm and LayerNorm share: x's shape, the promoted dtype, and the choice of kernel or
+// decomposition. The class supplies check_inputs, decompose and kernel.
+template <class Derived>
+class NormBase : public PrimitiveBase<Derived> {
+ public:
+  static constexpr bool kMixedDtypes = true;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    this->check_inputs(in);
+    return {in[0].shape()};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays& in) const override { return {norm_out_dtype(in)}; }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    const Dtype t = norm_out_dtype(in);
+    const auto& self = static_cast<const Derived&>(*this);
+    if (!fast::detail::kernels_enabled() || !kernel_dtype(in[0].dtype()) || !kernel_dtype(t))
+      return fast::detail::adopt(self.decompose(in), out);
+    self.kernel(in, out[0], t);
+  }
+};
+
 }  // namespace
 
-class RMSNorm : public PrimitiveBase<RMSNorm> {
+class RMSNorm : public NormBase<RMSNorm> {
  public:
   static constexpr const char* kName = "RMSNorm";
   static constexpr int kVersion = 1;
-  static constexpr bool kMixedDtypes = true;
-  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   explicit RMSNorm(float eps) : eps_(eps) {}
   auto state() const { return std::tuple(eps_); }
   void check_inputs(const Arrays& in) const override {
     if (in.empty() || in.size() > 2) detail::bad_inputs(*this, "expects x and an optional weight");
     check_norm_inputs("rms_norm", in);
   }
-  std::vector<Shape> output_shapes(const Arrays& in) const override {
-    check_inputs(in);
-    return {in[0].shape()};
-  }
-  std::vector<Dtype> output_dtypes(const Arrays& in) const override { return {norm_out_dtype(in)}; }
 
   Arrays decompose(const Arrays& in) const {
     const Dtype t = norm_out_dtype(in), s = stats_dtype(in[0].dtype());
@@ -154,13 +168,10 @@ class RMSNorm : public PrimitiveBase<RMSNorm> {
     array y = astype(multiply(x, r), t);
     return {in.size() > 1 ? multiply(y, in[1]) : y};
   }
-  void eval_cpu(const Arrays& in, Arrays& out) const override {
-    const Dtype t = norm_out_dtype(in);
-    if (!fast::detail::kernels_enabled() || !kernel_dtype(in[0].dtype()) || !kernel_dtype(t))
-      return fast::detail::adopt(decompose(in), out);
+  void kernel(const Arrays& in, array& out, Dtype t) const {
     const Affine affine(in, 1, in.size() > 1, false, t);
     const float eps = eps_;
-    for_each_row(in[0], out[0], t, [&](const float* x, float* y, int64_t d) {
+    for_each_row(in[0], out, t, [&](const float* x, float* y, int64_t d) {
       const float ss = row_sum(x, d, [](float v) { return v * v; });
       affine.apply(x, 1.0f / std::sqrt(ss / static_cast<float>(d) + eps), 0.0f, y, d);
     });
@@ -171,12 +182,10 @@ class RMSNorm : public PrimitiveBase<RMSNorm> {
 };
 INGOT_REGISTER_PRIMITIVE(RMSNorm)
 
-class LayerNorm : public PrimitiveBase<LayerNorm> {
+class LayerNorm : public NormBase<LayerNorm> {
  public:
   static constexpr const char* kName = "LayerNorm";
   static constexpr int kVersion = 1;
-  static constexpr bool kMixedDtypes = true;
-  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   LayerNorm(float eps, bool has_weight, bool has_bias) : eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
   auto state() const { return std::tuple(eps_, has_weight_, has_bias_); }
   void check_inputs(const Arrays& in) const override {
@@ -184,11 +193,6 @@ class LayerNorm : public PrimitiveBase<LayerNorm> {
       detail::bad_inputs(*this, "expects x, then the weight and bias its state names");
     check_norm_inputs("layer_norm", in);
   }
-  std::vector<Shape> output_shapes(const Arrays& in) const override {
-    check_inputs(in);
-    return {in[0].shape()};
-  }
-  std::vector<Dtype> output_dtypes(const Arrays& in) const override { return {norm_out_dtype(in)}; }
 
   Arrays decompose(const Arrays& in) const {
     const Dtype t = norm_out_dtype(in), s = stats_dtype(in[0].dtype());
@@ -200,13 +204,10 @@ class LayerNorm : public PrimitiveBase<LayerNorm> {
     if (has_bias_) y = add(y, in[has_weight_ ? 2 : 1]);
     return {y};
   }
-  void eval_cpu(const Arrays& in, Arrays& out) const override {
-    const Dtype t = norm_out_dtype(in);
-    if (!fast::detail::kernels_enabled() || !kernel_dtype(in[0].dtype()) || !kernel_dtype(t))
-      return fast::detail::adopt(decompose(in), out);
+  void kernel(const Arrays& in, array& out, Dtype t) const {
     const Affine affine(in, 1, has_weight_, has_bias_, t);
     const float eps = eps_;
-    for_each_row(in[0], out[0], t, [&](const float* x, float* y, int64_t d) {
+    for_each_row(in[0], out, t, [&](const float* x, float* y, int64_t d) {
       const float mu = row_sum(x, d, [](float v) { return v; }) / static_cast<float>(d);
       const float var = row_sum(x, d, [mu](float v) { return (v - mu) * (v - mu); }) / static_cast<float>(d);
       const float r = 1.0f / std::sqrt(var + eps);
