@@ -1,5 +1,9 @@
 #include "ingot/dtype.h"
 
+#include <cfloat>
+
+#include "core/limits.h"
+
 namespace ingot {
 
 size_t size_of(Dtype t) {
@@ -63,6 +67,15 @@ Dtype promote_types(Dtype a, Dtype b) {
       {f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64},       // float64
   };
   return table[static_cast<int>(a) - 1][static_cast<int>(b) - 1];
+}
+
+double finite_max(Dtype t) {
+  switch (t) {
+    case float16: return 65504.0;
+    case bfloat16: return 3.3895313892515355e38;  // (2 - 2^-7) * 2^127
+    case float32: return FLT_MAX;
+    default: return DBL_MAX;
+  }
 }
 
 }  // namespace ingot

@@ -225,7 +225,7 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
       std::vector<bool> in_dynamic;
       for (auto i : ins) in_dynamic.push_back(dynamic[i]);
       const bool any_dynamic = std::find(in_dynamic.begin(), in_dynamic.end(), true) != in_dynamic.end();
-      if (shapeless && any_dynamic) {
+      if (shapeless && any_dynamic) {  // only a shapeless trace asks what a node bakes in
         const std::string baked = p.shapeless_bakes(n->inputs, in_dynamic);
         if (!baked.empty())
           fail(caller, p.name(), " (node ", rec.nodes.size(), ") bakes ", baked, " and cannot be exported shapeless.");

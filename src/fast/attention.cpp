@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/layout.h"
+#include "core/limits.h"
 #include "core/utils.h"
 #include "cpu/parallel.h"
 #include "cpu/simd.h"
@@ -29,16 +30,6 @@ struct SerialBlas {
 };
 
 enum MaskMode : int { kNoMask = 0, kCausal = 1, kMaskArray = 2 };
-
-// The most negative finite value: what MLX writes into the scores a boolean mask hides.
-double lowest(Dtype t) {
-  switch (t) {
-    case float16: return -65504.0;
-    case bfloat16: return -3.3895313892515355e38;
-    case float64: return -std::numeric_limits<double>::max();
-    default: return -std::numeric_limits<float>::max();
-  }
-}
 
 void check_attention(const Arrays& in, int mode) {
   const char* op = "scaled_dot_product_attention";
@@ -103,7 +94,8 @@ class ScaledDotProductAttention : public PrimitiveBase<ScaledDotProductAttention
       if (grouped && mask->ndim() >= 3)
         mask = mask->shape(-3) == 1 ? expand_dims(*mask, -3) : unflatten(*mask, -3, {n_kv, -1});
     }
-    if (mask && mask->dtype() == bool_) scores = where(*mask, scores, array(lowest(scores.dtype()), scores.dtype()));
+    // A boolean mask hides scores behind the lowest finite value, as MLX does.
+    if (mask && mask->dtype() == bool_) scores = where(*mask, scores, array(-finite_max(scores.dtype()), scores.dtype()));
     else if (mask) scores = add(scores, *mask);
     array out = matmul(softmax(scores, -1, true), v);
     return {grouped ? flatten(out, 1, 2) : out};

@@ -29,4 +29,12 @@ void load_f32(const void* p, Dtype t, int64_t n, float* dst);
 // n float32 values into dtype t at p (rounded to nearest even).
 void store_f32(const float* src, Dtype t, int64_t n, void* p);
 
+// v rounded to a kernel dtype t and back: float32 arithmetic that reproduces the half floats' (the exact
+// float32 product or sum of two halves, rounded once).
+inline float rounded(float v, Dtype t) {
+  if (t == float16) return static_cast<float>(float16_t(v));
+  if (t == bfloat16) return static_cast<float>(bfloat16_t(v));
+  return v;
+}
+
 }  // namespace ingot::fast::detail

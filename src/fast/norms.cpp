@@ -115,13 +115,8 @@ struct Affine {
     fast::detail::load_f32(r.data, t, d, v.data());
     return v;
   }
-  void round(float* y, int64_t d) const {  // through the half dtype and back, in chunks on the stack
-    uint16_t tmp[256];
-    for (int64_t i = 0; i < d; i += 256) {
-      const int64_t n = std::min<int64_t>(256, d - i);
-      fast::detail::store_f32(y + i, t, n, tmp);
-      fast::detail::load_f32(tmp, t, n, y + i);
-    }
+  void round(float* y, int64_t d) const {
+    for (int64_t i = 0; i < d; ++i) y[i] = fast::detail::rounded(y[i], t);
   }
   Dtype t;
   std::vector<float> w, b;

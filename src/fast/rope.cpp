@@ -7,6 +7,7 @@
 #include "cpu/parallel.h"
 #include "fast/fused.h"
 #include "ingot/fast.h"
+#include "prims/index_util.h"
 #include "prims/primitive.h"
 
 namespace ingot {
@@ -82,7 +83,7 @@ class RoPE : public PrimitiveBase<RoPE> {
                                         array(static_cast<float>(std::log(base_) / half))));
     const array theta = multiply(expand_dims(pos, -1), inv_freqs);
     const array c = astype(cos(theta), t), s = astype(sin(theta), t);
-    const Shape zero(nd, 0), end(nd, indexing_end()), one(nd, 1);
+    const Shape zero(nd, 0), end(nd, indexing::kSliceEnd), one(nd, 1);
     auto last = [&](int64_t b, int64_t e, int64_t step) {
       Shape start = zero, stop = end, steps = one;
       start.back() = b, stop.back() = e, steps.back() = step;
@@ -92,7 +93,7 @@ class RoPE : public PrimitiveBase<RoPE> {
     const array x2 = traditional_ ? last(1, dims_, 2) : last(half, dims_, 1);
     const array r1 = subtract(multiply(x1, c), multiply(x2, s)), r2 = add(multiply(x1, s), multiply(x2, c));
     Arrays parts = traditional_ ? Arrays{flatten(stack({r1, r2}, -1), -2, -1)} : Arrays{r1, r2};
-    if (dims_ < x.shape().back()) parts.push_back(last(dims_, indexing_end(), 1));
+    if (dims_ < x.shape().back()) parts.push_back(last(dims_, indexing::kSliceEnd, 1));
     return {parts.size() == 1 ? parts[0] : concatenate(parts, -1)};
   }
 
@@ -132,7 +133,7 @@ class RoPE : public PrimitiveBase<RoPE> {
         const int64_t b = bt / T, p = bt % T;
         const float pos = (static_cast<float>(p) + static_cast<float>(offsets[b])) * scale_;
         for (int j = 0; j < half; ++j) cs[j] = std::cos(pos * inv[j]), cs[half + j] = std::sin(pos * inv[j]);
-        round_to(cs.data(), 2 * half, t);
+        for (auto& v : cs) v = fast::detail::rounded(v, t);
         for (int64_t h = 0; h < heads; ++h) {
           const int64_t at = ((b * heads + h) * T + p) * D;
           fast::detail::load_f32(static_cast<const char*>(xr.data) + at * sz, t, D, row.data());
@@ -140,6 +141,7 @@ class RoPE : public PrimitiveBase<RoPE> {
             const int64_t i1 = traditional_ ? 2 * j : j, i2 = traditional_ ? 2 * j + 1 : j + half;
             const float c = cs[j], s = cs[half + j], a = row[i1], bb = row[i2];
             // As the decomposition in the input's dtype: each product rounded, then the sum.
+            using fast::detail::rounded;
             res[i1] = rounded(rounded(a * c, t) - rounded(bb * s, t), t);
             res[i2] = rounded(rounded(a * s, t) + rounded(bb * c, t), t);
           }
@@ -151,21 +153,6 @@ class RoPE : public PrimitiveBase<RoPE> {
   }
 
  private:
-  static int64_t indexing_end() { return INT64_MAX; }
-  static float rounded(float v, Dtype t) {
-    if (t == float32) return v;
-    float r;
-    round_to_one(v, t, r);
-    return r;
-  }
-  static void round_to_one(float v, Dtype t, float& r) {
-    uint16_t h;
-    fast::detail::store_f32(&v, t, 1, &h);
-    fast::detail::load_f32(&h, t, 1, &r);
-  }
-  static void round_to(float* v, int64_t n, Dtype t) {
-    for (int64_t i = 0; i < n; ++i) v[i] = rounded(v[i], t);
-  }
   int dims_;
   bool traditional_;
   float base_, scale_;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/limits.h"
 #include "core/utils.h"
 #include "ingot/export.h"
 #include "ingot/ops.h"
@@ -22,10 +23,7 @@ array clip(const array& a, const std::optional<Operand>& a_min, const std::optio
 array nan_to_num(const array& a, double nan, std::optional<double> posinf, std::optional<double> neginf) {
   const Dtype t = a.dtype();
   if (!is_floating_point(t)) return a;
-  double big = std::numeric_limits<double>::max();
-  if (t == float32) big = std::numeric_limits<float>::max();
-  else if (t == float16) big = 65504.0;
-  else if (t == bfloat16) big = 3.3895313892515355e38;  // (2 - 2^-7) * 2^127
+  const double big = finite_max(t);
   const array p(posinf.value_or(big), t), n(neginf.value_or(-big), t), z(nan, t);
   return where(isnan(a), z, where(isposinf(a), p, where(isneginf(a), n, a)));
 }
@@ -73,22 +71,20 @@ array roll(const array& a, const Shape& shift, const std::vector<int>& axes) {
     fail("roll", "got ", shift.size(), " shifts for ", axes.size(), " axes; they must match or one must be single.");
   const size_t m = std::max(shift.size(), axes.size());
   const int nd = a.ndim();
-  std::vector<int64_t> total(nd, 0);
+  std::vector<int64_t> total(nd, 0), raw(nd, 0);  // the shift per axis: mod the traced size, and as given
   for (size_t i = 0; i < m; ++i) {
     const int ax = normalize_axis(axes[axes.size() == 1 ? 0 : i], nd, "roll");
     const int64_t n = a.shape()[ax], s = shift[shift.size() == 1 ? 0 : i];
     if (n > 0) total[ax] = (total[ax] + s % n + n) % n;  // kept in [0, n): no overflow however many shifts
+    raw[ax] += s;
   }
   array out = a;
   if (detail::in_shapeless_trace()) {
     // Positions that follow the axis's size at call time: out[i] = a[(i - shift) mod n].
     for (int ax = 0; ax < nd; ++ax) {
-      int64_t s = 0;
-      for (size_t i = 0; i < m; ++i)
-        if (normalize_axis(axes[axes.size() == 1 ? 0 : i], nd, "roll") == ax) s += shift[shift.size() == 1 ? 0 : i];
-      if (s == 0 && total[ax] == 0) continue;
+      if (raw[ax] == 0) continue;
       const array n = number_of_elements(out, {ax}, false, int64);
-      const array idx = remainder(subtract(arange_along(out, ax, int64), array(s, int64)), n);
+      const array idx = remainder(subtract(arange_along(out, ax, int64), array(raw[ax], int64)), n);
       out = take(out, idx, ax);
     }
     return out;

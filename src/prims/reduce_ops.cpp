@@ -1,7 +1,7 @@
 // Reductions composed from primitives: mean, var, std, logsumexp, softmax; isclose, allclose, array_equal.
 #include <algorithm>
-#include <cfloat>
 
+#include "core/limits.h"
 #include "core/utils.h"
 #include "cpu/copy.h"
 #include "ingot/export.h"
@@ -80,17 +80,6 @@ array var_impl(const array& a, const std::vector<int>& axes, bool keepdims, int 
   return astype(take_sqrt ? sqrt(v) : v, statistic_dtype(a.dtype()));
 }
 
-// The largest finite value of a float dtype: clamping a row's maximum to it keeps x - max finite-or-inf
-// (never inf - inf) for rows that are all -inf or contain +inf.
-double finite_max(Dtype t) {
-  switch (t) {
-    case float16: return 65504.0;
-    case bfloat16: return 3.3895313892515355e38;
-    case float32: return FLT_MAX;
-    default: return DBL_MAX;
-  }
-}
-
 }  // namespace
 
 array mean(const array& a, bool keepdims) { return mean(a, all_axes(a.ndim()), keepdims); }
@@ -132,6 +121,8 @@ array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims) {
     refuse_empty_in_shapeless_trace(a, "logsumexp");
     return log(sum(exp(x), ax, keepdims));
   }
+  // A row's maximum clamped to the largest finite value keeps x - max finite-or-inf (never inf - inf)
+  // for rows that are all -inf or contain +inf.
   const double big = finite_max(t);
   const array m = stop_gradient(maximum(minimum(max(x, ax, true), big), -big));
   const array s = sum(exp(subtract(x, m)), ax, keepdims);
