@@ -5,11 +5,13 @@ import inspect
 import pytest
 
 import ingot
+import ingot.models  # noqa: F401  (not imported by `import ingot`)
 
 
 def public_members():
     modules = [("ingot", ingot), ("ingot.array", ingot.array)]
-    for sub in ("random", "linalg", "nn", "utils", "nn.init", "nn.losses"):
+    for sub in ("random", "linalg", "nn", "utils", "nn.init", "nn.losses", "models", "models.llama", "models.cache",
+                "models.base"):
         obj = ingot
         try:
             for part in sub.split("."):
