@@ -10,6 +10,7 @@ from .generate import (  # noqa: F401
     convert_llama2c,
     export_generation,
     generate,
+    generate_step,
     load,
     make_sampler,
     quantize_model,
