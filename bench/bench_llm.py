@@ -7,7 +7,8 @@
 - llama.cpp through llama-cpp-python, on the same weights written as GGUF with the gguf package;
 
 at float32, and at 8 and 4 bits (ingot's affine quantization with groups of 32 beside llama.cpp's q8_0 and
-q4_0, whose blocks are 32 too). Every system runs with the same thread count. Before timing, the systems'
+q4_0, whose blocks are 32 too). Every system runs with the same thread count, in a process of its own
+(so that no runtime's idle threads spin beside another's). Before timing, the systems'
 greedy tokens and prefill logits are checked against transformers' (float32). Figures are medians over
 interleaved rounds; ratios are to llama.cpp at the same precision (higher tokens/s is better).
 
@@ -41,6 +42,7 @@ def parse():
     p.add_argument("--hidden", type=int, default=768)
     p.add_argument("--vocab", type=int, default=32000)
     p.add_argument("--work", default=None, help="folder for the checkpoint and files (default: a temporary one)")
+    p.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # internal: run one system
     return p.parse_args()
 
 
@@ -169,12 +171,18 @@ def run_transformers(model, prompt, n):
     return prefill, time.perf_counter() - start, tokens, first
 
 
+def llamacpp_logits(llm):
+    """The last evaluated position's logits (llama-cpp-python keeps them in ``scores`` only with
+    logits_all, which would make llama.cpp compute the output head at every prompt position)."""
+    return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+
+
 def run_llamacpp(llm, prompt, n):
     llm.reset()
     start = time.perf_counter()
     llm.eval(prompt)
+    first = llamacpp_logits(llm).copy()
     prefill = time.perf_counter() - start
-    first = np.array(llm.scores[llm.n_tokens - 1], dtype=np.float32)
     start = time.perf_counter()
     tokens = []
     logits = first
@@ -184,82 +192,149 @@ def run_llamacpp(llm, prompt, n):
         if i + 1 == n:
             break
         llm.eval([t])
-        logits = llm.scores[llm.n_tokens - 1]
+        logits = llamacpp_logits(llm)
     return prefill, time.perf_counter() - start, tokens, first
+
+
+SYSTEMS = [  # (name, precision)
+    ("ingot C++ imported (f32)", "f32"), ("ingot Python direct (f32)", "f32"), ("ingot Python imported (f32)", "f32"),
+    ("ingot C++ imported (8-bit)", "8-bit"), ("ingot Python direct (8-bit)", "8-bit"),
+    ("ingot Python imported (8-bit)", "8-bit"), ("ingot C++ imported (4-bit)", "4-bit"),
+    ("ingot Python direct (4-bit)", "4-bit"), ("ingot Python imported (4-bit)", "4-bit"),
+    ("transformers / PyTorch eager (f32)", "f32"),
+    ("llama.cpp (f32)", "f32"), ("llama.cpp (q8_0)", "8-bit"), ("llama.cpp (q4_0)", "4-bit"),
+]
+GGUF = {"llama.cpp (f32)": "F32", "llama.cpp (q8_0)": "Q8_0", "llama.cpp (q4_0)": "Q4_0"}
+
+
+def prepare(args, work):
+    """The checkpoint, ingot's files (f32, 8-bit, 4-bit) and the GGUF files, made once."""
+    import transformers
+
+    import ingot.models as models
+
+    hf_model, cfg = make_checkpoint(args, work / "hf")
+    for bits in (None, 8, 4):
+        model, _ = models.load(work / "hf")
+        if bits:
+            models.quantize_model(model, group_size=32, bits=bits)
+        models.export_generation(model, str(work / f"ingot-{bits or 32}.ingot"))
+    try:
+        import gguf  # noqa: F401
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        print("llama-cpp-python or gguf is not installed: llama.cpp is skipped (bench/run_bench_llm installs them)")
+        return [s for s in SYSTEMS if s[0] not in GGUF], cfg
+    for name, qtype in GGUF.items():
+        write_gguf(cfg, hf_model, work / f"model-{qtype.lower()}.gguf", qtype)
+    return SYSTEMS, cfg
+
+
+def worker(args, work, name):
+    """One system in a process of its own (no other runtime's threads spinning beside it): a warm-up run,
+    then the measured one; prints JSON with the times, tokens and prefill logits."""
+    prompt = [1] + [int(t) for t in np.random.default_rng(0).integers(3, args.vocab, args.prompt - 1)]
+    n = args.generate
+    bits = 8 if "8-bit" in name else 4 if "4-bit" in name else 32
+    if name.startswith("ingot C++"):
+        runner = lambda: run_cpp(work / f"ingot-{bits}.ingot", prompt, n, args.threads)  # noqa: E731
+    elif name.startswith("ingot Python"):
+        import ingot as mx
+        import ingot.models as models
+
+        if "imported" in name:
+            target = mx.import_function(str(work / f"ingot-{bits}.ingot"))
+        else:
+            target, _ = models.load(work / "hf")
+            if bits != 32:
+                models.quantize_model(target, group_size=32, bits=bits)
+        runner = lambda: run_ingot(target, prompt, n)  # noqa: E731
+    elif name.startswith("transformers"):
+        import torch
+        import transformers
+
+        torch.set_num_threads(args.threads)
+        model = transformers.LlamaForCausalLM.from_pretrained(work / "hf").eval()
+        runner = lambda: run_transformers(model, prompt, n)  # noqa: E731
+    else:
+        from llama_cpp import Llama
+
+        llm = Llama(model_path=str(work / f"model-{GGUF[name].lower()}.gguf"), n_ctx=args.prompt + n + 8, n_batch=512,
+                    n_ubatch=512, n_threads=args.threads, n_threads_batch=args.threads, verbose=False)
+        runner = lambda: run_llamacpp(llm, prompt, n)  # noqa: E731
+    runner()
+    prefill, decode, tokens, logits = runner()
+    out = {"prefill": prefill, "decode": decode, "tokens": tokens}
+    if logits is not None:
+        np.save(work / "logits.npy", np.asarray(logits, dtype=np.float32))
+    print("RESULT " + json.dumps(out))
+
+
+def run_worker(args, work, name):
+    cmd = [sys.executable, "-W", "ignore", __file__, "--worker", name, "--work", str(work), "--threads",
+           str(args.threads), "--prompt", str(args.prompt), "--generate", str(args.generate), "--vocab", str(args.vocab)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    line = next((l for l in p.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if p.returncode != 0 or line is None:
+        sys.exit(f"{name} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
+    out = json.loads(line[len("RESULT "):])
+    logits_file = work / "logits.npy"
+    out["logits"] = np.load(logits_file) if logits_file.exists() else None
+    if logits_file.exists():
+        logits_file.unlink()
+    return out
 
 
 def main():
     args = parse()
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
-    os.environ.setdefault("INGOT_NUM_THREADS", str(args.threads))
-    import torch
-
-    torch.set_num_threads(args.threads)
-    import ingot as mx
-    import ingot.models as models
-
+    env = {"OPENBLAS_NUM_THREADS": str(args.threads), "INGOT_NUM_THREADS": str(args.threads),
+           "OMP_NUM_THREADS": str(args.threads)}
+    os.environ.update(env)
     work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="bench_llm_"))
+    if args.worker:
+        worker(args, work, args.worker)
+        return
     work.mkdir(parents=True, exist_ok=True)
-    hf_model, cfg = make_checkpoint(args, work / "hf")
-    n_params = sum(p.numel() for p in hf_model.parameters())
-    print(f"model: {n_params / 1e6:.1f}M parameters ({args.layers} layers, hidden {args.hidden}, "
-          f"{cfg.num_attention_heads}/{cfg.num_key_value_heads} heads, vocab {args.vocab}); prompt {args.prompt}, "
-          f"{args.generate} generated tokens, {args.threads} threads, {args.rounds} rounds")
-
-    prompt = [1] + [int(t) for t in np.random.default_rng(0).integers(3, args.vocab, args.prompt - 1)]
-    systems = {}  # name -> (precision, runner)
-    for bits in (None, 8, 4):
-        model, _ = models.load(work / "hf")
-        tag = "f32" if bits is None else f"{bits}-bit"
-        if bits:
-            models.quantize_model(model, group_size=32, bits=bits)
-        path = work / f"ingot-{tag}.ingot"
-        models.export_generation(model, str(path))
-        imported = mx.import_function(str(path))
-        systems[f"ingot C++ imported ({tag})"] = (tag, lambda p=path: run_cpp(p, prompt, args.generate, args.threads))
-        systems[f"ingot Python direct ({tag})"] = (tag, lambda m=model: run_ingot(m, prompt, args.generate))
-        systems[f"ingot Python imported ({tag})"] = (tag, lambda f=imported: run_ingot(f, prompt, args.generate))
-    systems["transformers / PyTorch eager (f32)"] = ("f32", lambda: run_transformers(hf_model, prompt, args.generate))
-    try:
-        from llama_cpp import Llama
-    except ImportError:
-        Llama = None
-        print("llama-cpp-python is not installed: llama.cpp is skipped (bench/run_bench_llm installs it)")
-    if Llama is not None:
-        for qtype, tag in (("F32", "f32"), ("Q8_0", "8-bit"), ("Q4_0", "4-bit")):
-            path = work / f"model-{qtype.lower()}.gguf"
-            write_gguf(cfg, hf_model, path, qtype)
-            llm = Llama(model_path=str(path), n_ctx=args.prompt + args.generate + 8, n_batch=512, n_ubatch=512,
-                        n_threads=args.threads, n_threads_batch=args.threads, verbose=False)
-            systems[f"llama.cpp ({qtype.lower()})"] = (tag, lambda l=llm: run_llamacpp(l, prompt, args.generate))
+    systems, cfg = prepare(args, work)
+    n_params = sum(p.numel() for p in transformers_model(work).parameters())
+    print(f"model: {n_params / 1e6:.1f}M parameters ({cfg.num_hidden_layers} layers, hidden {cfg.hidden_size}, "
+          f"{cfg.num_attention_heads}/{cfg.num_key_value_heads} heads, vocab {cfg.vocab_size}); prompt {args.prompt}, "
+          f"{args.generate} generated tokens, {args.threads} threads, {args.rounds} rounds, each system in its own process")
 
     # Checks before timing: greedy tokens and prefill logits against transformers in float32.
-    _, _, ref_tokens, ref_logits = run_transformers(hf_model, prompt, args.generate)
-    scale = float(np.sqrt(np.mean(ref_logits ** 2)))
-    for name, (tag, runner) in systems.items():
-        _, _, tokens, logits = runner()
-        agree = next((i for i, (a, b) in enumerate(zip(tokens, ref_tokens)) if a != b), len(tokens))
-        err = "" if logits is None else f", prefill logits: RMS error {np.sqrt(np.mean((logits - ref_logits) ** 2)) / scale:.1e} of RMS"
-        print(f"check {name}: first {agree}/{len(tokens)} greedy tokens as transformers{err}")
-        if tag == "f32" and agree < min(8, len(tokens)):
-            sys.exit(f"{name} disagrees with transformers in float32: the benchmark would compare different work")
-
-    times = {name: ([], []) for name in systems}
-    for _ in range(args.rounds):
-        for name, (_, runner) in systems.items():
-            prefill, decode, _, _ = runner()
-            times[name][0].append(prefill)
-            times[name][1].append(decode)
+    ref = run_worker(args, work, "transformers / PyTorch eager (f32)")
+    scale = float(np.sqrt(np.mean(ref["logits"] ** 2)))
+    times = {name: ([], []) for name, _ in systems}
+    for r in range(args.rounds):
+        for name, tag in systems:
+            out = run_worker(args, work, name)
+            times[name][0].append(out["prefill"])
+            times[name][1].append(out["decode"])
+            if r == 0:
+                agree = next((i for i, (a, b) in enumerate(zip(out["tokens"], ref["tokens"])) if a != b), len(out["tokens"]))
+                err = ""
+                if out["logits"] is not None:
+                    e = np.sqrt(np.mean((out["logits"] - ref["logits"]) ** 2)) / scale
+                    err = f", prefill logits: RMS error {e:.1e} of RMS"
+                print(f"check {name}: first {agree}/{len(out['tokens'])} greedy tokens as transformers{err}", flush=True)
+                if tag == "f32" and agree < min(8, len(out["tokens"])):
+                    sys.exit(f"{name} disagrees with transformers in float32: the benchmark would compare different work")
 
     rows = {}
     for name, (prefills, decodes) in times.items():
         rows[name] = (args.prompt / statistics.median(prefills), (args.generate - 1) / statistics.median(decodes))
     print(f"\n{'system':40s} {'prefill tok/s':>14s} {'decode tok/s':>13s}   ratio to llama.cpp (prefill, decode)")
-    for name, (tag, _) in systems.items():
-        base = next((rows[n] for n, (t, _) in systems.items() if t == tag and n.startswith("llama.cpp")), None)
+    for name, tag in systems:
+        base = next((rows[n] for n, t in systems if t == tag and n.startswith("llama.cpp")), None)
         ratio = f"{rows[name][0] / base[0]:.2f}x, {rows[name][1] / base[1]:.2f}x" if base else "-"
         print(f"{name:40s} {rows[name][0]:14.1f} {rows[name][1]:13.1f}   {ratio}")
     print(json.dumps({n: {"prefill_tokens_per_s": r[0], "decode_tokens_per_s": r[1]} for n, r in rows.items()}))
+
+
+def transformers_model(work):
+    import transformers
+
+    return transformers.LlamaForCausalLM.from_pretrained(work / "hf")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,15 @@ namespace detail {
 bool in_shapeless_trace();
 }  // namespace detail
 
+// What an export stores beyond the graph: shapeless replay, the user's metadata, and self-test vectors
+// (each trace's example inputs and the outputs the function gave for them here, so that
+// ImportedFunction::verify, or `ingot verify`, proves another machine computes the same).
+struct ExportOptions {
+  bool shapeless = false;
+  Metadata metadata = Metadata::object();
+  bool self_test = false;
+};
+
 using ArgsFunction = std::function<std::vector<array>(const Args&)>;
 using KwargsFunction = std::function<std::vector<array>(const Kwargs&)>;
 using ArgsKwargsFunction = std::function<std::vector<array>(const Args&, const Kwargs&)>;
@@ -42,6 +51,9 @@ void export_function(const std::string& path, const KwargsFunction& fun, const K
                      bool shapeless = false, const Metadata& metadata = Metadata::object());
 void export_function(const std::string& path, const ArgsKwargsFunction& fun, const Args& args,
                      const Kwargs& kwargs, bool shapeless = false, const Metadata& metadata = Metadata::object());
+void export_function(const std::string& path, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
+                     const ExportOptions& options);
+void export_function(const std::string& path, const ArgsFunction& fun, const Args& args, const ExportOptions& options);
 
 // Adds one trace per call; constants shared between traces are stored once. close() writes the file
 // (the destructor closes too, but only close() reports errors).
@@ -59,7 +71,7 @@ class FunctionExporter {
   struct Impl;
 
  private:
-  friend FunctionExporter exporter(const std::string&, const ArgsKwargsFunction&, bool, const Metadata&);
+  friend FunctionExporter exporter(const std::string&, const ArgsKwargsFunction&, const ExportOptions&);
   explicit FunctionExporter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
@@ -70,6 +82,8 @@ FunctionExporter exporter(const std::string& path, const KwargsFunction& fun, bo
                           const Metadata& metadata = Metadata::object());
 FunctionExporter exporter(const std::string& path, const ArgsKwargsFunction& fun, bool shapeless = false,
                           const Metadata& metadata = Metadata::object());
+FunctionExporter exporter(const std::string& path, const ArgsKwargsFunction& fun, const ExportOptions& options);
+FunctionExporter exporter(const std::string& path, const ArgsFunction& fun, const ExportOptions& options);
 
 struct TensorSpec {
   Dtype dtype;
@@ -86,6 +100,15 @@ struct Signature {
   std::string str() const;  // "(float32[2,3], x: int32[4]) -> (float32[2,3]), shapeless"
 };
 
+// The outcome of one trace's self-test: the stored inputs rerun here against the stored outputs.
+struct SelfTestResult {
+  size_t trace = 0;
+  std::vector<double> max_abs_error;  // per output (NaN where both hold NaN counts as equal)
+  std::vector<double> max_tolerance_ratio;  // per output: max |got - want| / (atol + rtol |want|); <= 1 passes
+  bool passed = false;
+  std::string message;  // why it failed when the outputs could not be compared (shape, dtype, an error)
+};
+
 // A function read back from a file: cheap to copy, safe to call from several threads.
 class ImportedFunction {
  public:
@@ -93,6 +116,14 @@ class ImportedFunction {
   std::vector<array> operator()(std::initializer_list<array> args) const { return (*this)(Args(args)); }  // f({x, y})
   std::vector<array> operator()(const Kwargs& kwargs) const;
   std::vector<array> operator()(const Args& args, const Kwargs& kwargs) const;
+
+  // Runs trace `trace` (an index into signatures()); the inputs must match its signature.
+  std::vector<array> call_trace(size_t trace, const Args& args, const Kwargs& kwargs = {}) const;
+
+  // Self-test vectors (ExportOptions::self_test): whether trace `trace` has them, and the check of every
+  // trace that has them, outputs compared as numpy's allclose(rtol, atol, equal_nan=True) does.
+  bool has_self_test(size_t trace) const;
+  std::vector<SelfTestResult> verify(double rtol = 1e-5, double atol = 1e-6) const;
 
   const std::vector<Signature>& signatures() const;
   const Metadata& metadata() const;

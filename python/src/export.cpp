@@ -8,10 +8,12 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli/cli.h"
 #include "convert.h"
 
 namespace ingot::py {
@@ -421,7 +423,8 @@ void dot(nb::handle file, nb::args args, nb::kwargs kwargs) {
 void init_export(nb::module_& m) {
   m.def(
       "export_function",
-      [](nb::handle file, nb::handle fun, nb::args args, bool shapeless, nb::handle metadata, nb::kwargs kwargs) {
+      [](nb::handle file, nb::handle fun, nb::args args, bool shapeless, nb::handle metadata, bool self_test,
+         nb::kwargs kwargs) {
         const std::string path = path_arg(file, "export_function");
         check_callable(fun, "export_function");
         Metadata meta = metadata_arg(metadata, "export_function");
@@ -432,14 +435,17 @@ void init_export(nb::module_& m) {
           return call_python(f, a, k, order, "export_function");
         };
         nb::gil_scoped_release release;
-        export_function(path, traced, in.args, in.kwargs, shapeless, meta);
+        export_function(path, traced, in.args, in.kwargs, ExportOptions{shapeless, meta, self_test});
       },
-      "file"_a, "fun"_a, "args"_a, nb::kw_only(), "shapeless"_a = false, "metadata"_a = nb::none(), "kwargs"_a,
+      "file"_a, "fun"_a, "args"_a, nb::kw_only(), "shapeless"_a = false, "metadata"_a = nb::none(),
+      "self_test"_a = false, "kwargs"_a,
       "Traces ``fun`` on inputs shaped like the example inputs and writes the graph and its constants to ``file``.\n\n"
       "The inputs are positional and keyword arrays, or one list or tuple of arrays and/or one dict of arrays. "
       "``fun`` returns an array or a list or tuple of arrays. ``shapeless=True`` lets the imported function take "
       "other shapes of the same rank. ``metadata`` is a dict of JSON-compatible values (or a str holding a JSON "
-      "object) stored in the file; read it back with ``import_function(file).metadata``.");
+      "object) stored in the file; read it back with ``import_function(file).metadata``. ``self_test=True`` also "
+      "stores the example inputs and the outputs ``fun`` gives for them, which ``ImportedFunction.verify()`` and "
+      "``ingot verify`` check on another machine.");
 
   nb::class_<PyExporter>(m, "FunctionExporter", nb::type_slots(exporter_slots), nb::is_weak_referenceable(),
                          "Exports several traces of one function to a file; made by ingot.exporter.")
@@ -465,11 +471,24 @@ void init_export(nb::module_& m) {
       });
 
   m.def(
+      "_cli_main",
+      [](const std::vector<std::string>& args) {
+        int rc;
+        {
+          nb::gil_scoped_release release;
+          rc = cli::main(args);
+          std::cout.flush();
+          std::cerr.flush();
+        }
+        return rc;
+      },
+      "args"_a, "Runs the ``ingot`` command line with these arguments (the first is the program name); returns its exit status.");
+  m.def(
       "_in_shapeless_trace", [] { return detail::in_shapeless_trace(); },
       "Whether a shapeless export is tracing on this thread (for the pure-Python ops that must refuse it).");
   m.def(
       "exporter",
-      [](nb::handle file, nb::handle fun, bool shapeless, nb::handle metadata) {
+      [](nb::handle file, nb::handle fun, bool shapeless, nb::handle metadata, bool self_test) {
         const std::string path = path_arg(file, "exporter");
         check_callable(fun, "exporter");
         Metadata meta = metadata_arg(metadata, "exporter");
@@ -485,13 +504,14 @@ void init_export(nb::module_& m) {
             throw std::runtime_error("[exporter] the exporter's function has been released.");
           return call_python(f, a, k, e->order, "exporter");
         };
-        e->ex.emplace(exporter(path, traced, shapeless, meta));
+        e->ex.emplace(exporter(path, traced, ExportOptions{shapeless, meta, self_test}));
         return obj;
       },
-      "file"_a, "fun"_a, nb::kw_only(), "shapeless"_a = false, "metadata"_a = nb::none(),
+      "file"_a, "fun"_a, nb::kw_only(), "shapeless"_a = false, "metadata"_a = nb::none(), "self_test"_a = false,
       "A FunctionExporter writing several traces of ``fun`` to ``file``: each call ``ex(*args, **kwargs)`` adds "
       "one trace; constants shared between traces are stored once. Use it in a ``with`` block, or call "
-      "``close()``, which writes the file.");
+      "``close()``, which writes the file. ``self_test=True`` stores each trace's example inputs and outputs (see "
+      "export_function).");
 
   nb::class_<ImportedFunction>(m, "ImportedFunction", "A function read from a file written by export_function.")
       .def("__call__", &imported_call, "args"_a, "kwargs"_a,
@@ -511,6 +531,32 @@ void init_export(nb::module_& m) {
       .def_prop_ro("format_version", &ImportedFunction::format_version, "The file's format version.")
       .def_prop_ro("library_version", &ImportedFunction::library_version, "The ingot version that wrote the file.")
       .def_prop_ro("path", &ImportedFunction::path, "The file it was read from.")
+      .def(
+          "verify",
+          [](const ImportedFunction& f, double rtol, double atol) {
+            std::vector<SelfTestResult> results;
+            {
+              nb::gil_scoped_release release;
+              results = f.verify(rtol, atol);
+            }
+            nb::list l;
+            for (const auto& r : results) {
+              nb::dict d;
+              d["trace"] = r.trace;
+              d["passed"] = r.passed;
+              d["max_abs_error"] = nb::cast(r.max_abs_error);
+              d["max_tolerance_ratio"] = nb::cast(r.max_tolerance_ratio);
+              d["message"] = r.message;
+              l.append(d);
+            }
+            return l;
+          },
+          "rtol"_a = 1e-5, "atol"_a = 1e-6,
+          "Reruns the self-test vectors stored at export (``self_test=True``) and compares the outputs as "
+          "``numpy.allclose(rtol, atol, equal_nan=True)``: one dict per trace that has them, with 'trace', 'passed', "
+          "'max_abs_error' and 'max_tolerance_ratio' (per output; at most 1 passes) and 'message'.")
+      .def("has_self_test", &ImportedFunction::has_self_test, "trace"_a,
+           "Whether trace ``trace`` (an index into ``signatures``) has self-test vectors.")
       .def("__repr__", &imported_repr);
 
   m.def(

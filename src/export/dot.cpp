@@ -71,41 +71,71 @@ void export_to_dot(std::ostream& os, const std::vector<array>& outputs) {
   os << edges.str() << "}\n";
 }
 
+void write_trace_dot(std::ostream& os, const ImportedFunction::Impl& impl, size_t t, bool edge_labels) {
+  const auto& tr = impl.traces[t];
+  const auto& sig = impl.signatures[t];
+  const std::string p = "t" + std::to_string(t) + "_";
+  os << "  subgraph cluster_" << t << " {\n    label=\"trace " << t << ": " << escape(sig.str()) << "\";\n";
+  std::vector<std::string> source;  // the DOT node each value comes from
+  std::vector<std::string> type;    // and its dtype and shape
+  std::vector<std::string> leaf_attrs;  // inputs and constants: how to draw them
+  auto leaf = [&](const std::string& label, Dtype d, const Shape& s, const char* style) {
+    source.push_back(p + std::to_string(source.size()));
+    type.push_back(spec_label(d, s));
+    leaf_attrs.push_back("[shape=ellipse" + std::string(style) + ", label=\"" + label + "\\n" + type.back() + "\"]");
+    if (edge_labels) os << "    " << source.back() << " " << leaf_attrs.back() << ";\n";
+  };
+  for (size_t i = 0; i < sig.args.size(); ++i) leaf("input " + std::to_string(i), sig.args[i].dtype, sig.args[i].shape, "");
+  for (const auto& name : tr.kwarg_names) leaf(escape(name), sig.kwargs.at(name).dtype, sig.kwargs.at(name).shape, "");
+  for (uint32_t c : tr.constants) {
+    const auto& ci = impl.constants[c];
+    leaf("constant " + std::to_string(c), ci.dtype, ci.shape, ", style=dashed");
+  }
+  const size_t num_leaves = source.size();
+  for (size_t k = 0; k < tr.nodes.size(); ++k) {
+    const auto& n = tr.nodes[k];
+    std::ostringstream label;
+    n.primitive->print(label);
+    const std::string node = p + "n" + std::to_string(k);
+    os << "    " << node << " [shape=box, style=filled, fillcolor=\"#dde8f7\", label=\"" << escape(label.str()) << "\"];\n";
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const uint32_t in = n.inputs[i];
+      std::string from = source[in];
+      if (!edge_labels && in < num_leaves) {  // a copy of the leaf beside each use: no edges spanning the graph
+        from += "_u" + std::to_string(k) + "_" + std::to_string(i);
+        os << "    " << from << " " << leaf_attrs[in] << ";\n";
+      }
+      os << "    " << from << " -> " << node;
+      if (!edge_labels) os << " [tooltip=\"" << type[in] << "\"]";
+      os << ";\n";
+    }
+    for (size_t o = 0; o < n.shapes.size(); ++o) {
+      type.push_back(spec_label(n.dtypes[o], n.shapes[o]));
+      if (!edge_labels) {  // the node itself stands for its outputs: half the nodes, no label ranks to lay out
+        source.push_back(node);
+        continue;
+      }
+      source.push_back(p + std::to_string(source.size()));
+      os << "    " << source.back() << " [shape=point];\n    " << node << " -> " << source.back() << " [label=\""
+         << type.back() << "\"];\n";
+    }
+  }
+  for (size_t i = 0; i < tr.outputs.size(); ++i) {
+    std::string from = source[tr.outputs[i]];
+    if (!edge_labels && tr.outputs[i] < num_leaves) {
+      from += "_o" + std::to_string(i);
+      os << "    " << from << " " << leaf_attrs[tr.outputs[i]] << ";\n";
+    }
+    os << "    " << p << "out" << i << " [shape=ellipse, style=bold, label=\"output " << i << "\"];\n    " << from
+       << " -> " << p << "out" << i << ";\n";
+  }
+  os << "  }\n";
+}
+
 void export_to_dot(std::ostream& os, const ImportedFunction& fun) {
   const auto& impl = fun.impl();
   os << "digraph ingot {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-  for (size_t t = 0; t < impl.traces.size(); ++t) {
-    const auto& tr = impl.traces[t];
-    const auto& sig = impl.signatures[t];
-    const std::string p = "t" + std::to_string(t) + "_";
-    os << "  subgraph cluster_" << t << " {\n    label=\"trace " << t << ": " << escape(sig.str()) << "\";\n";
-    size_t id = 0;
-    for (size_t i = 0; i < sig.args.size(); ++i, ++id)
-      os << "    " << p << id << " [shape=ellipse, label=\"input " << i << "\\n" << spec_label(sig.args[i].dtype, sig.args[i].shape) << "\"];\n";
-    for (const auto& name : tr.kwarg_names) {
-      const auto& s = sig.kwargs.at(name);
-      os << "    " << p << id++ << " [shape=ellipse, label=\"" << escape(name) << "\\n" << spec_label(s.dtype, s.shape) << "\"];\n";
-    }
-    for (uint32_t c : tr.constants) {
-      const auto& ci = impl.constants[c];
-      os << "    " << p << id++ << " [shape=ellipse, label=\"constant " << c << "\\n" << spec_label(ci.dtype, ci.shape) << "\"];\n";
-    }
-    for (size_t k = 0; k < tr.nodes.size(); ++k) {
-      const auto& n = tr.nodes[k];
-      std::ostringstream label;
-      n.primitive->print(label);
-      const std::string node = p + "n" + std::to_string(k);
-      os << "    " << node << " [shape=box, style=filled, fillcolor=\"#dde8f7\", label=\"" << escape(label.str()) << "\"];\n";
-      for (uint32_t in : n.inputs) os << "    " << p << in << " -> " << node << ";\n";
-      for (size_t o = 0; o < n.shapes.size(); ++o, ++id)
-        os << "    " << p << id << " [shape=point];\n    " << node << " -> " << p << id << " [label=\""
-           << spec_label(n.dtypes[o], n.shapes[o]) << "\"];\n";
-    }
-    for (size_t i = 0; i < tr.outputs.size(); ++i)
-      os << "    " << p << "out" << i << " [shape=ellipse, style=bold, label=\"output " << i << "\"];\n    " << p
-         << tr.outputs[i] << " -> " << p << "out" << i << ";\n";
-    os << "  }\n";
-  }
+  for (size_t t = 0; t < impl.traces.size(); ++t) write_trace_dot(os, impl, t, true);
   os << "}\n";
 }
 

@@ -9,24 +9,34 @@ namespace ingot {
 struct FunctionExporter::Impl {
   std::string path;
   ArgsKwargsFunction fun;
-  bool shapeless;
-  Metadata metadata;
+  ExportOptions options;
   exporting::ConstantTable constants;
   std::vector<exporting::TraceRecord> traces;
   bool closed = false;
 
   void add(const Args& args, const Kwargs& kwargs) {
     if (closed) throw std::runtime_error("[exporter] cannot add a trace to " + path + ": the exporter is closed.");
-    auto rec = exporting::trace_function(fun, args, kwargs, shapeless, constants, "exporter");
+    const size_t table_size = constants.size();
+    auto rec = exporting::trace_function(fun, args, kwargs, options.shapeless, constants, "exporter");
     for (const auto& t : traces)
-      if (exporting::same_inputs(t.signature, rec.signature))
+      if (exporting::same_inputs(t.signature, rec.signature)) {
+        constants.truncate(table_size);
         fail("exporter", "a trace with the signature ", rec.signature.str(), " was already exported to ", path, ".");
+      }
+    if (options.self_test) {
+      try {
+        exporting::add_self_test(rec, fun, args, kwargs, constants, "exporter");
+      } catch (...) {
+        constants.truncate(table_size);
+        throw;
+      }
+    }
     traces.push_back(std::move(rec));
   }
   void close() {
     if (closed) return;
     closed = true;
-    exporting::write_function_file(path, metadata, constants, traces);
+    exporting::write_function_file(path, options.metadata, constants, traces);
     constants = {};  // release the weights
     traces.clear();
   }
@@ -71,16 +81,22 @@ void FunctionExporter::operator()(const Kwargs& kwargs) { impl_->add({}, kwargs)
 void FunctionExporter::operator()(const Args& args, const Kwargs& kwargs) { impl_->add(args, kwargs); }
 void FunctionExporter::close() { impl_->close(); }
 
-FunctionExporter exporter(const std::string& path, const ArgsKwargsFunction& fun, bool shapeless,
-                          const Metadata& metadata) {
-  check_metadata(metadata, "exporter");
+FunctionExporter exporter(const std::string& path, const ArgsKwargsFunction& fun, const ExportOptions& options) {
+  check_metadata(options.metadata, "exporter");
   if (!fun) fail("exporter", "the function is empty.");
   auto impl = std::make_unique<FunctionExporter::Impl>();
   impl->path = path;
   impl->fun = fun;
-  impl->shapeless = shapeless;
-  impl->metadata = metadata;
+  impl->options = options;
   return FunctionExporter(std::move(impl));
+}
+FunctionExporter exporter(const std::string& path, const ArgsFunction& fun, const ExportOptions& options) {
+  if (!fun) fail("exporter", "the function is empty.");
+  return exporter(path, from_args(fun), options);
+}
+FunctionExporter exporter(const std::string& path, const ArgsKwargsFunction& fun, bool shapeless,
+                          const Metadata& metadata) {
+  return exporter(path, fun, ExportOptions{shapeless, metadata, false});
 }
 FunctionExporter exporter(const std::string& path, const ArgsFunction& fun, bool shapeless, const Metadata& metadata) {
   if (!fun) fail("exporter", "the function is empty.");
@@ -93,13 +109,22 @@ FunctionExporter exporter(const std::string& path, const KwargsFunction& fun, bo
 }
 
 void export_function(const std::string& path, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
-                     bool shapeless, const Metadata& metadata) {
-  check_metadata(metadata, "export_function");
+                     const ExportOptions& options) {
+  check_metadata(options.metadata, "export_function");
   if (!fun) fail("export_function", "the function is empty.");
   exporting::ConstantTable constants;
   std::vector<exporting::TraceRecord> traces;
-  traces.push_back(exporting::trace_function(fun, args, kwargs, shapeless, constants, "export_function"));
-  exporting::write_function_file(path, metadata, constants, traces);
+  traces.push_back(exporting::trace_function(fun, args, kwargs, options.shapeless, constants, "export_function"));
+  if (options.self_test) exporting::add_self_test(traces.back(), fun, args, kwargs, constants, "export_function");
+  exporting::write_function_file(path, options.metadata, constants, traces);
+}
+void export_function(const std::string& path, const ArgsFunction& fun, const Args& args, const ExportOptions& options) {
+  if (!fun) fail("export_function", "the function is empty.");
+  export_function(path, from_args(fun), args, {}, options);
+}
+void export_function(const std::string& path, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
+                     bool shapeless, const Metadata& metadata) {
+  export_function(path, fun, args, kwargs, ExportOptions{shapeless, metadata, false});
 }
 void export_function(const std::string& path, const ArgsFunction& fun, const Args& args, bool shapeless,
                      const Metadata& metadata) {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ImportedFunction::Impl {
     std::vector<uint32_t> constants;
     std::vector<NodeInfo> nodes;
     std::vector<uint32_t> outputs;
+    // Self-test vectors: constant indices of the example inputs (positional, then keyword in name order)
+    // and of the outputs they gave; empty when the file has none for this trace.
+    std::vector<uint32_t> test_inputs, test_outputs;
   };
 
   std::string path;
@@ -45,6 +49,14 @@ struct ImportedFunction::Impl {
 
   array constant(uint32_t index) const;
   std::vector<array> call(const Args& args, const Kwargs& kwargs) const;
+  std::vector<array> call_trace(size_t t, const Args& args, const Kwargs& kwargs) const;
 };
+
+// Trace t of an imported function as a DOT cluster (node names "t<t>_n<k>" for node k, "t<t>_<v>" for
+// inputs and constants with value id v), for export_to_dot and the command line's pictures. With
+// edge_labels, each output is a point whose incoming edge is labelled with its dtype and shape; without,
+// edges leave the node itself and carry the type as a tooltip, and each use of an input or constant gets
+// its own copy of it ("t<t>_<v>_u<k>_<i>"), so that no edge spans the graph (a layout large graphs afford).
+void write_trace_dot(std::ostream& os, const ImportedFunction::Impl& impl, size_t t, bool edge_labels);
 
 }  // namespace ingot

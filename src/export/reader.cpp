@@ -6,8 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "export/format.h"
+#include "ingot/ops.h"
+#include "ingot/transforms.h"
 #include "export/imported.h"
 #include "export/schema_generated.h"
 #include "export/trace.h"
@@ -245,8 +248,33 @@ class Reader {
       sig.outputs.push_back({vals[id].dtype(), vals[id].shape()});
     }
     info.num_values = vals.size();
+    if (const auto* test = tr->self_test()) read_self_test(impl, test, info, sig, where);
     impl.traces.push_back(std::move(info));
     impl.signatures.push_back(std::move(sig));
+  }
+
+  // Self-test vectors: constants shaped and typed as the trace's inputs and outputs.
+  void read_self_test(const Impl& impl, const fb::SelfTest* test, Impl::TraceInfo& info, const Signature& sig,
+                      const std::string& where) const {
+    std::vector<TensorSpec> ins(sig.args.begin(), sig.args.end());
+    for (const auto& name : info.kwarg_names) ins.push_back(sig.kwargs.at(name));
+    auto read = [&](const flatbuffers::Vector<uint32_t>* ids, const std::vector<TensorSpec>& specs, const char* what,
+                    std::vector<uint32_t>& out) {
+      if (count(ids) != specs.size())
+        bad(where + "'s self-test has " + std::to_string(count(ids)) + " " + what + "; the trace has " +
+            std::to_string(specs.size()) + ".");
+      for (size_t i = 0; i < specs.size(); ++i) {
+        const uint32_t c = ids->Get(static_cast<uoffset_t>(i));
+        if (c >= impl.constants.size()) bad(where + "'s self-test refers to constant " + std::to_string(c) + ", which does not exist.");
+        const auto& ci = impl.constants[c];
+        const bool fits = ci.dtype == specs[i].dtype &&
+                          (sig.shapeless ? ci.shape.size() == specs[i].shape.size() : ci.shape == specs[i].shape);
+        if (!fits) bad(where + "'s self-test " + what + " " + std::to_string(i) + " does not fit the trace's signature.");
+        out.push_back(c);
+      }
+    };
+    read(test->inputs(), ins, "inputs", info.test_inputs);
+    read(test->outputs(), sig.outputs, "outputs", info.test_outputs);
   }
 
   std::string path_;
@@ -296,8 +324,17 @@ std::vector<array> Impl::call(const Args& args, const Kwargs& kwargs) const {
     if (!a.valid()) throw std::invalid_argument("[import_function] called with an empty array handle.");
   for (const auto& [k, a] : kwargs)
     if (!a.valid()) throw std::invalid_argument("[import_function] keyword '" + k + "' is an empty array handle.");
-  for (size_t t = 0; t < traces.size(); ++t) {
-    if (!matches(signatures[t], args, kwargs)) continue;
+  for (size_t t = 0; t < traces.size(); ++t)
+    if (matches(signatures[t], args, kwargs)) return call_trace(t, args, kwargs);
+  std::string msg = "[import_function] no trace in " + path + " accepts the call " + call_signature(args, kwargs) +
+                    ". The file holds:";
+  for (const auto& s : signatures) msg += "\n  " + s.str();
+  if (signatures.empty()) msg += " no traces.";
+  throw std::invalid_argument(msg);
+}
+
+std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kwargs) const {
+  {
     const TraceInfo& tr = traces[t];
     Arrays vals;
     vals.reserve(tr.num_values);
@@ -316,11 +353,6 @@ std::vector<array> Impl::call(const Args& args, const Kwargs& kwargs) const {
     for (uint32_t id : tr.outputs) outs.push_back(vals[id]);
     return outs;
   }
-  std::string msg = "[import_function] no trace in " + path + " accepts the call " + call_signature(args, kwargs) +
-                    ". The file holds:";
-  for (const auto& s : signatures) msg += "\n  " + s.str();
-  if (signatures.empty()) msg += " no traces.";
-  throw std::invalid_argument(msg);
 }
 
 ImportedFunction import_function(const std::string& path) { return ImportedFunction(Reader(path).read()); }
@@ -330,6 +362,81 @@ std::vector<array> ImportedFunction::operator()(const Kwargs& kwargs) const { re
 std::vector<array> ImportedFunction::operator()(const Args& args, const Kwargs& kwargs) const {
   return impl_->call(args, kwargs);
 }
+std::vector<array> ImportedFunction::call_trace(size_t trace, const Args& args, const Kwargs& kwargs) const {
+  const Impl& impl = *impl_;
+  if (trace >= impl.traces.size())
+    throw std::invalid_argument("[import_function] trace " + std::to_string(trace) + " does not exist: " + impl.path +
+                                " has " + std::to_string(impl.traces.size()) + ".");
+  for (const auto& a : args)
+    if (!a.valid()) throw std::invalid_argument("[import_function] called with an empty array handle.");
+  for (const auto& [k, a] : kwargs)
+    if (!a.valid()) throw std::invalid_argument("[import_function] keyword '" + k + "' is an empty array handle.");
+  if (!matches(impl.signatures[trace], args, kwargs))
+    throw std::invalid_argument("[import_function] trace " + std::to_string(trace) + " of " + impl.path +
+                                " does not accept the call " + call_signature(args, kwargs) + "; it takes " +
+                                impl.signatures[trace].str() + ".");
+  return impl.call_trace(trace, args, kwargs);
+}
+
+bool ImportedFunction::has_self_test(size_t trace) const {
+  return trace < impl_->traces.size() && !impl_->traces[trace].test_outputs.empty();
+}
+
+std::vector<SelfTestResult> ImportedFunction::verify(double rtol, double atol) const {
+  if (!(rtol >= 0) || !(atol >= 0))
+    throw std::invalid_argument("[verify] rtol and atol must be >= 0, got " + std::to_string(rtol) + " and " +
+                                std::to_string(atol) + ".");
+  const Impl& impl = *impl_;
+  std::vector<SelfTestResult> results;
+  for (size_t t = 0; t < impl.traces.size(); ++t) {
+    if (!has_self_test(t)) continue;
+    const auto& tr = impl.traces[t];
+    SelfTestResult r;
+    r.trace = t;
+    try {
+      Args args;
+      Kwargs kwargs;
+      const size_t npos = impl.signatures[t].args.size();
+      for (size_t i = 0; i < tr.test_inputs.size(); ++i) {
+        if (i < npos) args.push_back(impl.constant(tr.test_inputs[i]));
+        else kwargs.emplace(tr.kwarg_names[i - npos], impl.constant(tr.test_inputs[i]));
+      }
+      std::vector<array> got = call_trace(t, args, kwargs);
+      eval(got);
+      r.passed = true;
+      for (size_t o = 0; o < got.size(); ++o) {
+        array want = impl.constant(tr.test_outputs[o]);
+        if (got[o].dtype() != want.dtype() || got[o].shape() != want.shape()) {
+          r.passed = false;
+          r.message = "output " + std::to_string(o) + " is " + std::string(dtype_name(got[o].dtype())) +
+                      shape_str(got[o].shape()) + ", the stored one " + dtype_name(want.dtype()) + shape_str(want.shape());
+          r.max_abs_error.push_back(std::numeric_limits<double>::infinity());
+          r.max_tolerance_ratio.push_back(std::numeric_limits<double>::infinity());
+          continue;
+        }
+        // In float64: |got - want| against atol + rtol |want|, NaN matching NaN, infinities matching themselves.
+        array g = astype(got[o], float64), w = astype(want, float64);
+        array diff = abs(subtract(g, w));
+        array both_nan = logical_and(isnan(g), isnan(w));
+        array same = logical_or(equal(g, w), both_nan);
+        diff = where(same, array(0.0, float64), where(isnan(diff), array(std::numeric_limits<double>::infinity(), float64), diff));
+        array ratio = divide(diff, add(array(atol, float64), multiply(array(rtol, float64), abs(w))));
+        ratio = where(same, array(0.0, float64), ratio);
+        const double max_diff = got[o].size() ? max(diff).item<double>() : 0.0;
+        const double max_ratio = got[o].size() ? max(ratio).item<double>() : 0.0;
+        r.max_abs_error.push_back(max_diff);
+        r.max_tolerance_ratio.push_back(max_ratio);
+        if (!(max_ratio <= 1.0)) r.passed = false;
+      }
+    } catch (const std::exception& e) {
+      r.passed = false;
+      r.message = e.what();
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
 const std::vector<Signature>& ImportedFunction::signatures() const { return impl_->signatures; }
 const Metadata& ImportedFunction::metadata() const { return impl_->metadata; }
 uint32_t ImportedFunction::format_version() const { return impl_->format_version; }

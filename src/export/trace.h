@@ -24,6 +24,7 @@ struct TraceRecord {
   std::vector<uint32_t> constants; // indices into ConstantTable
   std::vector<NodeRecord> nodes;
   std::vector<uint32_t> outputs;
+  std::vector<uint32_t> test_inputs, test_outputs;  // self-test vectors (constant indices), when asked for
 };
 
 // Every constant of one file, stored once: by identity, then by content (dtype, shape, 128-bit hash).
@@ -57,6 +58,10 @@ class ConstantTable {
 // cannot be exported, naming the primitive.
 TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs, bool shapeless,
                            ConstantTable& constants, const char* caller);
+
+// Runs fun on the example inputs themselves and keeps inputs and outputs as the trace's self-test vectors.
+void add_self_test(TraceRecord& trace, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
+                   ConstantTable& constants, const char* caller);
 
 bool same_inputs(const Signature& a, const Signature& b);  // would a call matching one match the other
 

@@ -109,7 +109,11 @@ void write_function_file(const std::string& path, const Metadata& metadata, cons
       for (const auto& o : n.outputs) outs.push_back(tensor_type(b, o));
       nodes.push_back(fb::CreateNodeDirect(b, n.primitive.c_str(), n.version, &n.state, &n.inputs, &outs));
     }
-    ftraces.push_back(fb::CreateTraceDirect(b, &args, &kwargs, &t.constants, &nodes, &t.outputs, t.signature.shapeless));
+    flatbuffers::Offset<fb::SelfTest> test = 0;
+    if (!t.test_outputs.empty() || !t.test_inputs.empty())
+      test = fb::CreateSelfTestDirect(b, &t.test_inputs, &t.test_outputs);
+    ftraces.push_back(
+        fb::CreateTraceDirect(b, &args, &kwargs, &t.constants, &nodes, &t.outputs, t.signature.shapeless, test));
   }
   const std::string meta = metadata.dump();
   const std::string version = INGOT_VERSION;
