@@ -142,7 +142,7 @@ def run_ingot(model, prompt, n):
 def run_cpp(path, prompt, n, threads):
     exe = BUILD / "examples" / "llm_generate"
     env = dict(os.environ, INGOT_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    p = subprocess.run([str(exe), str(path), "--tokens", " ".join(map(str, prompt)), "-n", str(n)],
+    p = subprocess.run([str(exe), str(path), "--tokens", " ".join(map(str, prompt)), "-n", str(n), "--warmup", "1"],
                        capture_output=True, text=True, env=env, check=True)
     m = re.search(r"prompt: (\d+) tokens, ([\d.e+]+) tokens/s; generation: (\d+) tokens, ([\d.e+]+) tokens/s", p.stderr)
     prefill = int(m.group(1)) / float(m.group(2))

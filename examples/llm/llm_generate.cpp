@@ -4,6 +4,7 @@
 //
 //   llm_generate MODEL.ingot [--tokens "1 2 3" | --prompt TEXT --tokenizer tokenizer.json]
 //                [--max-tokens N] [--temp T] [--top-p P] [--top-k K] [--seed S] [--logits-out FILE.npy]
+//                [--warmup N]
 //
 // Tokens stream to stdout as they are produced (text with a tokenizer, else ids); the speeds go to
 // stderr. Sampling takes the same steps as ingot.models.make_sampler, so a seed gives the same tokens
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   uint64_t seed = 0;
   Sampling s;
   bool no_bos = false, quiet = false;
+  int warmup = 0;
   app.add_option("model", model_path, "the exported file (.ingot)")->required();
   app.add_option("--tokens", tokens_text, "prompt token ids, separated by spaces (default: BOS)");
   app.add_option("--prompt", prompt, "prompt text (needs --tokenizer)");
@@ -85,6 +87,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-bos", no_bos, "with --prompt: do not put BOS in front when the tokenizer does not");
   app.add_option("--logits-out", logits_out, "write the logits each token was drawn from (.npy, tokens x vocab)");
   app.add_flag("--quiet,-q", quiet, "print no speeds");
+  app.add_option("--warmup", warmup, "generations run silently first (the speeds then leave out the first call's page faults)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -113,50 +117,65 @@ int main(int argc, char** argv) {
     }
     if (ids.empty()) throw std::invalid_argument("the prompt is empty and the model has no BOS token: give --tokens");
 
-    random::Key key = s.temp > 0 ? random::Key(random::key(seed)) : std::nullopt;
-    std::optional<llm::StreamDecoder> stream;
-    if (tokenizer) stream.emplace(*tokenizer);
+    // One generation: prefill, then a decode call per token; `emit` streams the tokens and keeps the logits.
+    struct Run {
+      double prefill_s = 0, decode_s = 0;
+      int generated = 0;
+    };
     std::vector<array> all_logits;
-
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<array> out = model({array(ids, {1, static_cast<int>(ids.size())})});
-    if (static_cast<int>(out.size()) != 1 + 2 * n_layers)
-      throw std::runtime_error("the prefill trace returned " + std::to_string(out.size()) + " arrays, expected " +
-                               std::to_string(1 + 2 * n_layers));
-    eval(out);
-    const double prefill_s = seconds_since(start);
-    auto decode_start = std::chrono::steady_clock::now();
-    int offset = static_cast<int>(ids.size()), generated = 0;
-    for (; generated < max_tokens;) {
-      std::optional<array> sub;
-      if (key) {
-        auto [next, draw] = random::split(*key);
-        key = next;
-        sub = draw;
-      }
-      array logits = out[0];
-      if (!logits_out.empty()) all_logits.push_back(logits);
-      array token = sample(logits, s, sub);
-      const int32_t t = token.item<int32_t>();
-      ++generated;
-      if (stream) std::cout << stream->add(t);
-      else std::cout << (generated > 1 ? " " : "") << t;
-      std::cout.flush();
-      if (generated == 1) decode_start = std::chrono::steady_clock::now();
-      if (std::find(eos.begin(), eos.end(), t) != eos.end() || generated == max_tokens) break;
-      std::vector<array> inputs{reshape(token, {1, 1}), array(static_cast<int32_t>(offset))};
-      inputs.insert(inputs.end(), out.begin() + 1, out.end());
-      out = model(inputs);
+    auto generate = [&](bool emit) {
+      Run r;
+      random::Key key = s.temp > 0 ? random::Key(random::key(seed)) : std::nullopt;
+      std::optional<llm::StreamDecoder> stream;
+      if (tokenizer && emit) stream.emplace(*tokenizer);
+      const auto start = std::chrono::steady_clock::now();
+      std::vector<array> out = model({array(ids, {1, static_cast<int>(ids.size())})});
+      if (static_cast<int>(out.size()) != 1 + 2 * n_layers)
+        throw std::runtime_error("the prefill trace returned " + std::to_string(out.size()) + " arrays, expected " +
+                                 std::to_string(1 + 2 * n_layers));
       eval(out);
-      ++offset;
-    }
-    if (stream) std::cout << stream->finish();
-    std::cout << "\n";
-    const double decode_s = seconds_since(decode_start);
+      r.prefill_s = seconds_since(start);
+      auto decode_start = std::chrono::steady_clock::now();
+      int offset = static_cast<int>(ids.size());
+      while (r.generated < max_tokens) {
+        std::optional<array> sub;
+        if (key) {
+          auto [next, draw] = random::split(*key);
+          key = next;
+          sub = draw;
+        }
+        array logits = out[0];
+        if (emit && !logits_out.empty()) all_logits.push_back(logits);
+        array token = sample(logits, s, sub);
+        const int32_t t = token.item<int32_t>();
+        ++r.generated;
+        if (emit) {
+          if (stream) std::cout << stream->add(t);
+          else std::cout << (r.generated > 1 ? " " : "") << t;
+          std::cout.flush();
+        }
+        if (r.generated == 1) decode_start = std::chrono::steady_clock::now();
+        if (std::find(eos.begin(), eos.end(), t) != eos.end() || r.generated == max_tokens) break;
+        std::vector<array> inputs{reshape(token, {1, 1}), array(static_cast<int32_t>(offset))};
+        inputs.insert(inputs.end(), out.begin() + 1, out.end());
+        out = model(inputs);
+        eval(out);
+        ++offset;
+      }
+      r.decode_s = seconds_since(decode_start);
+      if (emit) {
+        if (stream) std::cout << stream->finish();
+        std::cout << "\n";
+      }
+      return r;
+    };
+    for (int i = 0; i < warmup; ++i) generate(false);
+    const Run r = generate(true);
     if (!logits_out.empty()) save(logits_out, concatenate(all_logits, 0));
     if (!quiet) {
-      std::cerr << "prompt: " << ids.size() << " tokens, " << ids.size() / prefill_s << " tokens/s; generation: "
-                << generated << " tokens, " << (generated > 1 ? (generated - 1) / decode_s : 0.0) << " tokens/s\n";
+      std::cerr << "prompt: " << ids.size() << " tokens, " << ids.size() / r.prefill_s << " tokens/s; generation: "
+                << r.generated << " tokens, " << (r.generated > 1 ? (r.generated - 1) / r.decode_s : 0.0)
+                << " tokens/s\n";
     }
     return 0;
   } catch (const std::exception& e) {

@@ -152,7 +152,7 @@ constexpr const char* kScript = R"(
   const details = document.getElementById('details');
   function esc(s){ return String(s).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c])); }
   function describe(name){
-    const d = DETAILS[name] || DETAILS[name.replace(/_(u\d+_\d+|o\d+)$/, '')];  // copies of a leaf
+    const d = lookup(name);
     if (!d) return '<i>' + esc(name) + '</i>';
     let h = '<h2>' + esc(d.title) + '</h2><table>';
     if (d.state) h += '<tr><td>primitive</td><td><code>' + esc(d.state) + '</code> (state version ' + d.version + ')</td></tr>';
@@ -160,9 +160,18 @@ constexpr const char* kScript = R"(
     (d.outputs || []).forEach((s, i) => h += '<tr><td>output ' + i + '</td><td>' + esc(s) + '</td></tr>');
     return h + '</table>';
   }
+  function lookup(name){ return DETAILS[name] || DETAILS[name.replace(/_(u\d+_\d+|o\d+)$/, '')]; }  // copies of a leaf
   graphs.forEach(g => {
     const svg = g.querySelector('svg');
     if (!svg) return;
+    // Hover: each node's SVG title (the browser's tooltip) becomes its primitive and state.
+    svg.querySelectorAll('g.node').forEach(n => {
+      const t = n.querySelector('title');
+      if (!t) return;
+      n.dataset.name = t.textContent;
+      const d = lookup(t.textContent);
+      if (d) t.textContent = d.state ? d.title + '\n' + d.state + '\n-> ' + d.outputs.join(', ') : d.title + ': ' + d.outputs.join(', ');
+    });
     svg.removeAttribute('width'); svg.removeAttribute('height');
     const vb = svg.viewBox.baseVal;
     const view = {x: vb.x, y: vb.y, w: vb.width, h: vb.height};
@@ -189,8 +198,7 @@ constexpr const char* kScript = R"(
       if (!node) return;
       svg.querySelectorAll('g.node.selected').forEach(n => n.classList.remove('selected'));
       node.classList.add('selected');
-      const title = node.querySelector('title');
-      details.innerHTML = describe(title ? title.textContent : '');
+      details.innerHTML = describe(node.dataset.name || '');
     });
   });
 })();

@@ -290,11 +290,13 @@ def test_view_renders_every_trace_and_shows_details(files, tmp_path):
         # click the Matmul node of trace 0: its details appear
         node = drv.execute_script("""
             const gs = document.querySelectorAll('div.view[data-trace="0"] g.node');
-            for (const g of gs) if (g.querySelector('title').textContent === 't0_n0') return g;""")
+            for (const g of gs) if (g.dataset.name === 't0_n0') return g;""")
         click = "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));"
         drv.execute_script(click, node)
         details = drv.find_element("id", "details").text
         assert "node 0: Matmul" in details and "float32(2,3)" in details and "float32(2,4)" in details
+        hover = drv.execute_script("return arguments[0].querySelector('title').textContent", node)
+        assert hover.startswith("node 0: Matmul\nMatmul") and hover.endswith("-> float32(2,4)")
         # switching traces shows the other picture and signature
         drv.find_elements("css selector", ".tab")[1].click()
         assert drv.find_element("css selector", 'div.view[data-trace="1"]').is_displayed()
@@ -304,7 +306,7 @@ def test_view_renders_every_trace_and_shows_details(files, tmp_path):
         drv.find_elements("css selector", ".tab")[0].click()
         node = drv.execute_script("""
             for (const g of document.querySelectorAll('div.view[data-trace="0"] g.node'))
-              if (g.querySelector('title').textContent === 't0_n1') return g;""")
+              if (g.dataset.name === 't0_n1') return g;""")
         drv.execute_script(click, node)
         drv.save_screenshot(str(artifacts / "ingot_view.png"))
         assert (artifacts / "ingot_view.png").stat().st_size > 10000
@@ -332,7 +334,7 @@ def test_view_of_a_5000_node_graph_opens_quickly(tmp_path):
         # zoom and click still work
         node = drv.execute_script("""
             for (const g of document.querySelectorAll('g.node'))
-              if (g.querySelector('title').textContent === 't0_n4999') return g;""")
+              if (g.dataset.name === 't0_n4999') return g;""")
         drv.execute_script("arguments[0].scrollIntoView(); arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));", node)
         assert "node 4999" in drv.find_element("id", "details").text
     finally:
