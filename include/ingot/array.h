@@ -53,7 +53,8 @@ struct ArrayDesc {
   int64_t size = 1;
   Dtype dtype = float32;
   ArrayKind kind = ArrayKind::constant;
-  std::atomic<bool> evaluated = false;  // set last, after the data: another thread may test it
+  std::atomic<bool> evaluated = false;  // set when the data is allocated, before kernels write it: read
+                                        // data only after eval(), which waits for an evaluation in progress
   int output_index = 0;
   std::shared_ptr<Node> node;     // reset once evaluated, releasing the inputs
   std::shared_ptr<void> buffer;   // owns the bytes (heap block or file mapping)

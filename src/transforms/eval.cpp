@@ -67,8 +67,9 @@ void eval(const Arrays& outputs) {
   }
 }
 
-void array::eval() {
-  if (!is_evaluated()) ingot::eval(Arrays{*this});
-}
+// Always through the graph lock: kernels allocate their outputs (which marks them evaluated) before
+// writing them, so an array another thread is evaluating may look evaluated while its data is still
+// being written; the lock waits for that evaluation to finish.
+void array::eval() { ingot::eval(Arrays{*this}); }
 
 }  // namespace ingot
