@@ -209,8 +209,6 @@ GGUF = {"llama.cpp (f32)": "F32", "llama.cpp (q8_0)": "Q8_0", "llama.cpp (q4_0)"
 
 def prepare(args, work):
     """The checkpoint, ingot's files (f32, 8-bit, 4-bit) and the GGUF files, made once."""
-    import transformers
-
     import ingot.models as models
 
     hf_model, cfg = make_checkpoint(args, work / "hf")

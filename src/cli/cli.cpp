@@ -28,6 +28,13 @@
 extern "C" void openblas_set_num_threads(int);
 
 namespace ingot::cli {
+
+std::map<std::string, int> op_histogram(const ImportedFunction::Impl::TraceInfo& tr) {
+  std::map<std::string, int> ops;
+  for (const auto& n : tr.nodes) ++ops[n.primitive->name()];
+  return ops;
+}
+
 namespace {
 
 using json = nlohmann::json;
@@ -48,19 +55,13 @@ std::string with_commas(uint64_t v) {
   return s;
 }
 
-std::string spec_str(const TensorSpec& t, bool shapeless) {
+std::string spec_str(const TensorSpec& t) {
   std::string s = std::string(dtype_name(t.dtype)) + "[";
   for (size_t i = 0; i < t.shape.size(); ++i) s += (i ? "," : "") + std::to_string(t.shape[i]);
-  return s + "]" + (shapeless ? " (shapeless)" : "");
+  return s + "]";
 }
 
 json spec_json(const TensorSpec& t) { return {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}}; }
-
-std::map<std::string, int> op_histogram(const ImportedFunction::Impl::TraceInfo& tr) {
-  std::map<std::string, int> ops;
-  for (const auto& n : tr.nodes) ++ops[n.primitive->name()];
-  return ops;
-}
 
 // --- inspect -----------------------------------------------------------------------------------------
 
@@ -236,16 +237,13 @@ Call make_inputs(const ImportedFunction& f, const InputOptions& o) {
     c.trace = o.trace.value_or(0);
     const Signature& sig = f.signatures().at(*c.trace);
     array key = random::key(o.seed);
-    for (const auto& s : sig.args) {
+    auto draw = [&](const TensorSpec& s) {
       auto [next, sub] = random::split(key);
       key = next;
-      c.args.push_back(random_input(s, sub));
-    }
-    for (const auto& [name, s] : sig.kwargs) {
-      auto [next, sub] = random::split(key);
-      key = next;
-      c.kwargs.emplace(name, random_input(s, sub));
-    }
+      return random_input(s, sub);
+    };
+    for (const auto& s : sig.args) c.args.push_back(draw(s));
+    for (const auto& [name, s] : sig.kwargs) c.kwargs.emplace(name, draw(s));
     return c;
   }
   for (const auto& p : o.args) c.args.push_back(load(p));
@@ -274,12 +272,12 @@ int run(const std::string& path, const InputOptions& o, const std::string& out_d
     if (!out_dir.empty()) {
       const std::string file = (fs::path(out_dir) / ("output_" + std::to_string(i) + ".npy")).string();
       save(file, outs[i]);
-      std::cout << "output " << i << ": " << spec_str(s, false) << " -> " << file << "\n";
+      std::cout << "output " << i << ": " << spec_str(s) << " -> " << file << "\n";
     } else if (outs[i].size() <= 256) {
-      std::cout << "output " << i << ": " << spec_str(s, false) << "\n" << outs[i] << "\n";
+      std::cout << "output " << i << ": " << spec_str(s) << "\n" << outs[i] << "\n";
     } else {
       array v = astype(outs[i], float64);
-      std::cout << "output " << i << ": " << spec_str(s, false) << ", min " << min(v).item<double>() << ", max "
+      std::cout << "output " << i << ": " << spec_str(s) << ", min " << min(v).item<double>() << ", max "
                 << max(v).item<double>() << ", mean " << mean(v).item<double>() << " (-o DIR writes it as .npy)\n";
     }
   }
@@ -382,16 +380,10 @@ int verify(const std::string& path, double rtol, double atol) {
 // --- dot and view ------------------------------------------------------------------------------------
 
 std::string dot_text(const ImportedFunction& f, std::optional<size_t> trace) {
-  std::ostringstream os;
-  if (!trace) {
-    export_to_dot(os, f);
-    return os.str();
-  }
-  if (*trace >= f.signatures().size())
+  if (trace && *trace >= f.signatures().size())
     throw Failure("--trace " + std::to_string(*trace) + ": " + f.path() + " has " + std::to_string(f.signatures().size()) + " traces.");
-  os << "digraph ingot {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-  write_trace_dot(os, f.impl(), *trace, true);
-  os << "}\n";
+  std::ostringstream os;
+  write_function_dot(os, f.impl(), trace, true, "rankdir=LR;");
   return os.str();
 }
 

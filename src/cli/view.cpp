@@ -58,7 +58,7 @@ std::string layout(const std::string& dot_text) {
   return at == std::string::npos ? svg : svg.substr(at);
 }
 
-// Details of every node of trace t, keyed by the DOT names write_trace_dot gives them.
+// Details of every node of trace t, keyed by the DOT names write_function_dot gives them.
 json trace_details(const ImportedFunction::Impl& impl, size_t t) {
   const auto& tr = impl.traces[t];
   const auto& sig = impl.signatures[t];
@@ -219,11 +219,9 @@ std::string view_html(const std::string& path) {
     h << "<span class=\"tab\" data-trace=\"" << t << "\">trace " << t << "</span>";
   for (size_t t = 0; t < impl.traces.size(); ++t) {
     const auto& tr = impl.traces[t];
-    std::map<std::string, int> ops;
-    for (const auto& n : tr.nodes) ++ops[n.primitive->name()];
     h << "<div class=\"info\" data-trace=\"" << t << "\"><h2>signature</h2><pre>" << html_escape(impl.signatures[t].str())
       << "</pre><h2>" << tr.nodes.size() << " nodes, " << tr.constants.size() << " constants</h2><table>";
-    for (const auto& [name, n] : ops) h << "<tr><td>" << html_escape(name) << "</td><td>" << n << "</td></tr>";
+    for (const auto& [name, n] : op_histogram(tr)) h << "<tr><td>" << html_escape(name) << "</td><td>" << n << "</td></tr>";
     h << "</table></div>";
   }
   h << "\n<h2>metadata</h2><pre>" << html_escape(f.metadata().dump(2)) << "</pre>\n<h2>details</h2><div id=\"details\">"
@@ -233,10 +231,8 @@ std::string view_html(const std::string& path) {
     // time near linear (a 5,000-node trace takes seconds instead of the minutes full labels cost).
     const bool large = impl.traces[t].nodes.size() > kLargeGraph;
     std::ostringstream dot;
-    dot << "digraph ingot {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-    if (large) dot << "  splines=line;\n  nslimit=2;\n  nslimit1=2;\n  mclimit=0.05;\n  searchsize=10;\n";
-    write_trace_dot(dot, impl, t, !large);
-    dot << "}\n";
+    write_function_dot(dot, impl, t, !large,
+                       large ? "rankdir=TB; splines=line; nslimit=2; nslimit1=2; mclimit=0.05; searchsize=10;" : "rankdir=TB;");
     h << "<div class=\"view\" data-trace=\"" << t << "\">" << layout(dot.str()) << "</div>\n";
     details.update(trace_details(impl, t));
   }

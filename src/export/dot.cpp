@@ -71,6 +71,8 @@ void export_to_dot(std::ostream& os, const std::vector<array>& outputs) {
   os << edges.str() << "}\n";
 }
 
+namespace {
+// Trace t as a DOT cluster (see write_function_dot for the names and the two styles).
 void write_trace_dot(std::ostream& os, const ImportedFunction::Impl& impl, size_t t, bool edge_labels) {
   const auto& tr = impl.traces[t];
   const auto& sig = impl.signatures[t];
@@ -132,11 +134,18 @@ void write_trace_dot(std::ostream& os, const ImportedFunction::Impl& impl, size_
   os << "  }\n";
 }
 
-void export_to_dot(std::ostream& os, const ImportedFunction& fun) {
-  const auto& impl = fun.impl();
-  os << "digraph ingot {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-  for (size_t t = 0; t < impl.traces.size(); ++t) write_trace_dot(os, impl, t, true);
+}  // namespace
+
+void write_function_dot(std::ostream& os, const ImportedFunction::Impl& impl, std::optional<size_t> trace,
+                        bool edge_labels, const std::string& graph_attributes) {
+  os << "digraph ingot {\n  " << graph_attributes << "\n  node [fontname=\"Helvetica\", fontsize=10];\n";
+  for (size_t t = 0; t < impl.traces.size(); ++t)
+    if (!trace || *trace == t) write_trace_dot(os, impl, t, edge_labels);
   os << "}\n";
+}
+
+void export_to_dot(std::ostream& os, const ImportedFunction& fun) {
+  write_function_dot(os, fun.impl(), std::nullopt, true, "rankdir=LR;");
 }
 
 }  // namespace ingot

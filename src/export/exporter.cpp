@@ -18,18 +18,14 @@ struct FunctionExporter::Impl {
     if (closed) throw std::runtime_error("[exporter] cannot add a trace to " + path + ": the exporter is closed.");
     const size_t table_size = constants.size();
     auto rec = exporting::trace_function(fun, args, kwargs, options.shapeless, constants, "exporter");
-    for (const auto& t : traces)
-      if (exporting::same_inputs(t.signature, rec.signature)) {
-        constants.truncate(table_size);
-        fail("exporter", "a trace with the signature ", rec.signature.str(), " was already exported to ", path, ".");
-      }
-    if (options.self_test) {
-      try {
-        exporting::add_self_test(rec, fun, args, kwargs, constants, "exporter");
-      } catch (...) {
-        constants.truncate(table_size);
-        throw;
-      }
+    try {  // a refused trace leaves no constants behind
+      for (const auto& t : traces)
+        if (exporting::same_inputs(t.signature, rec.signature))
+          fail("exporter", "a trace with the signature ", rec.signature.str(), " was already exported to ", path, ".");
+      if (options.self_test) exporting::add_self_test(rec, fun, args, kwargs, constants, "exporter");
+    } catch (...) {
+      constants.truncate(table_size);
+      throw;
     }
     traces.push_back(std::move(rec));
   }

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -52,11 +53,14 @@ struct ImportedFunction::Impl {
   std::vector<array> call_trace(size_t t, const Args& args, const Kwargs& kwargs) const;
 };
 
-// Trace t of an imported function as a DOT cluster (node names "t<t>_n<k>" for node k, "t<t>_<v>" for
-// inputs and constants with value id v), for export_to_dot and the command line's pictures. With
-// edge_labels, each output is a point whose incoming edge is labelled with its dtype and shape; without,
-// edges leave the node itself and carry the type as a tooltip, and each use of an input or constant gets
-// its own copy of it ("t<t>_<v>_u<k>_<i>"), so that no edge spans the graph (a layout large graphs afford).
-void write_trace_dot(std::ostream& os, const ImportedFunction::Impl& impl, size_t t, bool edge_labels);
+// The traces of an imported function (all, or only `trace`) as a DOT graph whose graph statement holds
+// `graph_attributes` ("rankdir=LR;"), for export_to_dot and the command line's pictures. Each trace is a
+// cluster whose node k is named "t<t>_n<k>" and whose inputs and constants are "t<t>_<v>" (v: value id).
+// With edge_labels, each output is a point whose incoming edge is labelled with its dtype and shape;
+// without, edges leave the node itself and carry the type as a tooltip, and each use of an input or
+// constant gets its own copy of it ("t<t>_<v>_u<k>_<i>"), so that no edge spans the graph (a layout
+// large graphs afford).
+void write_function_dot(std::ostream& os, const ImportedFunction::Impl& impl, std::optional<size_t> trace,
+                        bool edge_labels, const std::string& graph_attributes);
 
 }  // namespace ingot

@@ -253,27 +253,21 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
 
 void add_self_test(TraceRecord& rec, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
                    ConstantTable& constants, const char* caller) {
-  const size_t table_size = constants.size();
-  try {
-    std::vector<array> outs = fun(args, kwargs);
-    if (outs.size() != rec.outputs.size())
-      fail(caller, "the self-test run returned ", outs.size(), " outputs; the trace returns ", rec.outputs.size(), ".");
-    std::vector<array> all(args.begin(), args.end());
-    for (const auto& name : rec.kwarg_names) all.push_back(kwargs.at(name));
-    all.insert(all.end(), outs.begin(), outs.end());
-    eval(all);
-    for (size_t i = 0; i < outs.size(); ++i) {
-      const TensorSpec& want = rec.signature.outputs[i];
-      if (outs[i].dtype() != want.dtype || outs[i].shape() != want.shape)
-        fail(caller, "the self-test run's output ", i, " is ", outs[i].dtype(), shape_str(outs[i].shape()),
-             "; the trace gives ", want.dtype, shape_str(want.shape), ".");
-    }
-    for (size_t i = 0; i < all.size(); ++i)
-      (i < all.size() - outs.size() ? rec.test_inputs : rec.test_outputs).push_back(constants.intern(all[i]));
-  } catch (...) {
-    constants.truncate(table_size);
-    throw;
+  std::vector<array> outs = fun(args, kwargs);
+  if (outs.size() != rec.outputs.size())
+    fail(caller, "the self-test run returned ", outs.size(), " outputs; the trace returns ", rec.outputs.size(), ".");
+  std::vector<array> all(args.begin(), args.end());
+  for (const auto& name : rec.kwarg_names) all.push_back(kwargs.at(name));
+  all.insert(all.end(), outs.begin(), outs.end());
+  eval(all);
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const TensorSpec& want = rec.signature.outputs[i];
+    if (outs[i].dtype() != want.dtype || outs[i].shape() != want.shape)
+      fail(caller, "the self-test run's output ", i, " is ", outs[i].dtype(), shape_str(outs[i].shape()),
+           "; the trace gives ", want.dtype, shape_str(want.shape), ".");
   }
+  for (size_t i = 0; i < all.size(); ++i)
+    (i < all.size() - outs.size() ? rec.test_inputs : rec.test_outputs).push_back(constants.intern(all[i]));
 }
 
 }  // namespace ingot::exporting

@@ -60,6 +60,7 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
                            ConstantTable& constants, const char* caller);
 
 // Runs fun on the example inputs themselves and keeps inputs and outputs as the trace's self-test vectors.
+// On failure the table may hold some of them: the caller drops the trace's constants (truncate) or the table.
 void add_self_test(TraceRecord& trace, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
                    ConstantTable& constants, const char* caller);
 

@@ -371,8 +371,7 @@ def export_generation(model, path: str, *, metadata: Optional[dict] = None, exam
         logits = model(tokens, cache=cache, mask="causal")[:, -1, :]
         return [logits] + [a for c in cache for a in c.state]
 
-    dtype = model.model.embed_tokens.scales.dtype if hasattr(model.model.embed_tokens, "scales") else None
-    dtype = dtype or model.model.norm.weight.dtype
+    dtype = model.model.norm.weight.dtype  # the activations' (and so the cache's): norms are never quantized
     eos = args.eos_token_id
     quantization = None
     q = next((m for _, m in model.named_modules() if isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))),
@@ -395,8 +394,7 @@ def export_generation(model, path: str, *, metadata: Optional[dict] = None, exam
             "decode": "(tokens int32 (B, L), offset int32 (), k_0, v_0, ...) -> (logits (B, vocab), k_0, v_0, ...)",
         },
     }
-    config = {k: v for k, v in vars(args).items()}
-    full = {METADATA_KEY: info, "config": config}
+    full = {METADATA_KEY: info, "config": dict(vars(args))}
     if metadata:
         full.update(metadata)
     tokens = mx.zeros((1, example_length), dtype=mx.int32)
