@@ -133,6 +133,11 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
     pkwargs.emplace(name, std::move(p));
   }
 
+  auto forwards = [](const Node& n) {
+    for (size_t k = 0; k < n.output_shapes.size(); ++k)
+      if (n.primitive->forwards_input(static_cast<int>(k)) < 0) return false;
+    return !n.output_shapes.empty();
+  };
   std::vector<array> outs;
   {
     ShapelessTraceScope scope(shapeless);
@@ -167,8 +172,12 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
     const Node* n = classify(a);
     if (n && seen_node.insert(n).second) {
       const char* name = n->primitive->name();
-      if (!registry.count(name))
+      if (!registry.count(name) && !forwards(*n)) {
+        if (std::string_view(name) == "CustomTransforms")
+          fail(caller, "a custom_function with its own transforms cannot be exported: the file would keep its "
+                       "forward pass but lose its vjp. Export the function without custom_function.");
         fail(caller, "primitive ", name, " cannot be exported (it has no registered serialization).");
+      }
       stack.emplace_back(n, 0);
     }
   };
@@ -201,17 +210,27 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
     }
     std::unordered_map<const Node*, uint32_t> node_base;  // first output id of each emitted node
     std::unordered_map<std::string, uint32_t> cse;
+    std::unordered_map<const Node*, std::vector<uint32_t>> passed;  // the input ids a forwarding node passes on
     auto value_of = [&](const array& a) -> uint32_t {
-      if (a.has_node() && !a.is_evaluated()) return node_base.at(a.node().get()) + a.output_index();
+      if (a.has_node() && !a.is_evaluated()) {
+        if (auto it = passed.find(a.node().get()); it != passed.end()) return it->second.at(a.output_index());
+        return node_base.at(a.node().get()) + a.output_index();
+      }
       return id.at(a.id());
     };
     for (const Node* n : order) {
       std::vector<uint32_t> ins;
       for (const auto& in : n->inputs) ins.push_back(value_of(in));
       const Primitive& p = *n->primitive;
-      // A copy is the identity on values: callers see the same numbers without it.
-      if (std::string_view(p.name()) == "Copy" && ins.size() == 1 && n->output_shapes.size() == 1) {
-        node_base.emplace(n, ins[0]);
+      // Nodes that pass inputs on (tracers, checkpoints) are not written: their consumers read the inputs.
+      // A copy is the identity on values too: callers see the same numbers without it.
+      if (forwards(*n) || (std::string_view(p.name()) == "Copy" && ins.size() == 1)) {
+        std::vector<uint32_t> ids;
+        for (size_t k = 0; k < n->output_shapes.size(); ++k) {
+          const int from = std::string_view(p.name()) == "Copy" ? 0 : p.forwards_input(static_cast<int>(k));
+          ids.push_back(ins.at(from));
+        }
+        passed.emplace(n, std::move(ids));
         continue;
       }
       StateWriter w;

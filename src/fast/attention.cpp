@@ -15,6 +15,7 @@
 #include "fast/fused.h"
 #include "ingot/fast.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -78,6 +79,9 @@ class ScaledDotProductAttention : public PrimitiveBase<ScaledDotProductAttention
     return {{in[0].shape()[0], in[0].shape()[1], in[0].shape()[2], in[2].shape()[3]}};
   }
 
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::vjp_via([this](const Arrays& a) { return decompose(a); }, in, cot, argnums);
+  }
   Arrays decompose(const Arrays& in) const {
     array q = multiply(array(scale_, in[0].dtype()), in[0]), k = in[1], v = in[2];
     const int64_t n_q = q.shape()[1], n_kv = k.shape()[1];

@@ -9,6 +9,7 @@
 #include "fast/fused.h"
 #include "ingot/fast.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -140,6 +141,10 @@ class NormBase : public PrimitiveBase<Derived> {
     if (!fast::detail::kernels_enabled() || !kernel_dtype(in[0].dtype()) || !kernel_dtype(t))
       return fast::detail::adopt(self.decompose(in), out);
     self.kernel(in, out[0], t);
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    const auto& self = static_cast<const Derived&>(*this);
+    return rules::vjp_via([&self](const Arrays& a) { return self.decompose(a); }, in, cot, argnums);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "ingot/fast.h"
 #include "prims/index_util.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -59,6 +60,9 @@ class RoPE : public PrimitiveBase<RoPE> {
     return {in[0].shape()};
   }
 
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::vjp_via([this](const Arrays& a) { return decompose(a); }, in, cot, argnums);
+  }
   Arrays decompose(const Arrays& in) const {
     const array& x = in[0];
     const Dtype t = x.dtype();

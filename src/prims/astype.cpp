@@ -25,6 +25,15 @@ class AsType : public PrimitiveBase<AsType> {
       for (int64_t i = 1; i < n; ++i) std::memcpy(static_cast<char*>(dst) + i * sz, dst, sz);
     });
   }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {astype(cot[0], in[0].dtype())};
+  }
+  Arrays jvp(const Arrays&, const Arrays& t, const std::vector<int>&, const Arrays& out) const override {
+    return {is_floating_point(dtype_) ? astype(t[0], dtype_) : zeros_like(out[0])};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{astype(in[0], dtype_)}, axes};
+  }
 
  private:
   Dtype dtype_;
@@ -44,6 +53,11 @@ class Copy : public PrimitiveBase<Copy> {
     out[0].alloc();
     cpu::copy_to_row_major(in[0], out[0].raw_data(), in[0].dtype());
   }
+  Arrays vjp(const Arrays&, const Arrays& cot, const std::vector<int>&, const Arrays&) const override { return cot; }
+  Arrays jvp(const Arrays&, const Arrays& t, const std::vector<int>&, const Arrays&) const override { return t; }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{copy(in[0])}, axes};
+  }
 };
 INGOT_REGISTER_PRIMITIVE(Copy)
 
@@ -58,6 +72,13 @@ class StopGradient : public PrimitiveBase<StopGradient> {
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     out[0].copy_shared_buffer(in[0], in[0].strides(), in[0].flags(), in[0].data_size());
+  }
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays&) const override { return {array()}; }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return {zeros_like(out[0])};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{stop_gradient(in[0])}, axes};
   }
 };
 INGOT_REGISTER_PRIMITIVE(StopGradient)

@@ -7,6 +7,7 @@
 #include "cpu/simd.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 namespace {
@@ -257,6 +258,34 @@ cpu::NaryFn kernel_for(Op op, Dtype t) {
   });
 }
 
+// dy/da and dy/db of a row at (a, b), whose result is y (zero for the piecewise constant and
+// non-floating rows).
+std::pair<array, array> partials(Op op, const array& a, const array& b, const array& y) {
+  switch (op) {
+    case kAdd: return {ones_like(a), ones_like(b)};
+    case kSubtract: return {ones_like(a), full_like(b, -1.0)};
+    case kMultiply: return {b, a};
+    case kDivide: return {reciprocal(b), negative(divide(y, b))};
+    case kRemainder: return {ones_like(a), negative(floor_divide(a, b))};
+    case kPower: {
+      // d/db = y log a, taken as 0 where y is 0 (0 * log 0).
+      const array db = where(not_equal(y, 0.0), multiply(y, log(a)), zeros_like(y));
+      return {multiply(power(a, subtract(b, 1.0)), b), db};
+    }
+    case kMaximum:
+    case kMinimum: {  // ties go to a
+      const array pick_a = op == kMaximum ? greater_equal(a, b) : less_equal(a, b);
+      return {astype(pick_a, a.dtype()), astype(logical_not(pick_a), b.dtype())};
+    }
+    case kArcTan2: {
+      const array r = add(square(a), square(b));
+      return {divide(b, r), negative(divide(a, r))};
+    }
+    case kLogAddExp: return {exp(subtract(a, y)), exp(subtract(b, y))};
+    default: return {zeros_like(a), zeros_like(b)};
+  }
+}
+
 }  // namespace
 
 class Binary : public PrimitiveBase<Binary> {
@@ -293,6 +322,22 @@ class Binary : public PrimitiveBase<Binary> {
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::apply_elementwise(in, out[0], kernel_for(op_, in[0].dtype()));
   }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays& out) const override {
+    auto [da, db] = partials(op_, in[0], in[1], out[0]);
+    Arrays r;
+    for (int i : argnums) r.push_back(rules::unbroadcast(multiply(cot[0], i == 0 ? da : db), in[i].shape()));
+    return r;
+  }
+  Arrays jvp(const Arrays& in, const Arrays& t, const std::vector<int>& argnums, const Arrays& out) const override {
+    if (!is_floating_point(out[0].dtype())) return {zeros_like(out[0])};
+    auto [da, db] = partials(op_, in[0], in[1], out[0]);
+    array r = broadcast_to(multiply(t[0], argnums[0] == 0 ? da : db), out[0].shape());
+    if (argnums.size() > 1) r = add(r, multiply(t[1], db));
+    return {r};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{make<Binary>(rules::align_batched(in, axes), op_)}, {0}};
+  }
 
  private:
   Op op_;
@@ -322,6 +367,16 @@ class DivMod : public PrimitiveBase<DivMod> {
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::apply_elementwise(in, out[0], kernel_for(kFloorDivide, in[0].dtype()));
     cpu::apply_elementwise(in, out[1], kernel_for(kRemainder, in[0].dtype()));
+  }
+  // The quotient is piecewise constant; the remainder is a - q b.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays& out) const override {
+    Arrays r;
+    for (int i : argnums)
+      r.push_back(rules::unbroadcast(i == 0 ? cot[1] : negative(multiply(cot[1], out[0])), in[i].shape()));
+    return r;
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {make_multi<DivMod>(rules::align_batched(in, axes)), {0, 0}};
   }
 };
 INGOT_REGISTER_PRIMITIVE(DivMod)

@@ -4,6 +4,7 @@
 #include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -57,6 +58,17 @@ class Broadcast : public PrimitiveBase<Broadcast> {
     return "";
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { broadcast_view(in[0], out[0]); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {rules::unbroadcast(cot[0], in[0].shape())};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    Shape unbatched = in[0].shape();
+    unbatched.erase(unbatched.begin() + axes[0]);
+    Shape target = broadcast_target(unbatched, shape_);
+    const int rank = static_cast<int>(target.size());
+    target.insert(target.begin(), in[0].shape(axes[0]));
+    return {{broadcast_to(rules::align_batched({in[0]}, {axes[0]}, rank)[0], target)}, {0}};
+  }
 
  private:
   Shape shape_;
@@ -81,6 +93,11 @@ class BroadcastLike : public PrimitiveBase<BroadcastLike> {
     return {broadcast_target(in[0].shape(), broadcast_shapes(in[0].shape(), s, "broadcast_like"))};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { broadcast_view(in[0], out[0]); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    Arrays r;
+    for (int i : argnums) r.push_back(i == 0 ? rules::unbroadcast(cot[0], in[0].shape()) : array());
+    return r;
+  }
 };
 INGOT_REGISTER_PRIMITIVE(BroadcastLike)
 

@@ -5,6 +5,7 @@
 #include "cpu/iterate.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -70,6 +71,20 @@ class Concatenate : public PrimitiveBase<Concatenate> {
       }
       at += a.shape()[axis_];
     }
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    std::vector<int64_t> offsets{0};
+    for (const auto& a : in) offsets.push_back(offsets.back() + a.shape(axis_));
+    Arrays r;
+    for (int i : argnums) {
+      Shape start(cot[0].ndim(), 0), stop = cot[0].shape();
+      start[axis_] = offsets[i], stop[axis_] = offsets[i + 1];
+      r.push_back(slice(cot[0], start, stop));
+    }
+    return r;
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{make<Concatenate>(rules::all_batch_first(in, axes), axis_ + 1)}, {0}};
   }
 
  private:

@@ -8,6 +8,7 @@
 #include "ingot/ops.h"
 #include "prims/index_util.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -104,6 +105,67 @@ class Convolution : public PrimitiveBase<Convolution> {
     cpu::ConvParams p{widen(stride_), widen(lo_), widen(hi_), widen(kdil_), widen(idil_), groups_, flip_};
     out[0].alloc();
     cpu::conv(cpu::contiguous(in[0]), cpu::contiguous(in[1]), out[0], p);
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::vjp_via([this](const Arrays& a) { return Arrays{decompose(a[0], a[1])}; }, in, cot, argnums);
+  }
+
+  // The same convolution as ops (for its transforms): dilate and pad the input, then for each kernel
+  // tap take the strided window it meets and multiply by that tap's (C_out, C_in) matrix, per group.
+  array decompose(const array& x, const array& w) const {
+    const int d = x.ndim() - 2;
+    const int64_t g = groups_, cin = w.shape(-1), cout = w.shape(0);
+    array xp = x;
+    for (int i = 0; i < d; ++i) {
+      if (idil_[i] == 1) continue;
+      const int ax = i + 1;
+      const int64_t n = xp.shape(ax);
+      array e = pad(expand_dims(xp, ax + 1), std::vector<int>{ax + 1}, Shape{0}, Shape{idil_[i] - 1});  // each entry, then zeros
+      e = flatten(e, ax, ax + 1);
+      Shape start(e.ndim(), 0), stop = e.shape();
+      stop[ax] = n == 0 ? 0 : (n - 1) * idil_[i] + 1;
+      xp = slice(e, start, stop);
+    }
+    std::vector<std::pair<int64_t, int64_t>> widths{{0, 0}};
+    for (int i = 0; i < d; ++i) widths.emplace_back(lo_[i], hi_[i]);
+    widths.emplace_back(0, 0);
+    xp = pad(xp, widths, 0);
+    const Shape out = output_shapes({x, w})[0];
+    // (g, C_in / g, C_out / g) per tap: the weight grouped and transposed for a product on the right.
+    const array wg = transpose(reshape(w, [&] {
+      Shape s{g, cout / g};
+      s.insert(s.end(), w.shape().begin() + 1, w.shape().end());
+      return s;
+    }()), [&] {
+      std::vector<int> p;
+      for (int i = 0; i < d; ++i) p.push_back(i + 2);
+      p.push_back(0), p.push_back(d + 2), p.push_back(1);
+      return p;
+    }());  // (spatial..., g, C_in / g, C_out / g)
+    array total;
+    std::vector<int64_t> tap(d, 0);
+    while (true) {
+      Shape start(x.ndim(), 0), stop = xp.shape(), step(x.ndim(), 1);
+      Shape wstart(wg.ndim(), 0), wstop = wg.shape();
+      for (int i = 0; i < d; ++i) {
+        start[i + 1] = tap[i] * kdil_[i];
+        stop[i + 1] = start[i + 1] + (out[i + 1] - 1) * stride_[i] + 1;
+        step[i + 1] = stride_[i];
+        const int64_t k = flip_ ? w.shape(i + 1) - 1 - tap[i] : tap[i];
+        wstart[i] = k, wstop[i] = k + 1;
+      }
+      array win = slice(xp, start, stop, step);                    // (N, out..., C_in)
+      win = unflatten(expand_dims(win, -2), -1, {g, cin});         // (N, out..., 1, g, C_in / g)
+      win = swapaxes(win, -3, -2);                                 // (N, out..., g, 1, C_in / g)
+      const array wk = reshape(slice(wg, wstart, wstop), {g, cin, cout / g});
+      const array part = matmul(win, wk);                          // (N, out..., g, 1, C_out / g)
+      total = total.valid() ? add(total, part) : part;
+      int i = 0;
+      while (i < d && ++tap[i] == w.shape(i + 1)) tap[i++] = 0;
+      if (i == d) break;
+    }
+    Shape final_shape = out;
+    return reshape(total, final_shape);
   }
 
  private:

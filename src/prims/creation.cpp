@@ -9,6 +9,7 @@
 #include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -53,6 +54,14 @@ class Full : public PrimitiveBase<Full> {
     array view(std::make_shared<ArrayDesc>(shape_, v.dtype()));
     make_view(v, view, cpu::broadcast_strides(v, shape_));
     cpu::copy_to_row_major(view, o.raw_data(), v.dtype());
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {rules::unbroadcast(cot[0], in[0].shape())};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    Shape target = shape_;
+    target.insert(target.begin(), in[0].shape(axes[0]));
+    return {{copy(broadcast_to(rules::align_batched(in, axes, static_cast<int>(shape_.size()))[0], target))}, {0}};
   }
 
  private:
@@ -152,6 +161,11 @@ class ArangeAlong : public PrimitiveBase<ArangeAlong> {
         else p[i] = static_cast<T>(i);
       }
     });
+  }
+  // Depends on the input's shape alone.
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays&) const override { return {array()}; }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return {zeros_like(out[0])};
   }
 
  private:

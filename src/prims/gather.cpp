@@ -128,6 +128,13 @@ class Gather : public PrimitiveBase<Gather> {
     const int64_t window = shape_size(slice_sizes_);
     gather_windows(a, o, base, window, indexing::window_rows(slice_sizes_, wst, a.strides()));
   }
+  // Each window's cotangent added back where it was read (at the clamped positions the kernel read).
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    Arrays idx;
+    for (size_t j = 0; j < axes_.size(); ++j)
+      idx.push_back(indexing::clamped_indices(in[j + 1], in[0].shape(axes_[j]), slice_sizes_[axes_[j]]));
+    return {scatter_add(zeros_like(in[0]), idx, cot[0], axes_)};
+  }
 
  private:
   std::vector<int> axes_;
@@ -203,6 +210,17 @@ class Take : public AlongAxis<Take> {
     }
     gather_windows(a, o, base, step, indexing::window_rows(wshape, wout, wsrc));
   }
+  // The cotangent, index dimensions first and a window of one along the axis, added back as a scatter.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    const int ni = in[1].ndim();
+    std::vector<int> perm;
+    for (int d = 0; d < ni; ++d) perm.push_back(axis_ + d);
+    for (int d = 0; d < cot[0].ndim(); ++d)
+      if (d < axis_ || d >= axis_ + ni) perm.push_back(d);
+    const array updates = expand_dims(transpose(cot[0], perm), ni + axis_);
+    const array idx = indexing::clamped_indices(in[1], in[0].shape(axis_), 1);
+    return {scatter_add(zeros_like(in[0]), Arrays{idx}, updates, std::vector<int>{axis_})};
+  }
 
 };
 INGOT_REGISTER_PRIMITIVE(Take)
@@ -252,6 +270,10 @@ class GatherAxis : public AlongAxis<GatherAxis> {
       case 4: return run.template operator()<4>();
       default: return run.template operator()<8>();
     }
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    const array idx = indexing::clamped_indices(in[1], in[0].shape(axis_), 1);
+    return {scatter_add_axis(zeros_like(in[0]), idx, cot[0], axis_)};
   }
 
 };

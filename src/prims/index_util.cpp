@@ -5,8 +5,25 @@
 #include "core/utils.h"
 #include "cpu/copy.h"
 #include "cpu/iterate.h"
+#include "ingot/ops.h"
 
 namespace ingot::indexing {
+
+namespace {
+array from_end(const array& idx, int64_t n) {
+  const array i = astype(idx, int64);
+  return is_unsigned(idx.dtype()) ? i : where(less(i, 0), add(i, n), i);
+}
+}  // namespace
+
+array clamped_indices(const array& idx, int64_t n, int64_t w) {
+  return maximum(minimum(from_end(idx, n), n - w), 0);
+}
+
+array indices_in_range(const array& idx, int64_t n, int64_t w) {
+  const array i = from_end(idx, n);
+  return logical_and(greater_equal(i, 0), less_equal(i, n - w));
+}
 
 std::vector<int64_t> load_indices(const array& idx) {
   std::vector<int64_t> out(static_cast<size_t>(idx.size()));

@@ -61,6 +61,11 @@ inline void copy_window(char* dst, const char* src, const WindowRows& w) {
 // Whether dtype t can index (integers of either signedness; not bool, not floats).
 inline bool is_index_dtype(Dtype t) { return is_integral(t); }
 
+// clamp_index and resolve_index's test over whole index arrays, as ops (for transform rules):
+// int64 positions, and whether each window lies in range.
+array clamped_indices(const array& idx, int64_t n, int64_t w);
+array indices_in_range(const array& idx, int64_t n, int64_t w);
+
 // Elements of start:stop:step for start and stop in [-1, n]; no step, however large, overflows.
 int64_t slice_length(int64_t start, int64_t stop, int64_t step);
 

@@ -5,6 +5,7 @@
 #include "cpu/iterate.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -70,6 +71,24 @@ void run(const array& a, const array& b, array& out, const MatmulDims& d, float 
               beta);
 }
 
+// The cotangents of a @ b (either may be a vector) given the product's cotangent.
+std::pair<array, array> matmul_vjp(const array& a, const array& b, const array& cot) {
+  const array a2 = a.ndim() == 1 ? expand_dims(a, 0) : a;
+  const array b2 = b.ndim() == 1 ? expand_dims(b, 1) : b;
+  const array c2 = reshape(cot, matmul_dims(a2.shape(), b2.shape(), "matmul").out);
+  const array ga = rules::unbroadcast(matmul(c2, swapaxes(b2, -1, -2)), a2.shape());
+  const array gb = rules::unbroadcast(matmul(swapaxes(a2, -1, -2), c2), b2.shape());
+  return {reshape(ga, a.shape()), reshape(gb, b.shape())};
+}
+
+// Matrices batched like elementwise operands: the batch dimensions broadcast as the leading ones do.
+std::pair<Arrays, std::vector<int>> matmul_vmap(const Arrays& in, const std::vector<int>& axes,
+                                                const std::function<array(const Arrays&)>& op) {
+  for (size_t i = 0; i < 2; ++i)
+    if (in[i].ndim() - (axes[i] >= 0 ? 1 : 0) < 2) return {};  // vectors: run per entry
+  return {{op(rules::align_batched(in, axes))}, {0}};
+}
+
 }  // namespace
 
 class Matmul : public PrimitiveBase<Matmul> {
@@ -85,6 +104,20 @@ class Matmul : public PrimitiveBase<Matmul> {
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     out[0].alloc();
     run(in[0], in[1], out[0], matmul_dims(in[0].shape(), in[1].shape(), "matmul"), 1.0f, 0.0f);
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    auto [ga, gb] = matmul_vjp(in[0], in[1], cot[0]);
+    Arrays r;
+    for (int i : argnums) r.push_back(i == 0 ? ga : gb);
+    return r;
+  }
+  Arrays jvp(const Arrays& in, const Arrays& t, const std::vector<int>& argnums, const Arrays&) const override {
+    array r = matmul(argnums[0] == 0 ? t[0] : in[0], argnums[0] == 0 ? in[1] : t[0]);
+    if (argnums.size() > 1) r = add(r, matmul(in[0], t[1]));
+    return {r};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return matmul_vmap(in, axes, [](const Arrays& a) { return make<Matmul>(a); });
   }
 };
 INGOT_REGISTER_PRIMITIVE(Matmul)
@@ -122,6 +155,16 @@ class AddMM : public PrimitiveBase<AddMM> {
       }
     }
     run(in[0], in[1], o, d, alpha_, beta_);
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    auto [ga, gb] = matmul_vjp(in[0], in[1], cot[0]);
+    Arrays r;
+    for (int i : argnums)
+      r.push_back(i == 2 ? multiply(rules::unbroadcast(cot[0], in[2].shape()), beta_) : multiply(i == 0 ? ga : gb, alpha_));
+    return r;
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return matmul_vmap(in, axes, [this](const Arrays& a) { return make<AddMM>(a, alpha_, beta_); });
   }
 
  private:

@@ -8,6 +8,7 @@
 #include "cpu/iterate.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -128,6 +129,41 @@ class Pad : public PrimitiveBase<Pad> {
       case 4: return run.template operator()<4>();
       default: return run.template operator()<8>();
     }
+  }
+  // The interior's cotangent; edge mode adds each border's cotangent to the row it repeats, one axis
+  // at a time (the padding is separable), and the fill value's is the border's total.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    const Shape& s = in[0].shape();
+    Shape stop(s.size());
+    for (size_t d = 0; d < s.size(); ++d) stop[d] = low_[d] + s[d];
+    array inner = slice(cot[0], low_, stop);
+    if (mode_ == "edge") {
+      inner = cot[0];
+      for (int d = 0; d < in[0].ndim(); ++d) {
+        const int64_t n = s[d], l = low_[d], h = high_[d];
+        if (l == 0 && h == 0) continue;
+        auto part = [&](int64_t from, int64_t to) {
+          Shape a(inner.ndim(), 0), b = inner.shape();
+          a[d] = from, b[d] = to;
+          return slice(inner, a, b);
+        };
+        array mid = part(l, l + n);
+        if (l > 0) mid = add(mid, pad(sum(part(0, l), d, true), std::vector<int>{d}, Shape{0}, Shape{n - 1}));
+        if (h > 0) mid = add(mid, pad(sum(part(l + n, l + n + h), d, true), std::vector<int>{d}, Shape{n - 1}, Shape{0}));
+        inner = mid;
+      }
+    }
+    Arrays r;
+    for (int i : argnums) r.push_back(i == 0 ? inner : subtract(sum(cot[0]), sum(inner)));
+    return r;
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    if (in.size() > 1 && axes[1] >= 0) return {};  // a fill value per entry: run per entry
+    Shape low = low_, high = high_;
+    low.insert(low.begin(), 0), high.insert(high.begin(), 0);
+    Arrays args{rules::batch_first(in[0], axes[0])};
+    if (in.size() > 1) args.push_back(in[1]);
+    return {{make<Pad>(std::move(args), std::move(low), std::move(high), mode_)}, {0}};
   }
 
  private:

@@ -1,10 +1,13 @@
 // Max and average pooling over the spatial axes of channels-last arrays, as mlx.nn's pooling layers
 // compute them (pad, take sliding windows, reduce), in one pass without materializing the windows.
+#include <limits>
+
 #include "core/utils.h"
 #include "cpu/conv.h"
 #include "cpu/copy.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -82,6 +85,36 @@ class Pooling : public PrimitiveBase<Pooling> {
     out[0].alloc();
     cpu::pool(cpu::contiguous(in[0]), out[0], reduce_ == "max" ? cpu::PoolOp::max : cpu::PoolOp::avg, widen(kernel_),
               widen(stride_), widen(lo_));
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::vjp_via([this](const Arrays& x) { return Arrays{decompose(x[0])}; }, in, cot, argnums);
+  }
+
+  // The same pooling as ops: pad, one strided slice per kernel position, reduce across them.
+  array decompose(const array& x) const {
+    const size_t d = kernel_.size();
+    const Shape out = output_shapes({x})[0];
+    const bool max = reduce_ == "max";
+    std::vector<std::pair<int64_t, int64_t>> widths{{0, 0}};
+    for (size_t i = 0; i < d; ++i) widths.emplace_back(lo_[i], hi_[i]);
+    widths.emplace_back(0, 0);
+    const array xp = pad(x, widths, max ? Operand(-std::numeric_limits<double>::infinity()) : Operand(0));
+    Arrays taps;
+    std::vector<int> pos(d, 0);
+    while (true) {
+      Shape start(x.ndim(), 0), stop = xp.shape(), step(x.ndim(), 1);
+      for (size_t i = 0; i < d; ++i) {
+        start[i + 1] = pos[i];
+        stop[i + 1] = pos[i] + (out[i + 1] - 1) * stride_[i] + 1;
+        step[i + 1] = stride_[i];
+      }
+      taps.push_back(slice(xp, start, stop, step));
+      size_t i = 0;
+      while (i < d && ++pos[i] == kernel_[i]) pos[i++] = 0;
+      if (i == d) break;
+    }
+    const array all = stack(taps, -1);
+    return max ? ingot::max(all, -1) : mean(all, -1);
   }
 
  private:

@@ -39,6 +39,23 @@ class Primitive {
   // PrimitiveBase's default: exactly Derived::kArity inputs when the class declares it (else at least
   // one), all of one dtype unless the class declares kMixedDtypes = true.
   virtual void check_inputs(const Arrays& in) const = 0;
+
+  // Function transforms (src/transforms/). Rules are built from ops, so they are differentiable in turn.
+  // vjp: given one cotangent per output (zeros where an output has none), the cotangents of the inputs
+  // at `argnums` (floating inputs only: others have none; an empty handle is none). Default: refuses,
+  // naming the primitive.
+  virtual Arrays vjp(const Arrays& primals, const Arrays& cotangents, const std::vector<int>& argnums,
+                     const Arrays& outputs) const;
+  // jvp: given the tangents of the inputs at `argnums`, one tangent per output. Default: J·t derived
+  // from vjp (a vjp is linear in its cotangent, and the vjp of that linear map is the jvp).
+  virtual Arrays jvp(const Arrays& primals, const Arrays& tangents, const std::vector<int>& argnums,
+                     const Arrays& outputs) const;
+  // vmap: given inputs and the axis each is batched along (-1: not batched), the batched outputs and
+  // their batch axes. Default: none, and vmap runs the node once per batch entry and stacks the results.
+  virtual std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const;
+  // Where an output is one of the inputs passed through (tracers, checkpoints): that input's index,
+  // and export writes the input in its place; -1 otherwise.
+  virtual int forwards_input(int /*output*/) const { return -1; }
 };
 
 namespace detail {

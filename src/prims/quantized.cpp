@@ -107,6 +107,20 @@ class Dequantize : public PrimitiveBase<Dequantize> {
     cpu::dequantize(cpu::contiguous(in[0]), cpu::contiguous(in[1]), cpu::contiguous(in[2]), out[0], group_size_,
                     bits_);
   }
+  // out = scale * q + bias per group: the scales' cotangent sums cot * q over each group, the biases' cot.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    auto grouped = [&](const array& a) {
+      Shape s = in[1].shape();
+      s.push_back(group_size_);
+      return sum(reshape(a, s), -1);
+    };
+    Arrays r;
+    for (int i : argnums) {
+      if (i == 1) r.push_back(grouped(multiply(cot[0], make<Dequantize>({in[0], ones_like(in[1]), zeros_like(in[2])}, group_size_, bits_))));
+      else r.push_back(grouped(cot[0]));
+    }
+    return r;
+  }
 
  private:
   int group_size_, bits_;
@@ -153,6 +167,14 @@ class QuantizedMatmul : public PrimitiveBase<QuantizedMatmul> {
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::quantized_matmul(in[0], in[1], in[2], in[3], out[0], group_size_, bits_, transpose_);
+  }
+  // With respect to the activations only: the product with the matrix the other way round.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    for (int i : argnums)
+      if (i != 0)
+        fail("vjp", "primitive QuantizedMatmul has a vjp with respect to its input x only, not its ",
+             i == 2 ? "scales" : "biases", ".");
+    return {make<QuantizedMatmul>({cot[0], in[1], in[2], in[3]}, group_size_, bits_, !transpose_)};
   }
 
  private:

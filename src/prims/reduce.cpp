@@ -1,4 +1,5 @@
 // Reductions over axes (sum, prod, max, min, all, any): one class, one table row per op.
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -6,6 +7,7 @@
 #include "cpu/reduce.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 namespace {
@@ -71,8 +73,44 @@ class Reduce : public PrimitiveBase<Reduce> {
   }
   std::vector<Dtype> output_dtypes(const Arrays& in) const override { return {result_dtype(op_, in[0].dtype())}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::reduce(in[0], out[0], op_, axes_); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays& out) const override {
+    const array& x = in[0];
+    const array c = keepdims_ ? cot[0] : expand_dims(cot[0], axes_);
+    switch (op_) {
+      case ReduceOp::sum: return {broadcast_to(c, x.shape())};
+      case ReduceOp::max:
+      case ReduceOp::min: {  // shared evenly between ties
+        const array y = keepdims_ ? out[0] : expand_dims(out[0], axes_);
+        const array hit = astype(equal(x, y), x.dtype());
+        return {multiply(divide(c, sum(hit, axes_, true)), hit)};
+      }
+      case ReduceOp::prod: return {multiply(c, products_of_others(x))};
+      default: return {array()};
+    }
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    std::vector<int> shifted;
+    for (int a : axes_) shifted.push_back(a + 1);
+    return {{make<Reduce>({rules::batch_first(in[0], axes[0])}, op_, std::move(shifted), keepdims_)}, {0}};
+  }
 
  private:
+  // For each element, the product of the others it is reduced with: exclusive products from both ends
+  // over the reduced axes laid out as one, which stays right where elements are zero.
+  array products_of_others(const array& x) const {
+    std::vector<int> perm;
+    for (int d = 0; d < x.ndim(); ++d)
+      if (!std::binary_search(axes_.begin(), axes_.end(), d)) perm.push_back(d);
+    const int kept = static_cast<int>(perm.size());
+    perm.insert(perm.end(), axes_.begin(), axes_.end());
+    const array xt = transpose(x, perm);
+    const array flat = flatten(xt, kept, -1);
+    const array others = multiply(cumprod(flat, -1, false, false), cumprod(flat, -1, true, false));
+    std::vector<int> inverse(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int>(i);
+    return transpose(reshape(others, xt.shape()), inverse);
+  }
+
   ReduceOp op_;
   std::vector<int> axes_;
   bool keepdims_;

@@ -11,6 +11,7 @@
 #include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -113,6 +114,20 @@ class Reshape : public PrimitiveBase<Reshape> {
                                           : "";
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {reshape(cot[0], in[0].shape())};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    const array x = rules::batch_first(in[0], axes[0]);
+    if (std::find(shape_.begin(), shape_.end(), -1) != shape_.end()) {
+      Shape s = shape_;
+      s.insert(s.begin(), x.shape(0));
+      return {{reshape(x, s)}, {0}};
+    }
+    Shape s = shape_;
+    s.insert(s.begin(), -1);
+    return {{reshape(x, s)}, {0}};
+  }
 
  private:
   Shape shape_;
@@ -141,6 +156,13 @@ class Flatten : public PrimitiveBase<Flatten> {
     return {out};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {reshape(cot[0], in[0].shape())};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    const array x = rules::batch_first(in[0], axes[0]);
+    return {{make<Flatten>({x}, start_ + 1, end_ + 1)}, {0}};
+  }
 
  private:
   int start_, end_;
@@ -172,6 +194,13 @@ class Unflatten : public PrimitiveBase<Unflatten> {
     return dynamic[0] && !infers && shape_.size() > 1 ? "the shape " + shape_str(shape_) + " (keep a -1)" : "";
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {reshape(cot[0], in[0].shape())};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    const array x = rules::batch_first(in[0], axes[0]);
+    return {{make<Unflatten>({x}, axis_ + 1, shape_)}, {0}};
+  }
 
  private:
   int axis_;
@@ -203,6 +232,15 @@ class ExpandDims : public PrimitiveBase<ExpandDims> {
     return {out};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {reshape(cot[0], in[0].shape())};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    const array x = rules::batch_first(in[0], axes[0]);
+    std::vector<int> ax;
+    for (int a : axes_) ax.push_back(a + 1);
+    return {{make<ExpandDims>({x}, std::move(ax))}, {0}};
+  }
 
  private:
   std::string detail_axes() const {
@@ -239,6 +277,15 @@ class Squeeze : public PrimitiveBase<Squeeze> {
     return {out};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {reshape(cot[0], in[0].shape())};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    const array x = rules::batch_first(in[0], axes[0]);
+    std::vector<int> ax;
+    for (int a : axes_) ax.push_back(a + 1);
+    return {{make<Squeeze>({x}, std::move(ax))}, {0}};
+  }
 
  private:
   std::vector<int> axes_;

@@ -79,6 +79,14 @@ class Round : public PrimitiveBase<Round> {
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::apply_elementwise(in, out[0], round_kernel(in[0].dtype(), decimals_));
   }
+  // Piecewise constant.
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays&) const override { return {array()}; }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return {zeros_like(out[0])};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{make<Round>({in[0]}, decimals_)}, axes};
+  }
 
  private:
   int decimals_;

@@ -6,6 +6,7 @@
 #include "cpu/scan.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 namespace {
@@ -52,8 +53,60 @@ class Scan : public PrimitiveBase<Scan> {
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::scan(in[0], out[0], op_, axis_, reverse_, inclusive_);
   }
+  // The forward inclusive scan has the rules; the other directions and the exclusive scans are it
+  // with the axis reversed and shifted, and take theirs through that decomposition.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays& out) const override {
+    if (reverse_ || !inclusive_)
+      return rules::vjp_via([this](const Arrays& x) { return Arrays{decompose(x[0])}; }, in, cot, argnums);
+    return {inclusive_vjp(in[0], out[0], cot[0])};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{make<Scan>({rules::batch_first(in[0], axes[0])}, op_, axis_ + 1, reverse_, inclusive_)}, {0}};
+  }
 
  private:
+  array decompose(const array& x) const {
+    const int64_t n = x.shape(axis_);
+    auto flip = [&](const array& a) { return reverse_ ? take(a, arange(n - 1, int64_t{-1}, int64_t{-1}), axis_) : a; };
+    array y = make<Scan>({flip(x)}, op_, axis_, false, true);
+    if (!inclusive_ && n > 0) {  // shifted by one; the first entry is a constant either way
+      Shape start(x.ndim(), 0), stop = y.shape();
+      stop[axis_] = n - 1;
+      Shape first = y.shape();
+      first[axis_] = 1;
+      y = concatenate({zeros(first, y.dtype()), slice(y, start, stop)}, axis_);
+    }
+    return flip(y);
+  }
+  // The forward inclusive scan's vjp. Products, extremes and log-sum-exp weigh each cotangent c_i by
+  // how y_i depends on x_j (j <= i), built as an n x n matrix per row: exact where elements are zero
+  // or tied, at n^2 memory along the axis.
+  array inclusive_vjp(const array& x0, const array& y0, const array& c0) const {
+    if (op_ == ScanOp::sum) return cumsum(c0, axis_, true, true);
+    const array x = moveaxis(x0, axis_, -1), y = moveaxis(y0, axis_, -1), c = moveaxis(c0, axis_, -1);
+    const int64_t n = x.shape(-1);
+    const array i = arange(n, int32), j = reshape(i, {n, 1});
+    const array upper = greater_equal(i, j);  // [j, i]: i >= j
+    auto row = [](const array& a) { return expand_dims(a, -2); };   // indexed by i
+    auto col = [](const array& a) { return expand_dims(a, -1); };   // indexed by j
+    array w;  // [..., j, i]
+    if (op_ == ScanOp::prod) {
+      const array between = cumprod(where(greater(i, j), row(x), 1.0), -1);  // prod of x over (j, i]
+      w = multiply(col(cumprod(x, -1, false, false)), between);
+    } else if (op_ == ScanOp::logaddexp) {
+      w = exp(subtract(col(x), row(y)));
+    } else {  // max, min: x_j feeds y_i when it set the running extreme that y_i still holds
+      const Shape zero(y.ndim(), 0);
+      Shape one = y.shape(), last = y.shape();
+      one.back() = 1, last.back() = n - 1;
+      const array before = concatenate({slice(y, zero, one), slice(y, zero, last)}, -1);  // y_{i-1}
+      const array first = logical_and(equal(x, y), logical_or(equal(i, 0), not_equal(before, y)));
+      w = astype(logical_and(col(first), equal(row(y), col(y))), x.dtype());
+    }
+    const array g = sum(multiply(where(upper, w, 0.0), row(c)), -1);
+    return moveaxis(g, -1, axis_);
+  }
+
   ScanOp op_;
   int axis_;
   bool reverse_, inclusive_;

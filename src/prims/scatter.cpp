@@ -115,6 +115,14 @@ void check_scatter_indices(const Primitive& p, const Arrays& in, size_t first, s
       detail::bad_inputs(p, std::string("expects integer indices, got ") + dtype_name(in[i].dtype()));
 }
 
+// a, the index arrays, then the updates: a Scatter node's inputs.
+Arrays with(const array& a, const Arrays& idx, const array& updates) {
+  Arrays in{a};
+  in.insert(in.end(), idx.begin(), idx.end());
+  in.push_back(updates);
+  return in;
+}
+
 }  // namespace
 
 // Inputs: a, one integer index array per axis in `axes` (all of one shape I), updates of shape
@@ -211,6 +219,41 @@ class Scatter : public PrimitiveBase<Scatter> {
       });
     });
   }
+  // Sums: the array's cotangent passes through, each update element reads its cotangent where it
+  // landed (none where it was dropped). Assignment: where several updates hit one element the last
+  // wins, so the element ids are scattered the same way to see which update each element holds.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    const Reduce r = parse_reduce(reduce_, "scatter");
+    if (r != Reduce::none && r != Reduce::sum)
+      fail("vjp", "primitive Scatter with reduction '", reduce_, "' has no vjp.");
+    const array& a = in[0];
+    const array& upd = in.back();
+    const Arrays idx(in.begin() + 1, in.end() - 1);
+    const Shape w(upd.shape().end() - a.ndim(), upd.shape().end());
+    const array ids = reshape(arange(upd.size(), int64), upd.shape());
+    const array holder = r == Reduce::none ? make<Scatter>(with(full(a.shape(), -1, int64), idx, ids), reduce_, axes_) : array();
+    Arrays clamped;
+    array valid = array(true);
+    for (size_t j = 0; j < idx.size(); ++j) {
+      const int64_t n = a.shape(axes_[j]), wj = w[axes_[j]];
+      clamped.push_back(indexing::clamped_indices(idx[j], n, wj));
+      valid = logical_and(valid, indexing::indices_in_range(idx[j], n, wj));
+    }
+    // Each update element's value at the place it went to.
+    auto at_target = [&](const array& v) {
+      return reshape(idx.empty() ? slice(v, Shape(a.ndim(), 0), w) : gather(v, clamped, axes_, w), upd.shape());
+    };
+    Shape ones_w = valid.shape();
+    ones_w.insert(ones_w.end(), a.ndim(), 1);
+    array kept = broadcast_to(reshape(valid, ones_w), upd.shape());
+    if (holder.valid()) kept = logical_and(kept, equal(at_target(holder), ids));
+    Arrays out;
+    for (int i : argnums) {
+      if (i == 0) out.push_back(holder.valid() ? where(greater_equal(holder, 0), 0.0, cot[0]) : cot[0]);
+      else out.push_back(where(kept, at_target(cot[0]), 0.0));
+    }
+    return out;
+  }
 
  private:
   std::string reduce_;
@@ -276,6 +319,25 @@ class ScatterAxis : public PrimitiveBase<ScatterAxis> {
         });
       });
     });
+  }
+  // As Scatter's.
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    const Reduce r = parse_reduce(reduce_, "put_along_axis");
+    if (r != Reduce::none && r != Reduce::sum)
+      fail("vjp", "primitive ScatterAxis with reduction '", reduce_, "' has no vjp.");
+    const int64_t n = in[0].shape(axis_);
+    const array clamped = indexing::clamped_indices(in[1], n, 1);
+    const array ids = reshape(arange(in[2].size(), int64), in[2].shape());
+    const array holder =
+        r == Reduce::none ? make<ScatterAxis>({full(in[0].shape(), -1, int64), in[1], ids}, reduce_, axis_) : array();
+    array kept = indexing::indices_in_range(in[1], n, 1);
+    if (holder.valid()) kept = logical_and(kept, equal(take_along_axis(holder, clamped, axis_), ids));
+    Arrays out;
+    for (int i : argnums) {
+      if (i == 0) out.push_back(holder.valid() ? where(greater_equal(holder, 0), 0.0, cot[0]) : cot[0]);
+      else out.push_back(where(kept, take_along_axis(cot[0], clamped, axis_), 0.0));
+    }
+    return out;
   }
 
  private:

@@ -3,6 +3,7 @@
 #include "cpu/elementwise.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -48,6 +49,16 @@ class Select : public PrimitiveBase<Select> {
       default: fn = select_kernel<uint64_t>; break;
     }
     cpu::apply_elementwise(in, out[0], fn);
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    Arrays r;
+    const array zero = zeros_like(cot[0]);
+    for (int i : argnums)
+      r.push_back(rules::unbroadcast(i == 1 ? where(in[0], cot[0], zero) : where(in[0], zero, cot[0]), in[i].shape()));
+    return r;
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{make<Select>(rules::align_batched(in, axes))}, {0}};
   }
 };
 INGOT_REGISTER_PRIMITIVE(Select)

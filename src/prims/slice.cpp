@@ -7,6 +7,7 @@
 #include "ingot/ops.h"
 #include "prims/index_util.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -35,6 +36,14 @@ class Slice : public PrimitiveBase<Slice> {
       offset += b.start[i] * a.strides()[i];
     }
     make_view(a, out[0], std::move(st), offset);
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {slice_update(zeros_like(in[0]), cot[0], start_, stop_, strides_)};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    Shape start = start_, stop = stop_, strides = strides_;
+    start.insert(start.begin(), 0), stop.insert(stop.begin(), indexing::kSliceEnd), strides.insert(strides.begin(), 1);
+    return {{make<Slice>({rules::batch_first(in[0], axes[0])}, start, stop, strides)}, {0}};
   }
 
  private:

@@ -16,6 +16,7 @@
 #include "ingot/ops.h"
 #include "prims/index_util.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -136,6 +137,18 @@ class SliceUpdate : public PrimitiveBase<SliceUpdate> {
     }
     copy_into(in[1], o, st, offset);
   }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    Arrays r;
+    for (int i : argnums)
+      r.push_back(i == 0 ? make<SliceUpdate>({cot[0], zeros_like(in[1])}, start_, stop_, strides_)
+                         : slice(cot[0], start_, stop_, strides_));
+    return r;
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    Shape start = start_, stop = stop_, strides = strides_;
+    start.insert(start.begin(), 0), stop.insert(stop.begin(), indexing::kSliceEnd), strides.insert(strides.begin(), 1);
+    return {{make<SliceUpdate>(rules::all_batch_first(in, axes), start, stop, strides)}, {0}};
+  }
 
  private:
   indexing::ResolvedSlice resolve(const array& a) const {
@@ -177,6 +190,16 @@ class DynamicSlice : public PrimitiveBase<DynamicSlice> {
     const array& a = in[0];
     const int64_t off = dynamic_offset(in[1], axes_, a.shape(), slice_size_, a.strides());
     make_view(a, out[0], a.strides(), off);
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override;
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    if (axes[1] >= 0) return {};  // a start per entry: run per entry
+    std::vector<int> ax;
+    for (int a : axes_) ax.push_back(a + 1);
+    const array x = rules::batch_first(in[0], axes[0]);
+    Shape size = slice_size_;
+    size.insert(size.begin(), x.shape(0));
+    return {{make<DynamicSlice>({x, in[1]}, std::move(ax), std::move(size))}, {0}};
   }
 
  private:
@@ -221,11 +244,30 @@ class DynamicSliceUpdate : public PrimitiveBase<DynamicSliceUpdate> {
     const int64_t off = dynamic_offset(in[2], axes_, o.shape(), in[1].shape(), o.strides());
     copy_into(in[1], o, o.strides(), off);
   }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    Arrays r;
+    for (int i : argnums)
+      r.push_back(i == 0 ? make<DynamicSliceUpdate>({cot[0], zeros_like(in[1]), in[2]}, axes_)
+                         : make<DynamicSlice>({cot[0], in[2]}, axes_, in[1].shape()));
+    return r;
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    if (axes[2] >= 0) return {};  // a start per entry: run per entry
+    std::vector<int> ax;
+    for (int a : axes_) ax.push_back(a + 1);
+    Arrays args = rules::all_batch_first({in[0], in[1]}, {axes[0], axes[1]});
+    args.push_back(in[2]);
+    return {{make<DynamicSliceUpdate>(std::move(args), std::move(ax))}, {0}};
+  }
 
  private:
   std::vector<int> axes_;
 };
 INGOT_REGISTER_PRIMITIVE(DynamicSliceUpdate)
+
+Arrays DynamicSlice::vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const {
+  return {make<DynamicSliceUpdate>({zeros_like(in[0]), cot[0], in[1]}, axes_)};
+}
 
 // ---- op builders ----
 

@@ -8,6 +8,7 @@
 #include "cpu/sort.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -39,6 +40,20 @@ int64_t check_kth(int64_t kth, int axis, const array& a, const char* op) {
 
 }  // namespace
 
+// The cotangent of x for outputs that are x's values rearranged along the axis: output position p
+// holds the value of x at in_pos[p], so its cotangent goes back there. Sorting both sides lines up
+// equal values (ties in their stable order, one valid choice).
+static array rearranged_vjp(const array& x, const array& y, const array& cot, int axis, std::optional<int64_t> last_k) {
+  const array by_x = argsort(x, axis);
+  if (last_k) {  // y is the k largest of x, ascending: the last k of x's sorted order
+    Shape start(x.ndim(), 0), stop = x.shape();
+    start[axis] = x.shape(axis) - *last_k;
+    return put_along_axis(zeros_like(x), slice(by_x, start, stop), cot, axis);
+  }
+  const array by_y = argsort(y, axis);
+  return put_along_axis(zeros_like(x), by_x, take_along_axis(cot, by_y, axis), axis);
+}
+
 class Sort : public PrimitiveBase<Sort> {
  public:
   static constexpr const char* kName = "Sort";
@@ -52,6 +67,12 @@ class Sort : public PrimitiveBase<Sort> {
     return {in[0].shape()};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::sort(in[0], out[0], axis_, SortKind::sort, 0); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {put_along_axis(zeros_like(in[0]), argsort(in[0], axis_), cot[0], axis_)};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{make<Sort>({rules::batch_first(in[0], axes[0])}, axis_ + 1)}, {0}};
+  }
 
  private:
   int axis_;
@@ -97,6 +118,9 @@ class Partition : public PrimitiveBase<Partition> {
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::sort(in[0], out[0], axis_, SortKind::partition, check_kth(kth_, axis_, in[0], "partition"));
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays& out) const override {
+    return {rearranged_vjp(in[0], out[0], cot[0], axis_, std::nullopt)};
   }
 
  private:
@@ -148,6 +172,9 @@ class TopK : public PrimitiveBase<TopK> {
     return {s};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::sort(in[0], out[0], axis_, SortKind::topk, k_); }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays& out) const override {
+    return {rearranged_vjp(in[0], out[0], cot[0], axis_, k_)};
+  }
 
  private:
   int64_t k_;

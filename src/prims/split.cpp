@@ -5,6 +5,7 @@
 #include "core/utils.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -48,6 +49,20 @@ class Split : public PrimitiveBase<Split> {
     const array& a = in[0];
     for (size_t k = 0; k < out.size(); ++k)
       make_view(a, out[k], a.strides(), bounds(k, a.shape()[axis_]).first * a.strides()[axis_]);
+  }
+  // Each piece's cotangent padded back into place, summed (pieces of reversed indices may overlap).
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    const int64_t n = in[0].shape(axis_);
+    array r = zeros_like(in[0]);
+    for (size_t k = 0; k < cot.size(); ++k) {
+      const auto [b, e] = bounds(k, n);
+      if (e > b) r = add(r, pad(cot[k], std::vector<int>{axis_}, Shape{b}, Shape{n - e}));
+    }
+    return {r};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    Arrays outs = make_multi<Split>({rules::batch_first(in[0], axes[0])}, indices_, axis_ + 1, sections_);
+    return {outs, std::vector<int>(outs.size(), 0)};
   }
 
  private:

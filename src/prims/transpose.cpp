@@ -5,6 +5,7 @@
 #include "core/utils.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -36,6 +37,16 @@ class Transpose : public PrimitiveBase<Transpose> {
     Strides st(axes_.size());
     for (size_t i = 0; i < axes_.size(); ++i) st[i] = in[0].strides()[axes_[i]];
     make_view(in[0], out[0], std::move(st));
+  }
+  Arrays vjp(const Arrays&, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    std::vector<int> inverse(axes_.size());
+    for (size_t i = 0; i < axes_.size(); ++i) inverse[axes_[i]] = static_cast<int>(i);
+    return {make<Transpose>({cot[0]}, std::move(inverse))};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    std::vector<int> perm{0};
+    for (int a : axes_) perm.push_back(a + 1);
+    return {{make<Transpose>({rules::batch_first(in[0], axes[0])}, std::move(perm))}, {0}};
   }
 
  private:

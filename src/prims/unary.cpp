@@ -189,6 +189,42 @@ cpu::NaryFn kernel_for(Op op, Dtype t) {
   });
 }
 
+// dy/dx of a floating row at x, whose result is y: the table's derivative column.
+array derivative(Op op, const array& x, const array& y) {
+  constexpr double kLn2 = 0.69314718055994530942, kLn10 = 2.30258509299404568402;
+  constexpr double kTwoOverSqrtPi = 1.12837916709551257390, kSqrtPiOverTwo = 0.88622692545275801365;
+  switch (op) {
+    case kAbs: return sign(x);
+    case kNegative: return full_like(x, -1.0);
+    case kSquare: return multiply(x, 2.0);
+    case kSqrt: return divide(0.5, y);
+    case kRsqrt: return multiply(divide(y, x), -0.5);
+    case kReciprocal: return negative(square(y));
+    case kExp: return y;
+    case kExpm1: return add(y, 1.0);
+    case kLog: return reciprocal(x);
+    case kLog1p: return reciprocal(add(x, 1.0));
+    case kLog2: return reciprocal(multiply(x, kLn2));
+    case kLog10: return reciprocal(multiply(x, kLn10));
+    case kSin: return cos(x);
+    case kCos: return negative(sin(x));
+    case kTan: return add(square(y), 1.0);
+    case kArcSin: return rsqrt(subtract(1.0, square(x)));
+    case kArcCos: return negative(rsqrt(subtract(1.0, square(x))));
+    case kArcTan: return reciprocal(add(square(x), 1.0));
+    case kSinh: return cosh(x);
+    case kCosh: return sinh(x);
+    case kTanh: return subtract(1.0, square(y));
+    case kArcSinh: return rsqrt(add(square(x), 1.0));
+    case kArcCosh: return rsqrt(subtract(square(x), 1.0));
+    case kArcTanh: return reciprocal(subtract(1.0, square(x)));
+    case kSigmoid: return multiply(y, subtract(1.0, y));
+    case kErf: return multiply(exp(negative(square(x))), kTwoOverSqrtPi);
+    case kErfInv: return multiply(exp(square(y)), kSqrtPiOverTwo);
+    default: return zeros_like(x);  // piecewise constant (sign, floor, ceil) or not floating
+  }
+}
+
 }  // namespace
 
 class Unary : public PrimitiveBase<Unary> {
@@ -216,6 +252,15 @@ class Unary : public PrimitiveBase<Unary> {
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::apply_elementwise(in, out[0], kernel_for(op_, in[0].dtype()));
+  }
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays& out) const override {
+    return {multiply(cot[0], derivative(op_, in[0], out[0]))};
+  }
+  Arrays jvp(const Arrays& in, const Arrays& t, const std::vector<int>&, const Arrays& out) const override {
+    return {multiply(t[0], derivative(op_, in[0], out[0]))};
+  }
+  std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
+    return {{make<Unary>({in[0]}, op_)}, {axes[0]}};
   }
 
  private:

@@ -1,5 +1,3 @@
-#include <unordered_set>
-
 #include "core/graph.h"
 #include "ingot/transforms.h"
 #include "prims/primitive.h"
@@ -7,40 +5,23 @@
 namespace ingot {
 
 namespace {
-// Post-order DFS over unevaluated nodes, with an explicit stack.
+// The unevaluated nodes above `outputs`, in an order that computes inputs first. Each entry owns its
+// node (through an output that still exists), so the node lives until it has run.
 std::vector<std::shared_ptr<Node>> topological_order(const Arrays& outputs) {
   std::vector<std::shared_ptr<Node>> order;
-  std::unordered_set<const Node*> seen;
-  std::vector<std::pair<Node*, size_t>> stack;
-  auto visit = [&](const array& a) {
+  auto enter = [](const array& a) {
     if (a.kind() == ArrayKind::placeholder)
       throw std::invalid_argument(
-          "[eval] cannot evaluate an array that depends on a function input while it is being traced for export.");
-    if (a.is_evaluated() || !a.has_node()) return false;
-    Node* n = a.node().get();
-    if (!seen.insert(n).second) return false;
-    stack.emplace_back(n, 0);
-    return true;
+          "[eval] cannot evaluate an array that depends on the input of a function being traced (for export or vmap).");
+    return !a.is_evaluated();
   };
-  for (const auto& out : outputs) {
-    if (!visit(out)) continue;
-    while (!stack.empty()) {
-      auto& [n, i] = stack.back();
-      if (i < n->inputs.size()) {
-        visit(n->inputs[i++]);  // may push: `n` and `i` are not used again this iteration
-        continue;
+  walk_graph(outputs, enter, [&](Node& n) {
+    for (auto& w : n.outputs)
+      if (auto d = w.lock()) {
+        order.push_back(d->node);
+        return;
       }
-      // Every output desc that still exists shares ownership of n; take one to keep n alive in order.
-      std::shared_ptr<Node> keep;
-      for (auto& w : n->outputs)
-        if (auto d = w.lock()) {
-          keep = d->node;
-          break;
-        }
-      order.push_back(std::move(keep));
-      stack.pop_back();
-    }
-  }
+  });
   return order;
 }
 }  // namespace
@@ -50,6 +31,7 @@ void eval(const Arrays& outputs) {
     if (!a.valid()) throw std::invalid_argument("[eval] called with an empty array handle.");
   std::lock_guard<std::recursive_mutex> lock(graph_mutex());
   auto order = topological_order(outputs);
+  const bool keep = KeepGraph::active();
   for (auto& slot : order) {
     std::shared_ptr<Node> node = std::move(slot);  // release the order's hold as soon as we are done
     Arrays outs;
@@ -62,7 +44,7 @@ void eval(const Arrays& outputs) {
     for (auto& o : outs) {
       if (!o.is_evaluated())
         throw std::logic_error(std::string("[eval] primitive ") + node->primitive->name() + " produced no data.");
-      o.detach();
+      if (!keep) o.detach();
     }
   }
 }
