@@ -29,3 +29,6 @@ from . import nn, utils  # noqa: E402,F401
 
 # Constants, aliases, small ops and dtype utilities composed from the ops above.
 from ._extras import *  # noqa: E402,F401,F403
+
+# grad, value_and_grad, vjp, jvp, vmap, custom_function and checkpoint over trees of arrays.
+from ._transforms import *  # noqa: E402,F401,F403

@@ -1,4 +1,8 @@
-// ingot.eval and the memory counters.
+// ingot.eval, the memory counters, and the transforms over flat lists of arrays (ingot/_transforms.py
+// builds MLX's tree-taking API on them).
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/vector.h>
 
 #include "convert.h"
@@ -26,6 +30,23 @@ void init_transforms(nb::module_& m) {
         eval(arrays);
       },
       "Computes the given arrays (or the arrays inside nested lists, tuples and dicts) now.");
+  m.def("_vjp", [](const ArraysFn& fun, const Arrays& primals, const Arrays& cotangents) {
+    return vjp(fun, primals, cotangents);
+  });
+  m.def("_value_and_grad", [](const ArraysFn& fun, const Arrays& inputs, const std::vector<int>& argnums) {
+    return value_and_grad(fun, argnums)(inputs);
+  });
+  m.def("_jvp", [](const ArraysFn& fun, const Arrays& primals, const Arrays& tangents) {
+    return jvp(fun, primals, tangents);
+  });
+  m.def("_vmap", [](const ArraysFn& fun, const Arrays& inputs, const std::vector<int>& in_axes,
+                    const std::vector<int>& out_axes) { return vmap(fun, in_axes, out_axes)(inputs); });
+  m.def("_custom_call",
+        [](const ArraysFn& fun, std::optional<CustomVjp> fun_vjp, std::optional<CustomJvp> fun_jvp,
+           std::optional<CustomVmap> fun_vmap, const Arrays& inputs) {
+          return custom_function(fun, fun_vjp, fun_jvp, fun_vmap)(inputs);
+        });
+  m.def("_checkpoint_call", [](const ArraysFn& fun, const Arrays& inputs) { return checkpoint(fun)(inputs); });
   m.def("get_active_memory", &get_active_memory, "Bytes held by live array buffers.");
   m.def("get_peak_memory", &get_peak_memory, "The most memory held since the last reset_peak_memory().");
   m.def("reset_peak_memory", &reset_peak_memory, "Resets the peak memory counter.");

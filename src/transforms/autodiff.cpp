@@ -270,13 +270,13 @@ ValueAndGradFn value_and_grad(const ArraysFn& fun, const std::vector<int>& argnu
       for (size_t k = 0; k < nums.size(); ++k) all[nums[k]] = p[k];
       Arrays outs = fun(all);
       if (outs.empty()) fail("value_and_grad", "the function must return at least one array.");
-      if (outs[0].size() != 1 || outs[0].ndim() != 0)
+      if (outs[0].size() != 1)
         fail("value_and_grad", "the function's first output must be a scalar (the loss), got shape ", outs[0].shape(), ".");
       return outs;
     };
     // A cotangent of one for the loss; the other outputs (aux values) get none.
     auto cots = [](const Arrays& outs) {
-      Arrays c{ones({}, outs[0].dtype())};
+      Arrays c{ones_like(outs[0])};
       for (size_t i = 1; i < outs.size(); ++i) c.push_back(zeros_like(outs[i]));
       return c;
     };

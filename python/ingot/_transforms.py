@@ -1,0 +1,389 @@
+"""MLX's function transforms over trees of arrays: grad, value_and_grad, vjp, jvp, vmap,
+custom_function and checkpoint. The C++ core transforms flat lists of arrays (``_core._vjp`` ...);
+this module flattens the arguments and rebuilds the results the way ``mlx.core`` does."""
+
+import functools
+
+from . import _core
+from ._core import array
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function", "checkpoint"]
+
+
+# ---- trees: lists, tuples and dicts of arrays, visited in order ----
+
+
+def _flatten(tree, arrays, strict, fn):
+    """Appends tree's arrays to ``arrays``; other leaves are an error when ``strict``."""
+    if isinstance(tree, array):
+        arrays.append(tree)
+    elif isinstance(tree, (list, tuple)):
+        for t in tree:
+            _flatten(t, arrays, strict, fn)
+    elif isinstance(tree, dict):
+        for t in tree.values():
+            _flatten(t, arrays, strict, fn)
+    elif strict:
+        raise ValueError(f"[{fn}] the arguments must be arrays or trees (lists, tuples, dicts) of arrays, "
+                         f"found {type(tree).__name__}.")
+    return arrays
+
+
+def _fill(tree, it):
+    """``tree`` with its arrays replaced, in order, by the next values of ``it``."""
+    if isinstance(tree, array):
+        return next(it)
+    if isinstance(tree, list):
+        return [_fill(t, it) for t in tree]
+    if isinstance(tree, tuple):
+        filled = [_fill(t, it) for t in tree]
+        return type(tree)(*filled) if hasattr(tree, "_fields") else tuple(filled)
+    if isinstance(tree, dict):
+        return {k: _fill(v, it) for k, v in tree.items()}
+    return tree
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+# ---- vjp and jvp ----
+
+
+def vjp(fun, primals, cotangents):
+    """The outputs of ``fun(*primals)`` and the vector-Jacobian product: the cotangents of the primals
+    given one cotangent per output. ``primals`` and ``cotangents`` are lists (of arrays or trees)."""
+    primals, cotangents = _as_list(primals), _as_list(cotangents)
+    flat = _flatten(primals, [], True, "vjp")
+    out_tree = [None]
+
+    def flat_fun(arrays):
+        out = fun(*_fill(primals, iter(arrays)))
+        out_tree[0] = out
+        return _flatten(out, [], True, "vjp")
+
+    outs, grads = _core._vjp(flat_fun, flat, _flatten(cotangents, [], True, "vjp"))
+    return _as_list(_fill(out_tree[0], iter(outs))), _fill(primals, iter(grads))
+
+
+def jvp(fun, primals, tangents):
+    """The outputs of ``fun(*primals)`` and the Jacobian-vector product: the tangents of the outputs
+    given one tangent per primal."""
+    primals, tangents = _as_list(primals), _as_list(tangents)
+    flat = _flatten(primals, [], True, "jvp")
+    out_tree = [None]
+
+    def flat_fun(arrays):
+        out = fun(*_fill(primals, iter(arrays)))
+        out_tree[0] = out
+        return _flatten(out, [], True, "jvp")
+
+    outs, touts = _core._jvp(flat_fun, flat, _flatten(tangents, [], True, "jvp"))
+    return _as_list(_fill(out_tree[0], iter(outs))), _as_list(_fill(out_tree[0], iter(touts)))
+
+
+# ---- grad and value_and_grad ----
+
+
+def _argnums(argnums, argnames, fn):
+    names = [argnames] if isinstance(argnames, str) else list(argnames)
+    if argnums is None:
+        nums = [] if names else [0]
+    elif isinstance(argnums, int):
+        nums = [argnums]
+    else:
+        nums = list(argnums)
+    if not nums and not names:
+        raise ValueError(f"[{fn}] argnums and argnames are both empty: there is nothing to differentiate with "
+                         "respect to.")
+    for n in nums:
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise ValueError(f"[{fn}] argnums must be ints, got {n!r}.")
+        if n < 0:
+            raise ValueError(f"[{fn}] argnums must be non-negative, got {n}.")
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"[{fn}] duplicate argument index in argnums {nums}.")
+    return sorted(nums), names
+
+
+def _value_and_grad(fun, argnums, argnames, fn, scalar_only):
+    nums, names = _argnums(argnums, argnames, fn)
+
+    def run(*args, **kwargs):
+        if nums and nums[-1] >= len(args):
+            raise ValueError(f"[{fn}] cannot compute the gradient of argument index {nums[-1]}: the function "
+                             f"was called with {len(args)} positional arguments.")
+        for k in names:
+            if k not in kwargs:
+                raise ValueError(f"[{fn}] cannot compute the gradient of keyword argument '{k}': the function "
+                                 f"was called with the keyword arguments {sorted(kwargs)}.")
+        # Every array of the arguments, in order; those of the differentiated ones are traced.
+        arrays, wanted, counts = [], [], []
+        for i, a in enumerate(args):
+            start = len(arrays)
+            _flatten(a, arrays, i in nums, fn)
+            if i in nums:
+                wanted.extend(range(start, len(arrays)))
+                counts.append(len(arrays) - start)
+        kw_order = []
+        for k, v in kwargs.items():
+            start = len(arrays)
+            _flatten(v, arrays, k in names, fn)
+            if k in names:
+                wanted.extend(range(start, len(arrays)))
+                counts.append(len(arrays) - start)
+                kw_order.append(k)
+        value = [None]
+
+        def flat_fun(flat):
+            it = iter(flat)
+            a2 = [_fill(a, it) for a in args]
+            k2 = {k: _fill(v, it) for k, v in kwargs.items()}
+            out = fun(*a2, **k2)
+            if not isinstance(out, array):
+                if scalar_only:
+                    raise ValueError(f"[{fn}] the function must return a scalar array, got {type(out).__name__}.")
+                if not isinstance(out, tuple) or not out or not isinstance(out[0], array):
+                    raise ValueError(f"[{fn}] the function must return a scalar array or a tuple whose first "
+                                     f"value is a scalar array, got {_describe(out)}.")
+            value[0] = out
+            flat_out = _flatten(out, [], False, fn)
+            if flat_out[0].size != 1:
+                raise ValueError(f"[{fn}] the function's first output must be a scalar (the loss), got shape "
+                                 f"{tuple(flat_out[0].shape)}.")
+            return flat_out
+
+        if wanted:
+            _, grads = _core._value_and_grad(flat_fun, arrays, wanted)
+        else:  # nothing to differentiate (the arguments hold no arrays): the value, empty gradients
+            flat_fun(arrays)
+            grads = []
+        it = iter(grads)
+        pos = [_fill(args[i], it) for i in nums]
+        kw = {k: _fill(kwargs[k], it) for k in kw_order}
+        positional = pos[0] if len(nums) == 1 else (tuple(pos) if nums else None)
+        return value[0], ((positional, kw) if names else positional)
+
+    return run
+
+
+def _describe(out):
+    if isinstance(out, tuple):
+        return "an empty tuple" if not out else f"a tuple whose first value is {type(out[0]).__name__}"
+    return type(out).__name__
+
+
+def value_and_grad(fun, argnums=None, argnames=()):
+    """A function returning ``(fun(*args, **kwargs), gradients)``. ``fun`` returns a scalar loss, or a
+    tuple whose first value is the scalar loss (the rest rides along). Gradients are taken with respect
+    to the positional arguments ``argnums`` (default 0) and the keyword arguments ``argnames``, each a
+    tree of arrays, and come back in the same structure (a tuple for several argnums; ``(positional,
+    dict)`` when argnames are given)."""
+    if not callable(fun):
+        raise ValueError(f"[value_and_grad] fun must be callable, got {type(fun).__name__}.")
+    return functools.wraps(fun)(_value_and_grad(fun, argnums, argnames, "value_and_grad", False))
+
+
+def grad(fun, argnums=None, argnames=()):
+    """The gradient of ``fun`` (which returns a scalar array): as :func:`value_and_grad`, gradients only."""
+    if not callable(fun):
+        raise ValueError(f"[grad] fun must be callable, got {type(fun).__name__}.")
+    vg = _value_and_grad(fun, argnums, argnames, "grad", False)
+
+    @functools.wraps(fun)
+    def run(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    return run
+
+
+# ---- vmap ----
+
+
+def _flat_axes(tree, axes, output, fn="vmap"):
+    """One axis per array of ``tree``: ``axes`` is a prefix of it (an int or None applies to everything
+    below); None maps to -1 (not mapped). Negative axes count from the end."""
+    out = []
+
+    def visit(t, a):
+        if isinstance(t, array):
+            if isinstance(a, tuple) and len(a) == 1:
+                a = a[0]
+            if a is None:
+                out.append(-1)
+                return
+            if not isinstance(a, int) or isinstance(a, bool):
+                raise ValueError(f"[{fn}] an axis must be an int or None, got {a!r}.")
+            n = t.ndim + (1 if output else 0)
+            ax = a + n if a < 0 else a
+            if not 0 <= ax < n:
+                kind = "output " if output else ""
+                raise ValueError(f"[{fn}] invalid {kind}vectorization axis {a} for an array with shape {tuple(t.shape)}.")
+            out.append(ax)
+        elif isinstance(t, (list, tuple)):
+            if isinstance(a, (list, tuple)):
+                if len(a) != len(t):
+                    raise ValueError(f"[{fn}] the axes {a!r} do not match the structure of the arguments.")
+                for ti, ai in zip(t, a):
+                    visit(ti, ai)
+            else:
+                for ti in t:
+                    visit(ti, a)
+        elif isinstance(t, dict):
+            if isinstance(a, dict):
+                for k, v in t.items():
+                    if k not in a:
+                        raise ValueError(f"[{fn}] the axes have no entry for key {k!r}.")
+                    visit(v, a[k])
+            else:
+                for v in t.values():
+                    visit(v, a)
+        else:
+            raise ValueError(f"[{fn}] the arguments must be arrays or trees of arrays, found {type(t).__name__}.")
+
+    visit(tree, axes)
+    return out
+
+
+def vmap(fun, in_axes=0, out_axes=0):
+    """``fun`` mapped over an axis of its inputs: ``in_axes`` and ``out_axes`` are ints, None (not mapped)
+    or trees of them matching the arguments and the results."""
+    if not callable(fun):
+        raise ValueError(f"[vmap] fun must be callable, got {type(fun).__name__}.")
+
+    @functools.wraps(fun)
+    def run(*args):
+        flat = _flatten(list(args), [], True, "vmap")
+        # One argument takes in_axes as its own tree, unless in_axes is a 1-tuple holding its axes.
+        single = len(args) == 1 and not (isinstance(in_axes, tuple) and len(in_axes) == 1)
+        axes = _flat_axes(args[0] if single else args, in_axes, False)
+        out_tree = [None]
+
+        def flat_fun(arrays):
+            out = fun(*_fill(list(args), iter(arrays)))
+            out_tree[0] = out
+            return _flatten(out, [], True, "vmap")
+
+        outs = _core._vmap(flat_fun, flat, axes, [])
+        # The results carry the mapped axis first; out_axes moves it (an unmapped result, None, keeps
+        # only the first entry).
+        want = _flat_axes(_fill(out_tree[0], iter(outs)), out_axes, False)
+        moved = []
+        for o, ax in zip(outs, want):
+            if ax == -1:
+                moved.append(o[0])
+            else:
+                moved.append(_core.moveaxis(o, 0, ax) if ax != 0 else o)
+        return _fill(out_tree[0], iter(moved))
+
+    return run
+
+
+# ---- custom_function and checkpoint ----
+
+
+class custom_function:  # noqa: N801 (MLX's name)
+    """A function with its own transforms: decorate it, then give ``.vjp(primals, cotangents, outputs)``,
+    ``.jvp(primals, tangents)`` and ``.vmap(inputs, axes)`` rules as MLX's ``mx.custom_function``. Those
+    not given follow the function itself (jvp through the given vjp, vmap by running it per entry)."""
+
+    def __init__(self, fun):
+        if not callable(fun):
+            raise ValueError(f"[custom_function] fun must be callable, got {type(fun).__name__}.")
+        self._fun = fun
+        self._vjp = self._jvp = self._vmap = None
+        functools.update_wrapper(self, fun)
+
+    def vjp(self, fun):
+        self._vjp = fun
+        return self
+
+    def jvp(self, fun):
+        self._jvp = fun
+        return self
+
+    def vmap(self, fun):
+        self._vmap = fun
+        return self
+
+    def __call__(self, *args, **kwargs):
+        flat = _flatten(list(args) + list(kwargs.values()), [], False, "custom_function")
+        out_tree = [None]
+
+        def rebuild(arrays):
+            it = iter(arrays)
+            return [_fill(a, it) for a in args], {k: _fill(v, it) for k, v in kwargs.items()}
+
+        def flat_fun(arrays):
+            a, k = rebuild(arrays)
+            out = self._fun(*a, **k)
+            out_tree[0] = out
+            return _flatten(out, [], True, "custom_function")
+
+        def primal_arg(a):
+            return a[0] if len(a) == 1 else tuple(a)
+
+        flat_vjp = flat_jvp = flat_vmap = None
+        if self._vjp is not None:
+            def flat_vjp(primals, cotangents, outputs):
+                a, k = rebuild(primals)
+                res = self._vjp(primal_arg(a), _fill(out_tree[0], iter(cotangents)), _fill(out_tree[0], iter(outputs)),
+                                **k)
+                return _flatten(res, [], False, "custom_function")
+        if self._jvp is not None:
+            def flat_jvp(primals, tangents, argnums):
+                if kwargs:
+                    raise ValueError("[custom_function] a custom jvp takes positional arguments only.")
+                a, _ = rebuild(primals)
+                have = set(argnums)
+                it, idx = iter(tangents), [0]
+
+                def pick(x):
+                    i = idx[0]
+                    idx[0] += 1
+                    return next(it) if i in have else None
+                tans = [_map_arrays(x, pick) for x in a]
+                res = self._jvp(primal_arg(a), primal_arg(tans))
+                return _flatten(res, [], False, "custom_function")
+        if self._vmap is not None:
+            def flat_vmap(arrays, axes):
+                a, _ = rebuild(arrays)
+                ax = _fill(list(args), iter([None if x < 0 else x for x in axes]))
+                outs, out_axes = self._vmap(primal_arg(a), primal_arg(ax))
+                flat_outs = _flatten(outs, [], True, "custom_function")
+                flat_ax = _flat_axes(outs, out_axes, False, "custom_function")
+                return flat_outs, flat_ax
+        outs = _core._custom_call(flat_fun, flat_vjp, flat_jvp, flat_vmap, flat)
+        return _fill(out_tree[0], iter(outs))
+
+
+def _map_arrays(tree, f):
+    if isinstance(tree, array):
+        return f(tree)
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_map_arrays(t, f) for t in tree)
+    if isinstance(tree, dict):
+        return {k: _map_arrays(v, f) for k, v in tree.items()}
+    return tree
+
+
+def checkpoint(fun):
+    """``fun`` whose intermediates are not kept for the backward pass: its vjp runs ``fun`` again."""
+    if not callable(fun):
+        raise ValueError(f"[checkpoint] fun must be callable, got {type(fun).__name__}.")
+
+    @functools.wraps(fun)
+    def run(*args, **kwargs):
+        flat = _flatten(list(args) + list(kwargs.values()), [], False, "checkpoint")
+        out_tree = [None]
+
+        def flat_fun(arrays):
+            it = iter(arrays)
+            out = fun(*[_fill(a, it) for a in args], **{k: _fill(v, it) for k, v in kwargs.items()})
+            out_tree[0] = out
+            return _flatten(out, [], True, "checkpoint")
+
+        outs = _core._checkpoint_call(flat_fun, flat)
+        return _fill(out_tree[0], iter(outs))
+
+    return run
