@@ -71,4 +71,14 @@ ArraysFn custom_vjp(ArraysFn fun, CustomVjp fun_vjp);
 // fun whose intermediates are not kept for the backward pass: its vjp runs fun again.
 ArraysFn checkpoint(ArraysFn fun);
 
+// fun traced once per input signature (dtypes and shapes; dtypes and ranks when shapeless) and replayed
+// from the recorded graph on later calls, without running fun again: fun must be pure (its arrays
+// come from its inputs; arrays it captures are constants of the trace). Values that depend on no input
+// are computed once, when tracing. A shapeless compile refuses a function whose graph bakes in a traced
+// size, as a shapeless export does.
+ArraysFn compile(ArraysFn fun, bool shapeless = false);
+// While disabled, compiled functions run fun directly (every call).
+void disable_compile();
+void enable_compile();
+
 }  // namespace ingot

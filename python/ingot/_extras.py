@@ -21,8 +21,6 @@ __all__ = [
     "DtypeCategory", "generic", "number", "integer", "signedinteger", "unsignedinteger",
     "floating", "inexact", "complexfloating", "issubdtype", "finfo", "iinfo", "result_type",
     "can_cast",
-    # compilation
-    "compile", "disable_compile", "enable_compile",
 ]
 
 # ---- constants (plain Python values, as in MLX) ----
@@ -434,27 +432,3 @@ def can_cast(from_, to):
     """Whether ``from_`` (an array or a Dtype) casts to ``to`` under the promotion rules: promoting the
     two together gives ``to``."""
     return result_type(from_, to) == to
-
-
-# ---- compilation ----
-def compile(fun, inputs=None, outputs=None, shapeless=False):
-    """MLX's ``mx.compile``: returns a function with the same results as ``fun``. ingot runs it as it is,
-    op by op (it has no graph compiler in Python yet), so ``inputs``/``outputs`` (captured state) and
-    ``shapeless`` need nothing; usable as ``@compile`` and ``@partial(compile, shapeless=True)``."""
-    if not callable(fun):
-        raise ValueError(f"[compile] fun must be callable, got {type(fun).__name__}.")
-    import functools
-
-    @functools.wraps(fun)
-    def compiled(*args, **kwargs):
-        return fun(*args, **kwargs)
-
-    return compiled
-
-
-def disable_compile():
-    """MLX's switch that makes ``compile`` return functions that run op by op: what ingot always does."""
-
-
-def enable_compile():
-    """Undoes :func:`disable_compile` (nothing to undo in ingot: see :func:`compile`)."""

@@ -7,7 +7,10 @@ import functools
 from . import _core
 from ._core import array
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function", "checkpoint"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function", "checkpoint", "compile",
+           "disable_compile", "enable_compile"]
+
+from ._core import disable_compile, enable_compile  # noqa: E402
 
 
 # ---- trees: lists, tuples and dicts of arrays, visited in order ----
@@ -385,5 +388,99 @@ def checkpoint(fun):
 
         outs = _core._checkpoint_call(flat_fun, flat)
         return _fill(out_tree[0], iter(outs))
+
+    return run
+
+
+# ---- compile ----
+
+
+def _structure(tree):
+    """A hashable picture of a call's arguments: the containers, an "A" per array, and the other leaves
+    by value (a changed Python constant traces again, as in MLX)."""
+    if isinstance(tree, array):
+        return "A"
+    if isinstance(tree, (list, tuple)):
+        return (type(tree).__name__, tuple(_structure(t) for t in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((k, _structure(v)) for k, v in tree.items()))
+    try:
+        hash(tree)
+        return ("C", type(tree).__name__, tree)
+    except TypeError:
+        return ("C", type(tree).__name__, id(tree))
+
+
+def _leaf_slots(tree, out):
+    """(container, key) for every array leaf of the mutable containers in tree, in order."""
+    if isinstance(tree, (list, dict)):
+        for k in (range(len(tree)) if isinstance(tree, list) else list(tree.keys())):
+            v = tree[k]
+            if isinstance(v, array):
+                out.append((tree, k))
+            else:
+                _leaf_slots(v, out)
+    elif isinstance(tree, tuple):
+        for v in tree:
+            if isinstance(v, array):
+                raise ValueError("[compile] captured outputs must be held in lists or dicts (a tuple cannot be "
+                                 "updated in place).")
+            _leaf_slots(v, out)
+    return out
+
+
+def compile(fun, inputs=None, outputs=None, shapeless=False):
+    """``fun`` traced once per signature of its arguments (array dtypes and shapes, or ranks when
+    ``shapeless``; other arguments by value) and replayed from the recorded graph afterwards, without
+    running ``fun``. ``inputs`` and ``outputs`` are trees of arrays the function reads and writes
+    besides its arguments (model and optimizer state, as in MLX): they are read at every call, and the
+    arrays found in ``outputs`` after a call are updated in place."""
+    if not callable(fun):
+        raise ValueError(f"[compile] fun must be callable, got {type(fun).__name__}.")
+    compiled = {}
+
+    @functools.wraps(fun)
+    def run(*args, **kwargs):
+        state_in = _flatten(inputs, [], False, "compile") if inputs is not None else []
+        flat = _flatten([list(args), kwargs], [], False, "compile")
+        key = (_structure(args), _structure(kwargs), len(state_in))
+        entry = compiled.get(key)
+        if entry is None:
+            out_tree = [None]
+            n_args = len(flat)
+
+            def flat_fun(arrays):
+                it = iter(arrays[:n_args])
+                a2 = [_fill(a, it) for a in args]
+                k2 = {k: _fill(v, it) for k, v in kwargs.items()}
+                # The captured inputs read as the traced values while the function runs.
+                held = [_core._handle(x) for x in state_in]
+                slots = _leaf_slots(outputs, []) if outputs is not None else []
+                before = [(c[k], _core._handle(c[k])) for c, k in slots]
+                for obj, tracer in zip(state_in, arrays[n_args:]):
+                    _core._rebind(obj, tracer)
+                try:
+                    out = fun(*a2, **k2)
+                    written = [_core._handle(c[k]) for c, k in _leaf_slots(outputs, [])] if outputs is not None else []
+                finally:  # the state as it was: the replay below computes its new values
+                    for obj, h in zip(state_in, held):
+                        _core._rebind(obj, h)
+                    for (c, k), (obj, h) in zip(slots, before):
+                        c[k] = obj
+                        _core._rebind(obj, h)
+                out_tree[0] = out
+                return _flatten(out, [], True, "compile") + written
+
+            entry = compiled[key] = (_core._compile(flat_fun, shapeless), out_tree)
+        fn, out_tree = entry
+        results = fn(flat + state_in)
+        n_out = len(_flatten(out_tree[0], [], True, "compile"))
+        if outputs is not None:
+            for (c, k), value in zip(_leaf_slots(outputs, []), results[n_out:]):
+                if isinstance(c[k], array):
+                    _core._rebind(c[k], value)
+                else:
+                    c[k] = value
+        return _fill(out_tree[0], iter(results[:n_out]))
 
     return run

@@ -47,6 +47,12 @@ void init_transforms(nb::module_& m) {
           return custom_function(fun, fun_vjp, fun_jvp, fun_vmap)(inputs);
         });
   m.def("_checkpoint_call", [](const ArraysFn& fun, const Arrays& inputs) { return checkpoint(fun)(inputs); });
+  m.def("_compile", [](const ArraysFn& fun, bool shapeless) { return compile(fun, shapeless); });
+  m.def("_handle", [](const array& a) { return a; }, "A new array object holding the same array.");
+  m.def("_rebind", [](array& target, const array& value) { target = value; },
+        "Makes the array object hold another array (captured state after a compiled call).");
+  m.def("disable_compile", &disable_compile, "Compiled functions run the function itself, every call.");
+  m.def("enable_compile", &enable_compile, "Compiled functions replay their traced graphs again.");
   m.def("get_active_memory", &get_active_memory, "Bytes held by live array buffers.");
   m.def("get_peak_memory", &get_peak_memory, "The most memory held since the last reset_peak_memory().");
   m.def("reset_peak_memory", &reset_peak_memory, "Resets the peak memory counter.");

@@ -88,13 +88,10 @@ void ConstantTable::truncate(size_t n) {
 
 namespace {
 thread_local bool shapeless_trace = false;
-
-struct ShapelessTraceScope {
-  bool saved = shapeless_trace;
-  explicit ShapelessTraceScope(bool on) { shapeless_trace = on; }
-  ~ShapelessTraceScope() { shapeless_trace = saved; }
-};
 }  // namespace
+
+ShapelessTraceScope::ShapelessTraceScope(bool on) : saved(shapeless_trace) { shapeless_trace = on; }
+ShapelessTraceScope::~ShapelessTraceScope() { shapeless_trace = saved; }
 
 bool same_inputs(const Signature& a, const Signature& b) {
   auto match = [&](const TensorSpec& x, const TensorSpec& y) {

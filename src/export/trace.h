@@ -18,6 +18,17 @@ struct NodeRecord {
   std::vector<TensorSpec> outputs;
 };
 
+// While one lives, op builders on this thread build the forms that follow shapes (detail::in_shapeless_trace).
+struct ShapelessTraceScope {
+  explicit ShapelessTraceScope(bool on);
+  ~ShapelessTraceScope();
+  ShapelessTraceScope(const ShapelessTraceScope&) = delete;
+  ShapelessTraceScope& operator=(const ShapelessTraceScope&) = delete;
+
+ private:
+  bool saved;
+};
+
 struct TraceRecord {
   Signature signature;             // outputs filled in too
   std::vector<std::string> kwarg_names;  // sorted

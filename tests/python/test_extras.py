@@ -167,19 +167,3 @@ def test_atleast_takes_scalars():
     assert out.shape == (1, 1) and out.dtype == ingot.int32 and out.item() == 3
 
 
-def test_compile_returns_a_function_with_the_same_results():
-    from functools import partial
-
-    def f(x, y):
-        return mx.exp(x) * y + 1
-
-    x, y = mx.array([0.5, -1.0, 2.0]), mx.array([3.0, 4.0, 5.0])
-    expected = np.exp(np.array([0.5, -1.0, 2.0], dtype=np.float32)) * np.array([3, 4, 5], dtype=np.float32) + 1
-    for g in (ingot.compile(f), partial(ingot.compile, shapeless=True)(f), ingot.compile(f, inputs=[], outputs=[])):
-        np.testing.assert_allclose(np.array(g(ingot.array(x), ingot.array(y))), expected, rtol=1e-6)
-        assert g.__name__ == "f"
-    np.testing.assert_allclose(np.array(mx.compile(f)(x, y)), expected, rtol=1e-6)  # what MLX gives
-    ingot.disable_compile()
-    ingot.enable_compile()
-    with pytest.raises(ValueError, match=r"\[compile\] fun must be callable, got int"):
-        ingot.compile(3)

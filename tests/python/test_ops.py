@@ -24,7 +24,8 @@ NOT_OPS = {
     "get_active_memory", "get_peak_memory", "reset_peak_memory", "load", "save", "save_safetensors",
     "nn", "utils", "random", "linalg", "fast", "ImportedFunction", "FunctionExporter",
     "issubdtype", "result_type", "can_cast",  # dtype utilities: test_extras.py
-    "compile", "disable_compile", "enable_compile",  # transforms: test_extras.py
+    "compile", "disable_compile", "enable_compile",  # transforms: test_transforms.py
+    "grad", "value_and_grad", "vjp", "jvp", "vmap", "checkpoint", "custom_function", "optimizers",
 }
 
 

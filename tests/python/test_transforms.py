@@ -346,3 +346,80 @@ def test_custom_vjp_is_refused_by_export_and_checkpoint_is_kept(tmp_path):
     path = str(tmp_path / "k.ingot")
     mx.export_function(path, g, mx.ones(3))
     close(mx.import_function(path)(mx.array([0.5, 1.0, 2.0]))[0], 2 * np.sin([0.5, 1.0, 2.0]))
+
+
+def test_compile_traces_once_per_signature_and_replays():
+    calls = []
+
+    def f(x, y, scale=2.0):
+        calls.append(1)
+        return mx.exp(x) * y + scale, mx.sum(x)
+
+    cf = mx.compile(f)
+    x, y = mx.array(rand(3)), mx.array(rand(3))
+    for _ in range(3):
+        got = cf(x, y)
+    assert len(calls) == 1  # traced once, replayed twice
+    want = f(x, y)
+    close(got[0], want[0], rtol=0, atol=0)
+    close(got[1], want[1], rtol=0, atol=0)
+    calls.clear()
+    cf(mx.array(rand(3)), y)                 # same signature: no trace
+    cf(mx.array(rand(4)), mx.array(rand(4)))  # new shape: one trace
+    cf(x, y, scale=3.0)                      # a changed Python constant: one trace
+    assert len(calls) == 2
+    close(cf(x, y, scale=3.0)[0], f(x, y, 3.0)[0], rtol=0, atol=0)
+    # shapeless: one trace for every shape of the same rank
+    calls.clear()
+    sf = mx.compile(f, shapeless=True)
+    for n in (2, 5, 7):
+        a, b = mx.array(rand(n)), mx.array(rand(n))
+        close(sf(a, b)[0], f(a, b)[0], rtol=0, atol=0)
+    assert len(calls) == 4  # 1 trace + 3 direct calls of f
+    # disabled: fun runs every call
+    calls.clear()
+    mx.disable_compile()
+    try:
+        cf(x, y)
+        cf(x, y)
+    finally:
+        mx.enable_compile()
+    assert len(calls) == 2
+
+
+def test_compile_shapeless_refuses_what_bakes_a_size():
+    f = mx.compile(lambda x: mx.reshape(x, (2, 3)) + 1, shapeless=True)
+    with pytest.raises(ValueError, match=r"\[compile\] Reshape bakes the shape \(2,3\).* cannot be compiled shapeless"):
+        f(mx.ones(6))
+    with pytest.raises(ValueError, match=r"\[compile\] fun must be callable, got int"):
+        mx.compile(3)
+
+
+def test_compiled_training_step_with_captured_state_matches_eager():
+    import ingot.optimizers as optim
+
+    X, y = mx.array(rand(32, 4)), mx.array(RNG.integers(0, 3, 32).astype(np.int32))
+    runs = {}
+    for compiled in (False, True):
+        mx.random.seed(3)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        opt = optim.SGD(learning_rate=0.1, momentum=0.9)
+        opt.init(model.trainable_parameters())
+        state = [model.state, opt.state]
+        traces = []
+
+        def step(X, y, model=model, opt=opt, traces=traces):
+            traces.append(1)
+            loss, g = nn.value_and_grad(model, lambda X, y: nn.losses.cross_entropy(model(X), y, reduction="mean"))(X, y)
+            opt.update(model, g)
+            return loss
+
+        fn = mx.compile(step, inputs=state, outputs=state) if compiled else step
+        losses = []
+        for _ in range(8):
+            losses.append(fn(X, y).item())
+            mx.eval(state)
+        runs[compiled] = (losses, len(traces))
+    np.testing.assert_allclose(runs[True][0], runs[False][0], rtol=1e-5)
+    assert runs[True][1] == 1 and runs[False][1] == 8
+    assert runs[True][0][-1] < runs[True][0][0]

@@ -1,0 +1,160 @@
+// compile: a function traced once per input signature into a tape (its inputs, constants and nodes in
+// order), which later calls replay without running the function. Subgraphs that depend on no input
+// are computed once, at trace time, and kept as constants.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/graph.h"
+#include "core/utils.h"
+#include "export/trace.h"
+#include "ingot/transforms.h"
+#include "prims/primitive.h"
+
+namespace ingot {
+
+namespace {
+
+std::atomic<bool> compile_enabled{true};
+
+struct Tape {
+  struct Step {
+    std::shared_ptr<Primitive> primitive;
+    std::vector<size_t> inputs;  // value slots
+    size_t first_output;         // the outputs' slots follow one another
+  };
+  size_t num_inputs = 0;
+  std::vector<array> constants;  // slots num_inputs .. num_inputs + constants.size()
+  std::vector<Step> steps;
+  std::vector<size_t> outputs;
+  size_t num_values = 0;
+
+  Arrays replay(const Arrays& inputs) const {
+    std::vector<array> v(num_values);
+    std::copy(inputs.begin(), inputs.end(), v.begin());
+    std::copy(constants.begin(), constants.end(), v.begin() + static_cast<std::ptrdiff_t>(num_inputs));
+    for (const auto& s : steps) {
+      Arrays in;
+      in.reserve(s.inputs.size());
+      for (size_t i : s.inputs) in.push_back(v[i]);
+      Arrays outs = array::make_outputs(s.primitive, in, s.primitive->output_shapes(in), s.primitive->output_dtypes(in));
+      for (size_t k = 0; k < outs.size(); ++k) v[s.first_output + k] = std::move(outs[k]);
+    }
+    Arrays out;
+    for (size_t o : outputs) out.push_back(v[o]);
+    return out;
+  }
+};
+
+// Traces fun on placeholders like `inputs` and records the nodes that depend on them.
+Tape record(const ArraysFn& fun, const Arrays& inputs, bool shapeless) {
+  Arrays placeholders;
+  for (const auto& a : inputs) placeholders.push_back(array::placeholder(a.shape(), a.dtype()));
+  Arrays outs;
+  {
+    exporting::ShapelessTraceScope scope(shapeless);
+    outs = fun(placeholders);
+  }
+  for (const auto& o : outs)
+    if (!o.valid()) fail("compile", "the function returned an empty array handle.");
+  Tape tape;
+  tape.num_inputs = inputs.size();
+  std::unordered_map<const void*, size_t> slot;
+  for (size_t i = 0; i < placeholders.size(); ++i) slot.emplace(placeholders[i].id(), i);
+  // Pass 1: the nodes above the outputs that depend on an input; everything else is a constant.
+  std::vector<Node*> order;
+  std::unordered_map<const Node*, bool> depends;
+  auto enter = [&](const array& a) {
+    if (a.kind() == ArrayKind::placeholder && !slot.count(a.id()))
+      fail("compile", "the function uses an input of another trace (an array captured while tracing).");
+    return !a.is_evaluated();
+  };
+  walk_graph(outs, enter, [&](Node& n) {
+    bool dep = false;
+    for (const auto& in : n.inputs)
+      dep = dep || slot.count(in.id()) || (in.has_node() && !in.is_evaluated() && depends[in.node().get()]);
+    depends[&n] = dep;
+    if (dep) order.push_back(&n);
+  });
+  // Pass 2: constants (inputs of recorded nodes, or outputs, computed without the function's inputs),
+  // numbered as met; then the nodes' outputs, in order.
+  auto dependent = [&](const array& a) {
+    return slot.count(a.id()) || (a.has_node() && !a.is_evaluated() && depends[a.node().get()]);
+  };
+  Arrays constants;
+  auto constant = [&](const array& a) {
+    if (dependent(a) || !slot.emplace(a.id(), tape.num_inputs + constants.size()).second) return;
+    constants.push_back(a);
+  };
+  for (Node* n : order)
+    for (const auto& in : n->inputs) constant(in);
+  for (const auto& o : outs) constant(o);
+  tape.constants = constants;
+  eval(tape.constants);  // input-independent values: computed once, now
+  size_t next = tape.num_inputs + constants.size();
+  for (Node* n : order) {
+    std::vector<size_t> ins;
+    std::vector<bool> dynamic;
+    for (const auto& in : n->inputs) {
+      const size_t s = slot.at(in.id());
+      ins.push_back(s);
+      dynamic.push_back(s < tape.num_inputs || s >= tape.num_inputs + constants.size());
+    }
+    if (shapeless) {
+      const std::string baked = n->primitive->shapeless_bakes(n->inputs, dynamic);
+      if (!baked.empty())
+        fail("compile", n->primitive->name(), " bakes ", baked, " and cannot be compiled shapeless.");
+    }
+    tape.steps.push_back({n->primitive, std::move(ins), next});
+    for (size_t j = 0; j < n->outputs.size(); ++j)
+      if (auto d = n->outputs[j].lock()) slot.emplace(d.get(), next + j);
+    next += n->outputs.size();
+  }
+  tape.num_values = next;
+  for (const auto& o : outs) tape.outputs.push_back(slot.at(o.id()));
+  return tape;
+}
+
+// The cache key: dtypes and shapes (ranks only when shapeless).
+std::vector<int64_t> key_of(const Arrays& inputs, bool shapeless) {
+  std::vector<int64_t> k;
+  for (const auto& a : inputs) {
+    k.push_back(static_cast<int64_t>(a.dtype()));
+    k.push_back(a.ndim());
+    if (!shapeless) k.insert(k.end(), a.shape().begin(), a.shape().end());
+  }
+  return k;
+}
+
+}  // namespace
+
+ArraysFn compile(ArraysFn fun, bool shapeless) {
+  struct Cache {
+    std::mutex mutex;
+    std::map<std::vector<int64_t>, std::shared_ptr<const Tape>> tapes;
+  };
+  auto cache = std::make_shared<Cache>();
+  return [fun = std::move(fun), shapeless, cache](const Arrays& inputs) {
+    if (!compile_enabled.load()) return fun(inputs);
+    for (const auto& a : inputs)
+      if (!a.valid()) fail("compile", "called with an empty array handle.");
+    const auto key = key_of(inputs, shapeless);
+    std::shared_ptr<const Tape> tape;
+    {
+      std::lock_guard<std::mutex> lock(cache->mutex);
+      if (auto it = cache->tapes.find(key); it != cache->tapes.end()) tape = it->second;
+    }
+    if (!tape) {
+      auto fresh = std::make_shared<const Tape>(record(fun, inputs, shapeless));
+      std::lock_guard<std::mutex> lock(cache->mutex);
+      tape = cache->tapes.emplace(key, std::move(fresh)).first->second;
+    }
+    return tape->replay(inputs);
+  };
+}
+
+void disable_compile() { compile_enabled = false; }
+void enable_compile() { compile_enabled = true; }
+
+}  // namespace ingot
