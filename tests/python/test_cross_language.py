@@ -94,3 +94,28 @@ def test_cpp_example_export_import(tmp_path):
     np.testing.assert_allclose(np.array(y), np.maximum(x @ w1 - 0.5, 0) @ w2, rtol=1e-5)
     (y1,) = f(np.ones((1, 4), np.float32))
     np.testing.assert_allclose(np.array(y1), np.maximum(np.ones((1, 4)) @ w1 - 0.5, 0) @ w2, rtol=1e-5)
+
+
+def test_training_step_exported_from_python_trains_in_cpp(tmp_path):
+    """examples/train: Python exports init and step (value_and_grad and an AdamW update); the C++ program
+    runs 100 steps on data it makes, and its losses are Python's own 100 steps on the same data."""
+    train = program("train")
+    out = run([sys.executable, str(ROOT / "examples/train/export_train.py"), str(tmp_path)])
+    assert "20 state arrays" in out
+    losses_file = tmp_path / "losses.npy"
+    out = run([train, str(tmp_path), "100", str(losses_file)])
+    printed = [line for line in out.splitlines() if line.startswith("step")]
+    assert len(printed) == 10 and printed[0].split()[1] == "10" and printed[-1].split()[1] == "100"
+    got = np.load(losses_file)
+    sys.path.insert(0, str(ROOT / "examples/train"))
+    try:
+        import export_train
+    finally:
+        sys.path.pop(0)
+    want = np.array(export_train.python_losses(100), dtype=np.float32)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    for line, k in zip(printed, range(9, 100, 10)):  # the printed losses are the saved ones
+        assert np.isclose(float(line.split()[-1]), got[k], rtol=1e-5)
+    assert got[-1] < got[0] / 100
+    # A missing file is an error, not a crash.
+    run([train, str(tmp_path / "missing")], expect_rc=1)
