@@ -260,18 +260,20 @@ std::vector<int> checked_argnums(const std::vector<int>& argnums, size_t n, cons
 }
 }  // namespace
 
-ValueAndGradFn value_and_grad(const ArraysFn& fun, const std::vector<int>& argnums) {
-  return [fun, argnums](const Arrays& inputs) {
-    const auto nums = checked_argnums(argnums, inputs.size(), "value_and_grad");
+namespace {
+// value_and_grad, with errors naming `fn` (grad or value_and_grad).
+ValueAndGradFn value_and_grad_named(const ArraysFn& fun, const std::vector<int>& argnums, const char* fn) {
+  return [fun, argnums, fn](const Arrays& inputs) {
+    const auto nums = checked_argnums(argnums, inputs.size(), fn);
     Arrays primals;
     for (int a : nums) primals.push_back(inputs[a]);
     auto partial = [&](const Arrays& p) {
       Arrays all = inputs;
       for (size_t k = 0; k < nums.size(); ++k) all[nums[k]] = p[k];
       Arrays outs = fun(all);
-      if (outs.empty()) fail("value_and_grad", "the function must return at least one array.");
+      if (outs.empty()) fail(fn, "the function must return at least one array.");
       if (outs[0].size() != 1)
-        fail("value_and_grad", "the function's first output must be a scalar (the loss), got shape ", outs[0].shape(), ".");
+        fail(fn, "the function's first output must be a scalar (the loss), got shape ", outs[0].shape(), ".");
       return outs;
     };
     // A cotangent of one for the loss; the other outputs (aux values) get none.
@@ -280,18 +282,28 @@ ValueAndGradFn value_and_grad(const ArraysFn& fun, const std::vector<int>& argnu
       for (size_t i = 1; i < outs.size(); ++i) c.push_back(zeros_like(outs[i]));
       return c;
     };
-    return detail::vjp_impl(partial, primals, cots, "value_and_grad");
+    return detail::vjp_impl(partial, primals, cots, fn);
   };
+}
+
+SimpleValueAndGradFn simple_named(const std::function<array(const Arrays&)>& fun, const std::vector<int>& argnums,
+                                  const char* fn) {
+  auto vg = value_and_grad_named([fun](const Arrays& a) { return Arrays{fun(a)}; }, argnums, fn);
+  return [vg](const Arrays& inputs) {
+    auto [v, g] = vg(inputs);
+    return std::make_pair(v[0], g);
+  };
+}
+}  // namespace
+
+ValueAndGradFn value_and_grad(const ArraysFn& fun, const std::vector<int>& argnums) {
+  return value_and_grad_named(fun, argnums, "value_and_grad");
 }
 
 ValueAndGradFn value_and_grad(const ArraysFn& fun, int argnum) { return value_and_grad(fun, std::vector<int>{argnum}); }
 
 SimpleValueAndGradFn value_and_grad(const std::function<array(const Arrays&)>& fun, const std::vector<int>& argnums) {
-  auto vg = value_and_grad([fun](const Arrays& a) { return Arrays{fun(a)}; }, argnums);
-  return [vg](const Arrays& inputs) {
-    auto [v, g] = vg(inputs);
-    return std::make_pair(v[0], g);
-  };
+  return simple_named(fun, argnums, "value_and_grad");
 }
 
 SimpleValueAndGradFn value_and_grad(const std::function<array(const Arrays&)>& fun, int argnum) {
@@ -307,18 +319,18 @@ std::function<std::pair<array, array>(const array&)> value_and_grad(const std::f
 }
 
 GradFn grad(const std::function<array(const Arrays&)>& fun, const std::vector<int>& argnums) {
-  auto vg = value_and_grad(fun, argnums);
+  auto vg = simple_named(fun, argnums, "grad");
   return [vg](const Arrays& inputs) { return vg(inputs).second; };
 }
 
 std::function<array(const Arrays&)> grad(const std::function<array(const Arrays&)>& fun, int argnum) {
-  auto vg = value_and_grad(fun, argnum);
+  auto vg = simple_named(fun, {argnum}, "grad");
   return [vg](const Arrays& inputs) { return vg(inputs).second[0]; };
 }
 
 std::function<array(const array&)> grad(const std::function<array(const array&)>& fun) {
-  auto vg = value_and_grad(fun);
-  return [vg](const array& x) { return vg(x).second; };
+  auto vg = simple_named([fun](const Arrays& a) { return fun(a[0]); }, {0}, "grad");
+  return [vg](const array& x) { return vg({x}).second[0]; };
 }
 
 }  // namespace ingot
