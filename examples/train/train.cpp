@@ -1,8 +1,10 @@
 // Train, from C++, the MLP classifier whose training step examples/train/export_train.py exported from
 // Python: import init.ingot and step.ingot, make the data, loop.
 //
-//   train DIR [STEPS] [LOSSES.npy]    runs STEPS steps (default 100), prints the loss every 10 steps and,
-//                                     when asked, saves every step's loss.
+//   train DIR [STEPS] [LOSSES.npy]    runs STEPS steps (default 100), prints the loss every 10 steps and
+//                                     the steps per second (after the first, which faults the weights in
+//                                     and sizes the buffers), and when asked saves every step's loss.
+#include <chrono>
 #include <exception>
 #include <iomanip>
 #include <iostream>
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
     if (state.size() != names.size()) throw std::runtime_error("init.ingot returns a state of another size");
     std::cout << "training: " << names.size() << " state arrays, " << X.shape(0) << " samples\n";
     std::vector<float> losses;
+    auto start = std::chrono::steady_clock::now();
     for (int s = 1; s <= steps; ++s) {
       std::vector<array> args = state;
       args.push_back(X);
@@ -56,8 +59,11 @@ int main(int argc, char** argv) {
       eval(out);
       losses.push_back(out[0].item<float>());
       state.assign(out.begin() + 1, out.end());
+      if (s == 1) start = std::chrono::steady_clock::now();
       if (s % 10 == 0) std::cout << "step " << std::setw(4) << s << "  loss " << std::setprecision(6) << losses.back() << "\n";
     }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (steps > 1) std::cout << steps - 1 << " steps in " << seconds << " s: " << (steps - 1) / seconds << " steps/s\n";
     if (argc > 3) save(argv[3], array(losses, {static_cast<int64_t>(losses.size())}));
     return 0;
   } catch (const std::exception& e) {

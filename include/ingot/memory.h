@@ -1,4 +1,4 @@
-// Memory accounting of array buffers (MLX's names).
+// Memory accounting of array buffers and the cache of freed buffers (MLX's names).
 #pragma once
 #include <cstddef>
 
@@ -6,4 +6,10 @@ namespace ingot {
 size_t get_active_memory();  // bytes held by live array buffers allocated by ingot
 size_t get_peak_memory();    // the most active_memory has been since the last reset
 void reset_peak_memory();
+
+// Freed buffers of 64 KiB and more are kept, up to a limit, and handed out again for arrays of the same
+// size: a repeated computation (a training step, a decode step) then needs no new pages.
+size_t get_cache_memory();            // bytes held in the cache
+size_t set_cache_limit(size_t limit);  // returns the previous limit; 0 turns the cache off (and empties it)
+void clear_cache();                    // returns every cached buffer to the system
 }  // namespace ingot

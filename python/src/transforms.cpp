@@ -56,6 +56,10 @@ void init_transforms(nb::module_& m) {
   m.def("get_active_memory", &get_active_memory, "Bytes held by live array buffers.");
   m.def("get_peak_memory", &get_peak_memory, "The most memory held since the last reset_peak_memory().");
   m.def("reset_peak_memory", &reset_peak_memory, "Resets the peak memory counter.");
+  m.def("get_cache_memory", &get_cache_memory, "Bytes of freed buffers kept for reuse.");
+  m.def("set_cache_limit", &set_cache_limit, "limit"_a,
+        "Sets how many bytes of freed buffers are kept for reuse (0: none); returns the previous limit.");
+  m.def("clear_cache", &clear_cache, "Returns every cached buffer to the system.");
 }
 
 }  // namespace ingot::py

@@ -6,6 +6,7 @@
 
 #include "cpu/copy.h"
 #include "cpu/iterate.h"
+#include "cpu/parallel.h"
 
 namespace ingot::cpu {
 
@@ -13,14 +14,51 @@ void apply_elementwise(const Arrays& ins, array& out, const NaryFn& fn) {
   const size_t k = ins.size();
   std::vector<const void*> ptrs(k);
   std::vector<int> steps(k, 1);
-  bool flat = true;
+  // Flat: every operand dense in one layout of the output's shape, or a single value (step 0). Then the
+  // elements are one run, split over threads.
+  const array* ref = &ins[0];
   for (const auto& a : ins)
-    flat = flat && a.shape() == out.shape() && a.flags().contiguous && a.data_size() == a.size() &&
-           a.strides() == ins[0].strides();
+    if (a.size() != 1 || out.size() == 1) {
+      ref = &a;
+      break;
+    }
+  // Same layout: equal strides, or both row-major (strides may differ along dimensions of size 1).
+  auto same_layout = [&](const array& a) {
+    return a.strides() == ref->strides() || (a.flags().row_contiguous && ref->flags().row_contiguous);
+  };
+  bool flat = ref->shape() == out.shape();
+  for (const auto& a : ins)
+    flat = flat && ((a.size() == 1 && out.size() > 0) ||
+                    (a.shape() == out.shape() && a.flags().contiguous && a.data_size() == a.size() && same_layout(a)));
+  if (!flat && ref->shape() == out.shape()) {
+    // Operands dense in different layouts (a transposed gradient beside row-major weights): copied to
+    // row-major once, which beats walking one of them across the grain element by element.
+    bool dense = true, row_major = true;
+    for (const auto& a : ins) {
+      dense = dense && (a.size() == 1 || (a.shape() == out.shape() && a.flags().contiguous && a.data_size() == a.size()));
+      row_major = row_major && (a.size() == 1 || a.flags().row_contiguous);
+    }
+    if (dense && !row_major) {
+      Arrays rows;
+      for (const auto& a : ins) rows.push_back(a.size() == 1 ? a : contiguous(a));
+      return apply_elementwise(rows, out, fn);
+    }
+  }
   if (flat) {
-    alloc_like_dense(ins[0], out);
-    for (size_t j = 0; j < k; ++j) ptrs[j] = ins[j].raw_data();
-    if (out.size() > 0) fn(ptrs.data(), steps.data(), out.raw_data(), out.size());
+    alloc_like_dense(*ref, out);
+    for (size_t j = 0; j < k; ++j) {
+      ptrs[j] = ins[j].raw_data();
+      steps[j] = ins[j].size() == 1 && out.size() > 1 ? 0 : 1;
+    }
+    if (out.size() == 0) return;
+    char* o = static_cast<char*>(out.raw_data());
+    const int64_t osz = static_cast<int64_t>(out.itemsize());
+    parallel_for(out.size(), 2, [&](int64_t begin, int64_t end) {
+      std::vector<const void*> p(k);
+      for (size_t j = 0; j < k; ++j)
+        p[j] = static_cast<const char*>(ptrs[j]) + (steps[j] ? begin * static_cast<int64_t>(ins[j].itemsize()) : 0);
+      fn(p.data(), steps.data(), o + begin * osz, end - begin);
+    });
     return;
   }
   out.alloc();

@@ -76,8 +76,19 @@ std::pair<array, array> matmul_vjp(const array& a, const array& b, const array& 
   const array a2 = a.ndim() == 1 ? expand_dims(a, 0) : a;
   const array b2 = b.ndim() == 1 ? expand_dims(b, 1) : b;
   const array c2 = reshape(cot, matmul_dims(a2.shape(), b2.shape(), "matmul").out);
-  const array ga = rules::unbroadcast(matmul(c2, swapaxes(b2, -1, -2)), a2.shape());
-  const array gb = rules::unbroadcast(matmul(swapaxes(a2, -1, -2), c2), b2.shape());
+  // Each cotangent in its operand's layout: the transpose of a weight (x @ w.T) gets a transposed
+  // cotangent, which its Transpose node turns back to the weight's own row-major layout (an optimizer then
+  // combines it with the weight without copying it across the grain).
+  // (Both forms are the same numbers: this only picks a layout.)
+  auto transposed = [](const array& m) {
+    if (m.ndim() < 2) return false;
+    if (m.is_evaluated()) return !m.flags().row_contiguous && m.flags().col_contiguous;
+    return m.has_node() && std::string_view(m.primitive().name()) == "Transpose";
+  };
+  const array ga = rules::unbroadcast(
+      transposed(a2) ? swapaxes(matmul(b2, swapaxes(c2, -1, -2)), -1, -2) : matmul(c2, swapaxes(b2, -1, -2)), a2.shape());
+  const array gb = rules::unbroadcast(
+      transposed(b2) ? swapaxes(matmul(swapaxes(c2, -1, -2), a2), -1, -2) : matmul(swapaxes(a2, -1, -2), c2), b2.shape());
   return {reshape(ga, a.shape()), reshape(gb, b.shape())};
 }
 

@@ -169,3 +169,35 @@ TEST(Graph, BuffersAreFreedWhenArraysDie) {
   }
   EXPECT_EQ(get_active_memory(), before);
 }
+
+// Freed large buffers are kept and reused for arrays of the same size; the limit and clear_cache bound them.
+TEST(Graph, FreedBuffersAreCachedAndReused) {
+  clear_cache();
+  const size_t big = 1 << 20;  // floats: 4 MiB
+  const void* first;
+  {
+    auto a = ones({static_cast<int64_t>(big)});
+    a.eval();
+    first = a.raw_data();
+  }
+  EXPECT_GE(get_cache_memory(), big * 4);
+  const size_t active = get_active_memory();
+  auto b = zeros({static_cast<int64_t>(big)});
+  b.eval();
+  EXPECT_EQ(b.raw_data(), first) << "the cached buffer was not reused";
+  EXPECT_EQ(get_active_memory(), active + big * 4);  // cached bytes are not active ones
+  EXPECT_EQ(b.data<float>()[big - 1], 0.0f);
+  // small buffers are left to malloc
+  const size_t cached = get_cache_memory();
+  { auto s = ones({16}); s.eval(); }
+  EXPECT_EQ(get_cache_memory(), cached);
+  const size_t old = set_cache_limit(0);
+  EXPECT_EQ(get_cache_memory(), 0u);
+  { auto c = ones({static_cast<int64_t>(big)}); c.eval(); }
+  EXPECT_EQ(get_cache_memory(), 0u);
+  EXPECT_EQ(set_cache_limit(old), 0u);
+  { auto c = ones({static_cast<int64_t>(big)}); c.eval(); }
+  EXPECT_GE(get_cache_memory(), big * 4);
+  clear_cache();
+  EXPECT_EQ(get_cache_memory(), 0u);
+}

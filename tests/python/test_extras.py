@@ -167,3 +167,16 @@ def test_atleast_takes_scalars():
     assert out.shape == (1, 1) and out.dtype == ingot.int32 and out.item() == 3
 
 
+
+
+def test_buffer_cache_limit_and_clear():
+    ingot.clear_cache()
+    a = ingot.ones((1 << 20,))
+    ingot.eval(a)
+    del a
+    assert ingot.get_cache_memory() >= 4 << 20
+    old = ingot.set_cache_limit(0)
+    assert ingot.get_cache_memory() == 0
+    assert ingot.set_cache_limit(old) == 0
+    ingot.clear_cache()
+    assert ingot.get_cache_memory() == 0

@@ -22,6 +22,7 @@ for path in sorted(HERE.glob("cases_*.py")):
 NOT_OPS = {
     "array", "Dtype", "eval", "export_function", "import_function", "exporter", "export_to_dot",
     "get_active_memory", "get_peak_memory", "reset_peak_memory", "load", "save", "save_safetensors",
+    "get_cache_memory", "set_cache_limit", "clear_cache",
     "nn", "utils", "random", "linalg", "fast", "ImportedFunction", "FunctionExporter",
     "issubdtype", "result_type", "can_cast",  # dtype utilities: test_extras.py
     "compile", "disable_compile", "enable_compile",  # transforms: test_transforms.py
