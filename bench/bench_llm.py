@@ -288,6 +288,10 @@ def main():
     env = {"OPENBLAS_NUM_THREADS": str(args.threads), "INGOT_NUM_THREADS": str(args.threads),
            "OMP_NUM_THREADS": str(args.threads)}
     os.environ.update(env)
+    # The C++ programs get the OpenBLAS kernel family the Python package chooses for this CPU.
+    sys.path.insert(0, str(ROOT / "python"))
+    from ingot._platform import choose_openblas_kernels
+    choose_openblas_kernels()
     work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="bench_llm_"))
     if args.worker:
         worker(args, work, args.worker)

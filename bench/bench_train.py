@@ -190,6 +190,10 @@ def main():
     if args.worker:
         print(json.dumps(worker(args.worker, args)))
         return
+    # The C++ programs get the OpenBLAS kernel family the Python package chooses for this CPU.
+    sys.path.insert(0, str(ROOT / "python"))
+    from ingot._platform import choose_openblas_kernels
+    choose_openblas_kernels()
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                INGOT_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
     results = {s: [] for s in SYSTEMS}
