@@ -59,7 +59,7 @@ std::function<array(const array&, const array&)> vmap(const std::function<array(
 
 // fun with its own transforms: fun_vjp(primals, cotangents, outputs) -> cotangents of the primals;
 // fun_jvp(primals, tangents, argnums) -> tangents of the outputs; fun_vmap(inputs, axes) -> (outputs,
-// out axes). Those not given are derived from fun_vjp (jvp) or by running fun per batch entry (vmap).
+// out axes). Those not given are fun's own (as MLX: a custom vjp leaves jvp and vmap as they were).
 using CustomVjp = std::function<Arrays(const Arrays&, const Arrays&, const Arrays&)>;
 using CustomJvp = std::function<Arrays(const Arrays&, const Arrays&, const std::vector<int>&)>;
 using CustomVmap = std::function<std::pair<Arrays, std::vector<int>>(const Arrays&, const std::vector<int>&)>;

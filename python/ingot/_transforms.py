@@ -32,18 +32,49 @@ def _flatten(tree, arrays, strict, fn):
     return arrays
 
 
+def _rebuild(tree, items):
+    """A container of tree's type (list and tuple subclasses, named tuples, dicts) holding ``items``."""
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return type(tree)(*items)
+    if isinstance(tree, dict):
+        return dict(zip(tree.keys(), items))
+    return type(tree)(items)
+
+
 def _fill(tree, it):
     """``tree`` with its arrays replaced, in order, by the next values of ``it``."""
     if isinstance(tree, array):
         return next(it)
-    if isinstance(tree, list):
-        return [_fill(t, it) for t in tree]
-    if isinstance(tree, tuple):
-        filled = [_fill(t, it) for t in tree]
-        return type(tree)(*filled) if hasattr(tree, "_fields") else tuple(filled)
+    if isinstance(tree, (list, tuple)):
+        return _rebuild(tree, [_fill(t, it) for t in tree])
     if isinstance(tree, dict):
-        return {k: _fill(v, it) for k, v in tree.items()}
+        return _rebuild(tree, [_fill(v, it) for v in tree.values()])
     return tree
+
+
+def _fill_in_place(tree, it, slots):
+    """As _fill, but lists and dicts are filled in place (a function may assign into its arguments, and
+    keeps what it assigned, as in MLX); each (container, key, new, old) filled is recorded in slots."""
+    if isinstance(tree, array):
+        return next(it)
+    if isinstance(tree, (list, dict)):
+        for k in (range(len(tree)) if isinstance(tree, list) else list(tree.keys())):
+            old = tree[k]
+            new = _fill_in_place(old, it, slots)
+            if isinstance(old, array):
+                tree[k] = new
+                slots.append((tree, k, new, old))
+        return tree
+    if isinstance(tree, tuple):
+        return _rebuild(tree, [_fill_in_place(t, it, slots) for t in tree])
+    return tree
+
+
+def _restore(slots):
+    """Puts back the arrays _fill_in_place replaced, where the function left them."""
+    for container, key, new, old in slots:
+        if container[key] is new:
+            container[key] = old
 
 
 def _as_list(x):
@@ -101,7 +132,7 @@ def _argnums(argnums, argnames, fn):
                          "respect to.")
     for n in nums:
         if not isinstance(n, int) or isinstance(n, bool):
-            raise ValueError(f"[{fn}] argnums must be ints, got {n!r}.")
+            raise TypeError(f"[{fn}] argnums must be ints, got {n!r}.")
         if n < 0:
             raise ValueError(f"[{fn}] argnums must be non-negative, got {n}.")
     if len(set(nums)) != len(nums):
@@ -139,10 +170,13 @@ def _value_and_grad(fun, argnums, argnames, fn, scalar_only):
         value = [None]
 
         def flat_fun(flat):
-            it = iter(flat)
-            a2 = [_fill(a, it) for a in args]
-            k2 = {k: _fill(v, it) for k, v in kwargs.items()}
-            out = fun(*a2, **k2)
+            it, slots = iter(flat), []
+            a2 = [_fill_in_place(a, it, slots) for a in args]
+            k2 = {k: _fill_in_place(v, it, slots) for k, v in kwargs.items()}
+            try:
+                out = fun(*a2, **k2)
+            finally:
+                _restore(slots)
             if not isinstance(out, array):
                 if scalar_only:
                     raise ValueError(f"[{fn}] the function must return a scalar array, got {type(out).__name__}.")
@@ -151,7 +185,7 @@ def _value_and_grad(fun, argnums, argnames, fn, scalar_only):
                                      f"value is a scalar array, got {_describe(out)}.")
             value[0] = out
             flat_out = _flatten(out, [], False, fn)
-            if flat_out[0].size != 1:
+            if flat_out[0].ndim != 0:
                 raise ValueError(f"[{fn}] the function's first output must be a scalar (the loss), got shape "
                                  f"{tuple(flat_out[0].shape)}.")
             return flat_out
@@ -191,7 +225,7 @@ def grad(fun, argnums=None, argnames=()):
     """The gradient of ``fun`` (which returns a scalar array): as :func:`value_and_grad`, gradients only."""
     if not callable(fun):
         raise ValueError(f"[grad] fun must be callable, got {type(fun).__name__}.")
-    vg = _value_and_grad(fun, argnums, argnames, "grad", False)
+    vg = _value_and_grad(fun, argnums, argnames, "grad", True)
 
     @functools.wraps(fun)
     def run(*args, **kwargs):
@@ -288,7 +322,7 @@ def vmap(fun, in_axes=0, out_axes=0):
 class custom_function:  # noqa: N801 (MLX's name)
     """A function with its own transforms: decorate it, then give ``.vjp(primals, cotangents, outputs)``,
     ``.jvp(primals, tangents)`` and ``.vmap(inputs, axes)`` rules as MLX's ``mx.custom_function``. Those
-    not given follow the function itself (jvp through the given vjp, vmap by running it per entry)."""
+    not given are the function's own (a custom vjp leaves jvp and vmap as they were, as in MLX)."""
 
     def __init__(self, fun):
         if not callable(fun):

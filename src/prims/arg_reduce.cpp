@@ -7,6 +7,7 @@
 #include "cpu/reduce.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 namespace {
@@ -50,6 +51,13 @@ class ArgReduce : public PrimitiveBase<ArgReduce> {
   }
   std::vector<Dtype> output_dtypes(const Arrays&) const override { return {uint32}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::arg_reduce(in[0], out[0], op_, axis_); }
+  // Index-valued: no derivative.
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return rules::zero_tangents(out);
+  }
 
  private:
   ArgReduceOp op_;

@@ -3,6 +3,7 @@
 #include "cpu/elementwise.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -29,7 +30,7 @@ class AsType : public PrimitiveBase<AsType> {
     return {astype(cot[0], in[0].dtype())};
   }
   Arrays jvp(const Arrays&, const Arrays& t, const std::vector<int>&, const Arrays& out) const override {
-    return {is_floating_point(dtype_) ? astype(t[0], dtype_) : zeros_like(out[0])};
+    return {dtype_ != bool_ ? astype(t[0], dtype_) : zeros_like(out[0])};
   }
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
     return {{astype(in[0], dtype_)}, axes};
@@ -73,9 +74,11 @@ class StopGradient : public PrimitiveBase<StopGradient> {
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     out[0].copy_shared_buffer(in[0], in[0].strides(), in[0].flags(), in[0].data_size());
   }
-  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays&) const override { return {array()}; }
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
   Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
-    return {zeros_like(out[0])};
+    return rules::zero_tangents(out);
   }
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
     return {{stop_gradient(in[0])}, axes};

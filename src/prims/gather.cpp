@@ -129,11 +129,11 @@ class Gather : public PrimitiveBase<Gather> {
     gather_windows(a, o, base, window, indexing::window_rows(slice_sizes_, wst, a.strides()));
   }
   // Each window's cotangent added back where it was read (at the clamped positions the kernel read).
-  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
     Arrays idx;
     for (size_t j = 0; j < axes_.size(); ++j)
       idx.push_back(indexing::clamped_indices(in[j + 1], in[0].shape(axes_[j]), slice_sizes_[axes_[j]]));
-    return {scatter_add(zeros_like(in[0]), idx, cot[0], axes_)};
+    return indexing::for_array_only(argnums, [&] { return scatter_add(zeros_like(in[0]), idx, cot[0], axes_); });
   }
 
  private:
@@ -211,15 +211,18 @@ class Take : public AlongAxis<Take> {
     gather_windows(a, o, base, step, indexing::window_rows(wshape, wout, wsrc));
   }
   // The cotangent, index dimensions first and a window of one along the axis, added back as a scatter.
-  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    return indexing::for_array_only(argnums, [&] { return vjp_array(in, cot[0]); });
+  }
+  array vjp_array(const Arrays& in, const array& c) const {
     const int ni = in[1].ndim();
     std::vector<int> perm;
     for (int d = 0; d < ni; ++d) perm.push_back(axis_ + d);
-    for (int d = 0; d < cot[0].ndim(); ++d)
+    for (int d = 0; d < c.ndim(); ++d)
       if (d < axis_ || d >= axis_ + ni) perm.push_back(d);
-    const array updates = expand_dims(transpose(cot[0], perm), ni + axis_);
+    const array updates = expand_dims(transpose(c, perm), ni + axis_);
     const array idx = indexing::clamped_indices(in[1], in[0].shape(axis_), 1);
-    return {scatter_add(zeros_like(in[0]), Arrays{idx}, updates, std::vector<int>{axis_})};
+    return scatter_add(zeros_like(in[0]), Arrays{idx}, updates, std::vector<int>{axis_});
   }
 
 };
@@ -271,9 +274,10 @@ class GatherAxis : public AlongAxis<GatherAxis> {
       default: return run.template operator()<8>();
     }
   }
-  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
-    const array idx = indexing::clamped_indices(in[1], in[0].shape(axis_), 1);
-    return {scatter_add_axis(zeros_like(in[0]), idx, cot[0], axis_)};
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    return indexing::for_array_only(argnums, [&] {
+      return scatter_add_axis(zeros_like(in[0]), indexing::clamped_indices(in[1], in[0].shape(axis_), 1), cot[0], axis_);
+    });
   }
 
 };

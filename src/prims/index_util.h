@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -65,6 +66,15 @@ inline bool is_index_dtype(Dtype t) { return is_integral(t); }
 // int64 positions, and whether each window lies in range.
 array clamped_indices(const array& idx, int64_t n, int64_t w);
 array indices_in_range(const array& idx, int64_t n, int64_t w);
+
+// A vjp's result when only input 0 (the array indexed) has a cotangent: cot() for it, none for the
+// integer indices, which carry no derivative.
+template <class F>
+Arrays for_array_only(const std::vector<int>& argnums, F cot) {
+  Arrays r;
+  for (int i : argnums) r.push_back(i == 0 ? cot() : array());
+  return r;
+}
 
 // Elements of start:stop:step for start and stop in [-1, n]; no step, however large, overflows.
 int64_t slice_length(int64_t start, int64_t stop, int64_t step);

@@ -42,8 +42,8 @@ class Primitive {
 
   // Function transforms (src/transforms/). Rules are built from ops, so they are differentiable in turn.
   // vjp: given one cotangent per output (zeros where an output has none), the cotangents of the inputs
-  // at `argnums` (floating inputs only: others have none; an empty handle is none). Default: refuses,
-  // naming the primitive.
+  // at `argnums` (inputs of any dtype but bool; an empty handle is none). Default: refuses, naming the
+  // primitive.
   virtual Arrays vjp(const Arrays& primals, const Arrays& cotangents, const std::vector<int>& argnums,
                      const Arrays& outputs) const;
   // jvp: given the tangents of the inputs at `argnums`, one tangent per output. Default: J·t derived

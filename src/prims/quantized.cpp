@@ -116,7 +116,8 @@ class Dequantize : public PrimitiveBase<Dequantize> {
     };
     Arrays r;
     for (int i : argnums) {
-      if (i == 1) r.push_back(grouped(multiply(cot[0], make<Dequantize>({in[0], ones_like(in[1]), zeros_like(in[2])}, group_size_, bits_))));
+      if (i == 0) r.push_back(array());  // the packed integers
+      else if (i == 1) r.push_back(grouped(multiply(cot[0], make<Dequantize>({in[0], ones_like(in[1]), zeros_like(in[2])}, group_size_, bits_))));
       else r.push_back(grouped(cot[0]));
     }
     return r;
@@ -170,11 +171,15 @@ class QuantizedMatmul : public PrimitiveBase<QuantizedMatmul> {
   }
   // With respect to the activations only: the product with the matrix the other way round.
   Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
-    for (int i : argnums)
-      if (i != 0)
+    Arrays r;
+    for (int i : argnums) {
+      if (i >= 2)
         fail("vjp", "primitive QuantizedMatmul has a vjp with respect to its input x only, not its ",
              i == 2 ? "scales" : "biases", ".");
-    return {make<QuantizedMatmul>({cot[0], in[1], in[2], in[3]}, group_size_, bits_, !transpose_)};
+      r.push_back(i == 0 ? make<QuantizedMatmul>({cot[0], in[1], in[2], in[3]}, group_size_, bits_, !transpose_)
+                         : array());  // the packed integers
+    }
+    return r;
   }
 
  private:

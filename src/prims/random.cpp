@@ -8,6 +8,7 @@
 
 #include "core/utils.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -107,6 +108,13 @@ class RandomBits : public PrimitiveBase<RandomBits> {
     array& o = out[0];
     o.alloc();
     fill_bits(key_pair(in[0]), static_cast<uint8_t*>(o.raw_data()), o.nbytes());
+  }
+  // Random bits: no derivative with respect to the key.
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return rules::zero_tangents(out);
   }
 
  private:

@@ -7,6 +7,7 @@
 #include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -38,9 +39,11 @@ class NumberOfElements : public PrimitiveBase<NumberOfElements> {
     cpu::convert(&v, float64, out[0].raw_data(), dtype_, 1);
   }
   // Depends on the input's shape alone.
-  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays&) const override { return {array()}; }
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
   Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
-    return {zeros_like(out[0])};
+    return rules::zero_tangents(out);
   }
 
  private:

@@ -6,6 +6,7 @@
 #include "cpu/simd.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 namespace {
@@ -80,9 +81,11 @@ class Round : public PrimitiveBase<Round> {
     cpu::apply_elementwise(in, out[0], round_kernel(in[0].dtype(), decimals_));
   }
   // Piecewise constant.
-  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays&) const override { return {array()}; }
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
   Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
-    return {zeros_like(out[0])};
+    return rules::zero_tangents(out);
   }
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
     return {{make<Round>({in[0]}, decimals_)}, axes};

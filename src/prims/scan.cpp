@@ -80,7 +80,8 @@ class Scan : public PrimitiveBase<Scan> {
   }
   // The forward inclusive scan's vjp. Products, extremes and log-sum-exp weigh each cotangent c_i by
   // how y_i depends on x_j (j <= i), built as an n x n matrix per row: exact where elements are zero
-  // or tied, at n^2 memory along the axis.
+  // (products) and tied (extremes: the latest tied element, as torch's cummax indices), at n^2 memory
+  // along the axis.
   array inclusive_vjp(const array& x0, const array& y0, const array& c0) const {
     if (op_ == ScanOp::sum) return cumsum(c0, axis_, true, true);
     const array x = moveaxis(x0, axis_, -1), y = moveaxis(y0, axis_, -1), c = moveaxis(c0, axis_, -1);
@@ -95,13 +96,10 @@ class Scan : public PrimitiveBase<Scan> {
       w = multiply(col(cumprod(x, -1, false, false)), between);
     } else if (op_ == ScanOp::logaddexp) {
       w = exp(subtract(col(x), row(y)));
-    } else {  // max, min: x_j feeds y_i when it set the running extreme that y_i still holds
-      const Shape zero(y.ndim(), 0);
-      Shape one = y.shape(), last = y.shape();
-      one.back() = 1, last.back() = n - 1;
-      const array before = concatenate({slice(y, zero, one), slice(y, zero, last)}, -1);  // y_{i-1}
-      const array first = logical_and(equal(x, y), logical_or(equal(i, 0), not_equal(before, y)));
-      w = astype(logical_and(col(first), equal(row(y), col(y))), x.dtype());
+    } else {  // max, min: y_i comes from the latest x_j (j <= i) equal to it, as the running index does
+      const array from = logical_and(upper, equal(col(x), row(y)));  // [j, i]: x_j equals y_i
+      const array latest = ingot::max(where(from, j, -1), -2, true);  // [1, i]
+      w = astype(equal(j, latest), x.dtype());
     }
     const array g = sum(multiply(where(upper, w, 0.0), row(c)), -1);
     return moveaxis(g, -1, axis_);

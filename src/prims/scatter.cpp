@@ -219,19 +219,21 @@ class Scatter : public PrimitiveBase<Scatter> {
       });
     });
   }
-  // Sums: the array's cotangent passes through, each update element reads its cotangent where it
-  // landed (none where it was dropped). Assignment: where several updates hit one element the last
-  // wins, so the element ids are scattered the same way to see which update each element holds.
-  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+  // The cotangents of the array (`a`) and of the updates, by reduction:
+  // - sum: a's passes through; each update element reads the cotangent where it landed (none where it
+  //   was dropped);
+  // - assignment: where several updates hit one element the last wins, so element ids scattered the
+  //   same way tell which update each element holds; a's passes where nothing was written;
+  // - max, min: shared evenly by the values equal to the result (a's and the updates');
+  // - prod: a's is times the product of the updates that landed on it, each update's times a and the
+  //   other updates there (counted without dividing, so zeros are exact).
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays& out) const override {
     const Reduce r = parse_reduce(reduce_, "scatter");
-    if (r != Reduce::none && r != Reduce::sum)
-      fail("vjp", "primitive Scatter with reduction '", reduce_, "' has no vjp.");
     const array& a = in[0];
     const array& upd = in.back();
+    const array& c = cot[0];
     const Arrays idx(in.begin() + 1, in.end() - 1);
     const Shape w(upd.shape().end() - a.ndim(), upd.shape().end());
-    const array ids = reshape(arange(upd.size(), int64), upd.shape());
-    const array holder = r == Reduce::none ? make<Scatter>(with(full(a.shape(), -1, int64), idx, ids), reduce_, axes_) : array();
     Arrays clamped;
     array valid = array(true);
     for (size_t j = 0; j < idx.size(); ++j) {
@@ -239,22 +241,53 @@ class Scatter : public PrimitiveBase<Scatter> {
       clamped.push_back(indexing::clamped_indices(idx[j], n, wj));
       valid = logical_and(valid, indexing::indices_in_range(idx[j], n, wj));
     }
-    // Each update element's value at the place it went to.
+    // Each update element's value of v (a's shape) at the place it went to; the same scatter as this one.
     auto at_target = [&](const array& v) {
       return reshape(idx.empty() ? slice(v, Shape(a.ndim(), 0), w) : gather(v, clamped, axes_, w), upd.shape());
+    };
+    auto scattered = [&](const array& base, const array& values, const char* how) {
+      return make<Scatter>(with(base, idx, values), std::string(how), axes_);
     };
     Shape ones_w = valid.shape();
     ones_w.insert(ones_w.end(), a.ndim(), 1);
     array kept = broadcast_to(reshape(valid, ones_w), upd.shape());
-    if (holder.valid()) kept = logical_and(kept, equal(at_target(holder), ids));
-    Arrays out;
-    for (int i : argnums) {
-      if (i == 0) out.push_back(holder.valid() ? where(greater_equal(holder, 0), 0.0, cot[0]) : cot[0]);
-      else out.push_back(where(kept, at_target(cot[0]), 0.0));
+    array da, du;  // a's and the updates' cotangents
+    switch (r) {
+      case Reduce::sum: da = c, du = where(kept, at_target(c), 0.0); break;
+      case Reduce::none: {
+        const array ids = reshape(arange(upd.size(), int64), upd.shape());
+        const array holder = scattered(full(a.shape(), -1, int64), ids, "none");
+        da = where(greater_equal(holder, 0), 0.0, c);
+        du = where(logical_and(kept, equal(at_target(holder), ids)), at_target(c), 0.0);
+        break;
+      }
+      case Reduce::max:
+      case Reduce::min: {
+        const array& y = out[0];
+        const array from_a = astype(equal(a, y), a.dtype());
+        const array from_u = logical_and(kept, equal(upd, at_target(y)));
+        const array count = add(from_a, scattered(zeros_like(a), astype(from_u, a.dtype()), "sum"));
+        const array share = divide(c, maximum(count, 1));
+        da = multiply(share, from_a);
+        du = where(from_u, at_target(share), 0.0);
+        break;
+      }
+      case Reduce::prod: {
+        const array zero = equal(upd, 0);
+        const array zeros_at = scattered(zeros_like(a, int32), astype(logical_and(zero, kept), int32), "sum");
+        const array nonzero_product = scattered(ones_like(a), where(zero, 1, upd), "prod");
+        da = multiply(c, scattered(ones_like(a), upd, "prod"));
+        // The other updates' product at the target: without this one if it is the zero, else / it.
+        const array zt = at_target(zeros_at), pt = at_target(nonzero_product);
+        const array others = where(zero, where(greater(zt, 1), 0, pt), where(greater(zt, 0), 0, divide(pt, where(zero, 1, upd))));
+        du = where(kept, multiply(at_target(multiply(c, a)), astype(others, upd.dtype())), 0.0);
+        break;
+      }
     }
-    return out;
+    Arrays result;
+    for (int i : argnums) result.push_back(i == 0 ? da : i == static_cast<int>(in.size()) - 1 ? du : array());
+    return result;
   }
-
  private:
   std::string reduce_;
   std::vector<int> axes_;
@@ -335,7 +368,8 @@ class ScatterAxis : public PrimitiveBase<ScatterAxis> {
     Arrays out;
     for (int i : argnums) {
       if (i == 0) out.push_back(holder.valid() ? where(greater_equal(holder, 0), 0.0, cot[0]) : cot[0]);
-      else out.push_back(where(kept, take_along_axis(cot[0], clamped, axis_), 0.0));
+      else if (i == 2) out.push_back(where(kept, take_along_axis(cot[0], clamped, axis_), 0.0));
+      else out.push_back(array());  // indices
     }
     return out;
   }

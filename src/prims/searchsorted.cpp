@@ -7,6 +7,7 @@
 #include "cpu/sort.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
+#include "transforms/rules.h"
 
 namespace ingot {
 
@@ -25,6 +26,13 @@ class SearchSorted : public PrimitiveBase<SearchSorted> {
   }
   std::vector<Dtype> output_dtypes(const Arrays&) const override { return {uint32}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override { cpu::searchsorted(in[0], in[1], out[0], right_); }
+  // Index-valued: no derivative.
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return rules::zero_tangents(out);
+  }
 
   static void check(const Shape& sorted) {
     if (sorted.size() != 1)

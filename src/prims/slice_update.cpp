@@ -191,7 +191,7 @@ class DynamicSlice : public PrimitiveBase<DynamicSlice> {
     const int64_t off = dynamic_offset(in[1], axes_, a.shape(), slice_size_, a.strides());
     make_view(a, out[0], a.strides(), off);
   }
-  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override;
+  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override;
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
     if (axes[1] >= 0) return {};  // a start per entry: run per entry
     std::vector<int> ax;
@@ -247,8 +247,9 @@ class DynamicSliceUpdate : public PrimitiveBase<DynamicSliceUpdate> {
   Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
     Arrays r;
     for (int i : argnums)
-      r.push_back(i == 0 ? make<DynamicSliceUpdate>({cot[0], zeros_like(in[1]), in[2]}, axes_)
-                         : make<DynamicSlice>({cot[0], in[2]}, axes_, in[1].shape()));
+      r.push_back(i == 0   ? make<DynamicSliceUpdate>({cot[0], zeros_like(in[1]), in[2]}, axes_)
+                  : i == 1 ? make<DynamicSlice>({cot[0], in[2]}, axes_, in[1].shape())
+                           : array());  // the start
     return r;
   }
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
@@ -265,8 +266,8 @@ class DynamicSliceUpdate : public PrimitiveBase<DynamicSliceUpdate> {
 };
 INGOT_REGISTER_PRIMITIVE(DynamicSliceUpdate)
 
-Arrays DynamicSlice::vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const {
-  return {make<DynamicSliceUpdate>({zeros_like(in[0]), cot[0], in[1]}, axes_)};
+Arrays DynamicSlice::vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const {
+  return indexing::for_array_only(argnums, [&] { return make<DynamicSliceUpdate>({zeros_like(in[0]), cot[0], in[1]}, axes_); });
 }
 
 // ---- op builders ----

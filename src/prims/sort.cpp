@@ -96,6 +96,13 @@ class ArgSort : public PrimitiveBase<ArgSort> {
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::sort(in[0], out[0], axis_, SortKind::argsort, 0);
   }
+  // Index-valued: no derivative.
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return rules::zero_tangents(out);
+  }
 
  private:
   int axis_;
@@ -146,6 +153,13 @@ class ArgPartition : public PrimitiveBase<ArgPartition> {
   std::vector<Dtype> output_dtypes(const Arrays&) const override { return {uint32}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::sort(in[0], out[0], axis_, SortKind::argpartition, check_kth(kth_, axis_, in[0], "argpartition"));
+  }
+  // Index-valued: no derivative.
+  Arrays vjp(const Arrays&, const Arrays&, const std::vector<int>& argnums, const Arrays&) const override {
+    return rules::no_cotangents(argnums);
+  }
+  Arrays jvp(const Arrays&, const Arrays&, const std::vector<int>&, const Arrays& out) const override {
+    return rules::zero_tangents(out);
   }
 
  private:

@@ -38,6 +38,10 @@ class Tracer : public PrimitiveBase<Tracer> {
   int forwards_input(int) const override { return 0; }
 };
 
+// Every dtype but bool carries derivatives, as in MLX (an integer input's gradient is integer).
+// Index-valued outputs (argmax, argsort, ...) carry none: their rules say so.
+bool differentiable(Dtype t) { return t != bool_; }
+
 Arrays tracers_of(const Arrays& primals, const char* fn) {
   Arrays t;
   t.reserve(primals.size());
@@ -132,7 +136,7 @@ std::pair<Arrays, Arrays> vjp_impl(const ArraysFn& fun, const Arrays& primals, c
   const Dependents dep = dependents(outs, tracers);
   Table cot;
   for (size_t i = 0; i < outs.size(); ++i)
-    if (dep.ids.count(outs[i].id()) && is_floating_point(outs[i].dtype())) cot.add(outs[i], cotangents[i], fn);
+    if (dep.ids.count(outs[i].id()) && differentiable(outs[i].dtype())) cot.add(outs[i], cotangents[i], fn);
   for (auto it = dep.nodes.rbegin(); it != dep.nodes.rend(); ++it) {
     Node& n = **it;
     const Arrays node_outs = outputs_of(n);
@@ -146,7 +150,7 @@ std::pair<Arrays, Arrays> vjp_impl(const ArraysFn& fun, const Arrays& primals, c
     if (!any) continue;
     std::vector<int> argnums;
     for (size_t i = 0; i < n.inputs.size(); ++i)
-      if (dep.ids.count(n.inputs[i].id()) && is_floating_point(n.inputs[i].dtype())) argnums.push_back(static_cast<int>(i));
+      if (dep.ids.count(n.inputs[i].id()) && differentiable(n.inputs[i].dtype())) argnums.push_back(static_cast<int>(i));
     if (argnums.empty()) continue;
     Arrays in_cots = n.primitive->vjp(n.inputs, cots, argnums, node_outs);
     if (in_cots.size() != argnums.size())
@@ -189,7 +193,7 @@ std::pair<Arrays, Arrays> jvp(const ArraysFn& fun, const Arrays& primals, const 
   const Dependents dep = dependents(outs, tracers);
   std::unordered_map<const void*, std::pair<array, array>> tan;
   for (size_t i = 0; i < tracers.size(); ++i)
-    if (is_floating_point(primals[i].dtype()))
+    if (differentiable(primals[i].dtype()))
       tan.try_emplace(tracers[i].id(), tracers[i], astype(tangents[i], primals[i].dtype()));
   for (Node* np : dep.nodes) {
     Node& n = *np;
@@ -201,19 +205,20 @@ std::pair<Arrays, Arrays> jvp(const ArraysFn& fun, const Arrays& primals, const 
         ts.push_back(it->second.second);
       }
     if (argnums.empty()) continue;
-    // Integer, bool and index outputs have no tangents.
-    if (std::none_of(n.output_dtypes.begin(), n.output_dtypes.end(), [](Dtype t) { return is_floating_point(t); }))
-      continue;
+    // Bool outputs have no tangents.
+    if (std::none_of(n.output_dtypes.begin(), n.output_dtypes.end(), differentiable)) continue;
     Arrays node_outs = outputs_of(n);
     Arrays out_t = n.primitive->jvp(n.inputs, ts, argnums, node_outs);
     for (size_t i = 0; i < node_outs.size() && i < out_t.size(); ++i)
-      if (node_outs[i].valid() && is_floating_point(node_outs[i].dtype()))
+      if (node_outs[i].valid() && differentiable(node_outs[i].dtype()))
         tan.try_emplace(node_outs[i].id(), node_outs[i], astype(out_t[i], node_outs[i].dtype()));
   }
   Arrays out_tangents;
   for (const auto& o : outs) {
     auto it = tan.find(o.id());
-    out_tangents.push_back(it == tan.end() ? zeros_like(o) : it->second.second);
+    // A bool output's tangent is zero in the tangents' dtype (as MLX), so that it composes with them.
+    const Dtype t = differentiable(o.dtype()) ? o.dtype() : (tangents.empty() ? float32 : tangents[0].dtype());
+    out_tangents.push_back(it == tan.end() ? zeros_like(o, t) : it->second.second);
   }
   return {std::move(outs), std::move(out_tangents)};
 }
@@ -272,7 +277,7 @@ ValueAndGradFn value_and_grad_named(const ArraysFn& fun, const std::vector<int>&
       for (size_t k = 0; k < nums.size(); ++k) all[nums[k]] = p[k];
       Arrays outs = fun(all);
       if (outs.empty()) fail(fn, "the function must return at least one array.");
-      if (outs[0].size() != 1)
+      if (outs[0].ndim() != 0)
         fail(fn, "the function's first output must be a scalar (the loss), got shape ", outs[0].shape(), ".");
       return outs;
     };

@@ -16,10 +16,10 @@ class CustomTransforms : public PrimitiveBase<CustomTransforms> {
   static constexpr int kVersion = 1;
   static constexpr bool kFollowsShapes = true;
   static constexpr bool kMixedDtypes = true;
-  CustomTransforms(int num_inputs, CustomVjp fun_vjp, std::optional<CustomJvp> fun_jvp,
+  CustomTransforms(int num_inputs, ArraysFn fun, CustomVjp fun_vjp, std::optional<CustomJvp> fun_jvp,
                    std::optional<CustomVmap> fun_vmap, bool exact)
-      : num_inputs_(num_inputs), vjp_(std::move(fun_vjp)), jvp_(std::move(fun_jvp)), vmap_(std::move(fun_vmap)),
-        exact_(exact) {}
+      : num_inputs_(num_inputs), fun_(std::move(fun)), vjp_(std::move(fun_vjp)), jvp_(std::move(fun_jvp)),
+        vmap_(std::move(fun_vmap)), exact_(exact) {}
   // Two nodes are equivalent only when they are the same node: the functions have no equality.
   auto state() const { return std::tuple(reinterpret_cast<uintptr_t>(this)); }
 
@@ -55,8 +55,8 @@ class CustomTransforms : public PrimitiveBase<CustomTransforms> {
     Arrays ts;
     for (size_t k = 0; k < argnums.size(); ++k)
       if (argnums[k] < num_inputs_) nums.push_back(argnums[k]), ts.push_back(tangents[k]);
-    if (!jvp_) return Primitive::jvp(primals, tangents, argnums, outputs);
     const Arrays args(primals.begin(), primals.begin() + num_inputs_);
+    if (!jvp_) return rules::jvp_via(fun_, args, ts, nums);  // the function's own, as MLX
     return (*jvp_)(args, ts, nums);
   }
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
@@ -67,6 +67,7 @@ class CustomTransforms : public PrimitiveBase<CustomTransforms> {
 
  private:
   int num_inputs_;
+  ArraysFn fun_;
   CustomVjp vjp_;
   std::optional<CustomJvp> jvp_;
   std::optional<CustomVmap> vmap_;
@@ -79,8 +80,8 @@ ArraysFn wrap(ArraysFn fun, CustomVjp fun_vjp, std::optional<CustomJvp> fun_jvp,
     Arrays outs = fun(args);
     Arrays in = args;
     in.insert(in.end(), outs.begin(), outs.end());
-    return make_multi<CustomTransforms>(std::move(in), static_cast<int>(args.size()), fun_vjp, fun_jvp, fun_vmap,
-                                        exact);
+    return make_multi<CustomTransforms>(std::move(in), static_cast<int>(args.size()), fun, fun_vjp, fun_jvp,
+                                        fun_vmap, exact);
   };
 }
 

@@ -5,6 +5,12 @@
 
 namespace ingot::rules {
 
+Arrays zero_tangents(const Arrays& outputs) {
+  Arrays t;
+  for (const auto& o : outputs) t.push_back(zeros_like(o));
+  return t;
+}
+
 array unbroadcast(const array& cot, const Shape& shape) {
   if (cot.shape() == shape) return cot;
   const int extra = cot.ndim() - static_cast<int>(shape.size());

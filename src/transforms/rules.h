@@ -19,6 +19,11 @@ std::pair<Arrays, Arrays> vjp_impl(const ArraysFn& fun, const Arrays& primals, c
 
 namespace rules {
 
+// For primitives without a derivative (index-valued results, piecewise constants): no cotangent for any
+// input, zero tangents for every output.
+inline Arrays no_cotangents(const std::vector<int>& argnums) { return Arrays(argnums.size()); }
+Arrays zero_tangents(const Arrays& outputs);
+
 // `cot`, of a broadcast result, summed back to `shape` (the shape of an input that was broadcast).
 array unbroadcast(const array& cot, const Shape& shape);
 

@@ -74,8 +74,8 @@ TEST(Transforms, CustomFunctionAndCheckpoint) {
   const array x({0.5f, 1.0f});
   expect_near(f({x})[0], {std::sin(0.5), std::sin(1.0)});
   expect_near(vjp(f, {x}, {ones({2})}).second[0], {10, 10});
-  // jvp derived from the custom vjp
-  expect_near(jvp(f, {x}, {ones({2})}).second[0], {10, 10});
+  // jvp stays the function's own
+  expect_near(jvp(f, {x}, {ones({2})}).second[0], {std::cos(0.5), std::cos(1.0)});
   auto h = checkpoint([](const Arrays& a) { return Arrays{exp(multiply(a[0], a[0]))}; });
   expect_near(vjp(h, {x}, {ones({2})}).second[0], {2 * 0.5 * std::exp(0.25), 2 * std::exp(1.0)});
   // stop_gradient stops
