@@ -429,20 +429,19 @@ def checkpoint(fun):
 # ---- compile ----
 
 
-def _structure(tree):
-    """A hashable picture of a call's arguments: the containers, an "A" per array, and the other leaves
-    by value (a changed Python constant traces again, as in MLX)."""
+def _structure(tree, shapeless):
+    """A hashable picture of a call's arguments: the containers, each array's dtype and shape (rank when
+    shapeless), and the other leaves by value (a changed Python constant traces again, as in MLX)."""
     if isinstance(tree, array):
-        return "A"
+        return ("A", str(tree.dtype), tree.ndim if shapeless else tuple(tree.shape))
     if isinstance(tree, (list, tuple)):
-        return (type(tree).__name__, tuple(_structure(t) for t in tree))
+        return (type(tree).__name__, tuple(_structure(t, shapeless) for t in tree))
     if isinstance(tree, dict):
-        return ("dict", tuple((k, _structure(v)) for k, v in tree.items()))
-    try:
-        hash(tree)
+        return ("dict", tuple((k, _structure(v, shapeless)) for k, v in tree.items()))
+    if tree is None or isinstance(tree, (bool, int, float, str)):
         return ("C", type(tree).__name__, tree)
-    except TypeError:
-        return ("C", type(tree).__name__, id(tree))
+    raise ValueError(f"[compile] arguments must be trees of arrays and constants (None, bool, int, float, str), "
+                     f"got {type(tree).__name__}.")
 
 
 def _leaf_slots(tree, out):
@@ -477,7 +476,8 @@ def compile(fun, inputs=None, outputs=None, shapeless=False):
     def run(*args, **kwargs):
         state_in = _flatten(inputs, [], False, "compile") if inputs is not None else []
         flat = _flatten([list(args), kwargs], [], False, "compile")
-        key = (_structure(args), _structure(kwargs), len(state_in))
+        key = (_structure(args, shapeless), _structure(kwargs, shapeless),
+               tuple(_structure(x, shapeless) for x in state_in))
         entry = compiled.get(key)
         if entry is None:
             out_tree = [None]
@@ -503,12 +503,12 @@ def compile(fun, inputs=None, outputs=None, shapeless=False):
                         c[k] = obj
                         _core._rebind(obj, h)
                 out_tree[0] = out
-                return _flatten(out, [], True, "compile") + written
+                return _flatten(out, [], False, "compile") + written
 
             entry = compiled[key] = (_core._compile(flat_fun, shapeless), out_tree)
         fn, out_tree = entry
         results = fn(flat + state_in)
-        n_out = len(_flatten(out_tree[0], [], True, "compile"))
+        n_out = len(_flatten(out_tree[0], [], False, "compile"))
         if outputs is not None:
             for (c, k), value in zip(_leaf_slots(outputs, []), results[n_out:]):
                 if isinstance(c[k], array):

@@ -105,12 +105,17 @@ Parsed parse(const array& a, nb::handle index) {
     e.start = 0, e.stop = PY_SSIZE_T_MAX, e.step = 1, e.len = n;
     return e;
   };
+  // A 0-d index array that has (or can compute) its value acts as an integer; one that depends on a
+  // function being traced (vmap, compile, export) stays an array index, read at run time.
+  auto concrete = [](const array& i) {
+    return i.is_evaluated() || (!i.has_node() && i.kind() != ArrayKind::placeholder);
+  };
   auto take_item = [&](size_t k) {
     const int64_t n = a.shape()[axis];
     Entry e{Entry::integer};
     if (tags[k] == kSlice) {
       e = range_entry(items[k], n);
-    } else if (tags[k] == kInt || (tags[k] == kArray && arrays[k].ndim() == 0)) {
+    } else if (tags[k] == kInt || (tags[k] == kArray && arrays[k].ndim() == 0 && concrete(arrays[k]))) {
       int64_t i = tags[k] == kInt ? nb::cast<int64_t>(nb::int_(items[k])) : arrays[k].item<int64_t>();
       if (i < -n || i >= n)
         index_error("[array.__getitem__] index " + std::to_string(i) + " is out of bounds for axis " +

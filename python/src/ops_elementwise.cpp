@@ -126,14 +126,20 @@ void init_ops_elementwise(nb::module_& m) {
   m.def(
       "allclose",
       [](const Operand& a, const Operand& b, double rtol, double atol, bool equal_nan) {
-        return array(allclose(arr(a), arr(b), rtol, atol, equal_nan));
+        return all(isclose(arr(a), arr(b), rtol, atol, equal_nan));  // lazy: it traces (compile, export)
       },
       "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false,
       "A bool array: whether every element pair is close (see :func:`isclose`).");
   m.def(
       "array_equal",
       [](const Operand& a, const Operand& b, bool equal_nan) {
-        return array(array_equal(arr(a), arr(b), equal_nan));
+        const array x = arr(a), y = arr(b);
+        if (x.shape() != y.shape()) return array(false);
+        // Lazy, so that it traces (compile, export): values compared in the promoted dtype.
+        array same = equal(x, y);
+        if (equal_nan && (is_floating_point(x.dtype()) || is_floating_point(y.dtype())))
+          same = logical_or(same, logical_and(isnan(x), isnan(y)));
+        return all(same);
       },
       "a"_a, "b"_a, "equal_nan"_a = false,
       "A bool array: whether a and b have the same shape and equal values (dtypes may differ). NaNs count as "

@@ -331,7 +331,7 @@ class Binary : public PrimitiveBase<Binary> {
   Arrays jvp(const Arrays& in, const Arrays& t, const std::vector<int>& argnums, const Arrays& out) const override {
     if (out[0].dtype() == bool_) return {zeros_like(out[0])};  // comparisons and logic
     auto [da, db] = partials(op_, in[0], in[1], out[0]);
-    array r = broadcast_to(multiply(t[0], argnums[0] == 0 ? da : db), out[0].shape());
+    array r = broadcast_like(multiply(t[0], argnums[0] == 0 ? da : db), {out[0]});
     if (argnums.size() > 1) r = add(r, multiply(t[1], db));
     return {r};
   }

@@ -75,7 +75,10 @@ void run(const array& a, const array& b, array& out, const MatmulDims& d, float 
 std::pair<array, array> matmul_vjp(const array& a, const array& b, const array& cot) {
   const array a2 = a.ndim() == 1 ? expand_dims(a, 0) : a;
   const array b2 = b.ndim() == 1 ? expand_dims(b, 1) : b;
-  const array c2 = reshape(cot, matmul_dims(a2.shape(), b2.shape(), "matmul").out);
+  // The product's cotangent with the vectors' axes back (expand_dims follows shapes when shapeless).
+  array c2 = cot;
+  if (a.ndim() == 1) c2 = expand_dims(c2, b.ndim() == 1 ? 0 : -2);
+  if (b.ndim() == 1) c2 = expand_dims(c2, -1);
   // Each cotangent in its operand's layout: the transpose of a weight (x @ w.T) gets a transposed
   // cotangent, which its Transpose node turns back to the weight's own row-major layout (an optimizer then
   // combines it with the weight without copying it across the grain).
@@ -89,7 +92,7 @@ std::pair<array, array> matmul_vjp(const array& a, const array& b, const array& 
       transposed(a2) ? swapaxes(matmul(b2, swapaxes(c2, -1, -2)), -1, -2) : matmul(c2, swapaxes(b2, -1, -2)), a2.shape());
   const array gb = rules::unbroadcast(
       transposed(b2) ? swapaxes(matmul(swapaxes(c2, -1, -2), a2), -1, -2) : matmul(swapaxes(a2, -1, -2), c2), b2.shape());
-  return {reshape(ga, a.shape()), reshape(gb, b.shape())};
+  return {a.ndim() == 1 ? squeeze(ga, 0) : ga, b.ndim() == 1 ? squeeze(gb, -1) : gb};
 }
 
 // Matrices batched like elementwise operands: the batch dimensions broadcast as the leading ones do.

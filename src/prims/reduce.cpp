@@ -77,7 +77,7 @@ class Reduce : public PrimitiveBase<Reduce> {
     const array& x = in[0];
     const array c = keepdims_ ? cot[0] : expand_dims(cot[0], axes_);
     switch (op_) {
-      case ReduceOp::sum: return {broadcast_to(c, x.shape())};
+      case ReduceOp::sum: return {broadcast_like(c, {x})};  // x's shape at run time (shapeless replay)
       case ReduceOp::max:
       case ReduceOp::min: {  // shared evenly between ties
         const array y = keepdims_ ? out[0] : expand_dims(out[0], axes_);
@@ -98,6 +98,8 @@ class Reduce : public PrimitiveBase<Reduce> {
   // For each element, the product of the others it is reduced with: exclusive products from both ends
   // over the reduced axes laid out as one, which stays right where elements are zero.
   array products_of_others(const array& x) const {
+    if (axes_.size() == 1)  // no reshape: follows shapes in a shapeless trace
+      return multiply(cumprod(x, axes_[0], false, false), cumprod(x, axes_[0], true, false));
     std::vector<int> perm;
     for (int d = 0; d < x.ndim(); ++d)
       if (!std::binary_search(axes_.begin(), axes_.end(), d)) perm.push_back(d);

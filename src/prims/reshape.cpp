@@ -232,9 +232,7 @@ class ExpandDims : public PrimitiveBase<ExpandDims> {
     return {out};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
-  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
-    return {reshape(cot[0], in[0].shape())};
-  }
+  Arrays vjp(const Arrays&, const Arrays& cot, const std::vector<int>&, const Arrays&) const override;
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
     const array x = rules::batch_first(in[0], axes[0]);
     std::vector<int> ax;
@@ -277,8 +275,8 @@ class Squeeze : public PrimitiveBase<Squeeze> {
     return {out};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override { reshape_into(in[0], out[0]); }
-  Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
-    return {reshape(cot[0], in[0].shape())};
+  Arrays vjp(const Arrays&, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {
+    return {make<ExpandDims>({cot[0]}, axes_)};
   }
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
     const array x = rules::batch_first(in[0], axes[0]);
@@ -291,6 +289,10 @@ class Squeeze : public PrimitiveBase<Squeeze> {
   std::vector<int> axes_;
 };
 INGOT_REGISTER_PRIMITIVE(Squeeze)
+
+Arrays ExpandDims::vjp(const Arrays&, const Arrays& cot, const std::vector<int>&, const Arrays&) const {
+  return {make<Squeeze>({cot[0]}, axes_)};
+}
 
 array reshape(const array& a, Shape shape) {
   const Shape resolved = reshaped(shape, a);

@@ -248,15 +248,15 @@ class Scatter : public PrimitiveBase<Scatter> {
     auto scattered = [&](const array& base, const array& values, const char* how) {
       return make<Scatter>(with(base, idx, values), std::string(how), axes_);
     };
-    Shape ones_w = valid.shape();
-    ones_w.insert(ones_w.end(), a.ndim(), 1);
-    array kept = broadcast_to(reshape(valid, ones_w), upd.shape());
+    std::vector<int> window_axes;  // valid is per index position: one per window element
+    for (int d = 0; d < a.ndim(); ++d) window_axes.push_back(valid.ndim() + d);
+    array kept = broadcast_like(expand_dims(valid, window_axes), {upd});
     array da, du;  // a's and the updates' cotangents
     switch (r) {
       case Reduce::sum: da = c, du = where(kept, at_target(c), 0.0); break;
       case Reduce::none: {
         const array ids = reshape(arange(upd.size(), int64), upd.shape());
-        const array holder = scattered(full(a.shape(), -1, int64), ids, "none");
+        const array holder = scattered(full_like(a, -1, int64), ids, "none");
         da = where(greater_equal(holder, 0), 0.0, c);
         du = where(logical_and(kept, equal(at_target(holder), ids)), at_target(c), 0.0);
         break;
@@ -362,7 +362,7 @@ class ScatterAxis : public PrimitiveBase<ScatterAxis> {
     const array clamped = indexing::clamped_indices(in[1], n, 1);
     const array ids = reshape(arange(in[2].size(), int64), in[2].shape());
     const array holder =
-        r == Reduce::none ? make<ScatterAxis>({full(in[0].shape(), -1, int64), in[1], ids}, reduce_, axis_) : array();
+        r == Reduce::none ? make<ScatterAxis>({full_like(in[0], -1, int64), in[1], ids}, reduce_, axis_) : array();
     array kept = indexing::indices_in_range(in[1], n, 1);
     if (holder.valid()) kept = logical_and(kept, equal(take_along_axis(holder, clamped, axis_), ids));
     Arrays out;

@@ -11,14 +11,17 @@ Arrays zero_tangents(const Arrays& outputs) {
   return t;
 }
 
+// Sums, no reshape: the result follows shapes in a shapeless trace.
 array unbroadcast(const array& cot, const Shape& shape) {
   if (cot.shape() == shape) return cot;
   const int extra = cot.ndim() - static_cast<int>(shape.size());
-  std::vector<int> axes;
-  for (int i = 0; i < cot.ndim(); ++i)
-    if (i < extra || (shape[i - extra] == 1 && cot.shape(i) != 1)) axes.push_back(i);
-  array r = axes.empty() ? cot : sum(cot, axes, true);
-  return reshape(r, shape);
+  std::vector<int> leading, stretched;
+  for (int i = 0; i < cot.ndim(); ++i) {
+    if (i < extra) leading.push_back(i);
+    else if (shape[i - extra] == 1 && cot.shape(i) != 1) stretched.push_back(i - extra);
+  }
+  array r = leading.empty() ? cot : sum(cot, leading, false);
+  return stretched.empty() ? r : sum(r, stretched, true);
 }
 
 namespace {
@@ -58,9 +61,9 @@ Arrays align_batched(const Arrays& in, const std::vector<int>& axes, int rank) {
       continue;
     }
     array x = moveaxis(in[i], axes[i], 0);
-    Shape s = x.shape();
-    s.insert(s.begin() + 1, rank - (x.ndim() - 1), 1);
-    out.push_back(reshape(x, s));
+    std::vector<int> ones;  // new axes after the batch axis (expand_dims follows shapes when shapeless)
+    for (int k = 0; k < rank - (x.ndim() - 1); ++k) ones.push_back(k + 1);
+    out.push_back(ones.empty() ? x : expand_dims(x, ones));
   }
   return out;
 }

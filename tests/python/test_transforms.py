@@ -196,9 +196,24 @@ def test_errors_name_the_transform():
         mx.vmap(lambda a: a, in_axes=2)(x)
     with pytest.raises(ValueError, match=r"\[vjp\] primitive Quantize has no vjp"):
         mx.grad(lambda w: mx.sum(mx.quantize(w, 64, 4)[1]))(mx.ones((2, 64)))
-    # scatter_max has no vjp: refused, naming the primitive, never a wrong gradient
-    with pytest.raises(ValueError, match=r"primitive Scatter with reduction 'max' has no vjp"):
-        mx.grad(lambda y: mx.sum(mx.zeros(4).at[mx.array([1, 1])].maximum(y)))(mx.ones(2))
+    # the packed weights' scales have no vjp through quantized_matmul: refused, never a wrong gradient
+    w = mx.ones((4, 64))
+    q, s_, b = mx.quantize(w, 64, 4)
+    with pytest.raises(ValueError, match=r"primitive QuantizedMatmul has a vjp with respect to its input x only, "
+                                         r"not its scales"):
+        mx.grad(lambda s_: mx.sum(mx.quantized_matmul(mx.ones((2, 64)), q, s_, b)))(s_)
+
+
+def test_scatter_reductions_grad_as_mlx():
+    """max/min updates (repeated indices) as MLX differentiates them. (At ties ingot shares the
+    cotangent evenly, as finite differences do; MLX gives each tied value all of it.)"""
+    src, upd = np.array([1.0, 2.0, 3.0, 4.0], np.float32), np.array([5.0, 2.5, 0.5], np.float32)
+    idx = np.array([1, 1, 2], np.int32)
+    for name in ("maximum", "minimum"):  # multiply: MLX has no vjp; tests/cpp/test_grad.cpp checks ours
+        got, want = [m.vjp(lambda a, u, m=m: getattr(a.at[to(m, idx)], name)(u), [to(m, src), to(m, upd)],
+                           [to(m, np.array([1.0, 2.0, 3.0, 4.0], np.float32))])[1] for m in (mx, mlx_core)]
+        for a, b in zip(got, want):
+            close(a, b)
 
 
 def test_vmap_axes_trees_and_unmapped_as_mlx():
