@@ -6,6 +6,7 @@
 #include <nanobind/stl/map.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <iostream>
@@ -13,8 +14,13 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+#include <random>
+
 #include "cli/cli.h"
 #include "convert.h"
+#include "export/imported.h"
+#include "prims/primitive.h"
 
 namespace ingot::py {
 
@@ -418,6 +424,131 @@ void dot(nb::handle file, nb::args args, nb::kwargs kwargs) {
   write_text(file, text);
 }
 
+// ---------------------------------------------------------------------------------------------------
+// export_function(callback, fun, ...): the traced graph handed to a Python callable, as MLX does.
+
+// A primitive's state as Python values, decoded from its tagged serialization (docs/format.md).
+nb::object state_value(const uint8_t*& p, const uint8_t* end) {
+  auto take = [&](size_t n) {
+    if (static_cast<size_t>(end - p) < n) throw std::runtime_error("[export_function] truncated primitive state.");
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+    p += n;
+    return v;
+  };
+  switch (static_cast<StateTag>(take(1))) {
+    case StateTag::boolean: return nb::bool_(take(1) != 0);
+    case StateTag::integer: return nb::int_(static_cast<int64_t>(take(8)));
+    case StateTag::real: {
+      const uint64_t u = take(8);
+      double d;
+      std::memcpy(&d, &u, 8);
+      return nb::float_(d);
+    }
+    case StateTag::dtype: return dtype_object(static_cast<Dtype>(take(1)));
+    case StateTag::string: {
+      const size_t n = take(4);
+      if (static_cast<size_t>(end - p) < n) throw std::runtime_error("[export_function] truncated primitive state.");
+      std::string str(reinterpret_cast<const char*>(p), n);
+      p += n;
+      return nb::str(str.c_str(), str.size());
+    }
+    case StateTag::list: {
+      const size_t n = take(4);
+      nb::list l;
+      for (size_t i = 0; i < n; ++i) l.append(state_value(p, end));
+      return l;
+    }
+  }
+  throw std::runtime_error("[export_function] unknown primitive state tag.");
+}
+
+nb::list state_of(const Primitive& prim) {
+  StateWriter w;
+  prim.write_state(w);
+  const uint8_t* p = w.bytes().data();
+  const uint8_t* end = p + w.bytes().size();
+  nb::list fields;
+  while (p < end) fields.append(state_value(p, end));
+  return fields;
+}
+
+// Names values as MLX's callback does: A, B, ..., Z, AA, AB, ... in the order they are met.
+std::string value_name(size_t i) {
+  std::string s;
+  for (size_t n = i + 1; n > 0; n = (n - 1) / 26) s.insert(s.begin(), static_cast<char>('A' + (n - 1) % 26));
+  return s;
+}
+
+// The trace, exported to a private temporary file and read back (so the callback sees exactly what a
+// file holds), handed over as MLX's callback dicts: inputs, keyword inputs, outputs, constants, and
+// one dict per primitive with its name, state ("arguments"), inputs and outputs.
+void export_to_callback(nb::handle callback, const ArgsKwargsFunction& traced, const Inputs& in, bool shapeless) {
+  std::mt19937_64 rng(std::random_device{}());
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string path = (dir / ("ingot-callback-" + std::to_string(rng()) + ".ingot")).string();
+  struct Remove {
+    std::string path;
+    ~Remove() { std::filesystem::remove(path); }
+  } remove{path};
+  ImportedFunction f = [&] {
+    nb::gil_scoped_release release;
+    export_function(path, traced, in.args, in.kwargs, ExportOptions{shapeless, Metadata::object(), false});
+    return import_function(path);
+  }();
+  const auto& impl = f.impl();
+  const auto& tr = impl.traces.at(0);
+  std::vector<std::pair<Shape, Dtype>> spec(tr.num_values);
+  const Signature& sig = impl.signatures.at(0);
+  size_t v = 0;
+  for (const auto& a : sig.args) spec[v++] = {a.shape, a.dtype};
+  for (const auto& name : tr.kwarg_names) spec[v++] = {sig.kwargs.at(name).shape, sig.kwargs.at(name).dtype};
+  for (uint32_t c : tr.constants) spec[v++] = {impl.constants[c].shape, impl.constants[c].dtype};
+  for (const auto& n : tr.nodes)
+    for (size_t k = 0; k < n.shapes.size(); ++k) spec[v++] = {n.shapes[k], n.dtypes[k]};
+  auto described = [&](auto ids) {
+    nb::list l;
+    for (uint32_t id : ids) l.append(nb::make_tuple(value_name(id), nb::tuple(nb::cast(spec[id].first)), dtype_object(spec[id].second)));
+    return l;
+  };
+  auto dict = [](const char* type) {
+    nb::dict d;
+    d["type"] = type;
+    return d;
+  };
+  std::vector<uint32_t> inputs(tr.num_inputs);
+  for (uint32_t i = 0; i < tr.num_inputs; ++i) inputs[i] = i;
+  nb::dict d = dict("inputs");
+  d["inputs"] = described(inputs);
+  callback(d);
+  d = dict("keyword_inputs");
+  nb::list keywords;
+  for (size_t k = 0; k < tr.kwarg_names.size(); ++k)
+    keywords.append(nb::make_tuple(tr.kwarg_names[k], value_name(sig.args.size() + k)));
+  d["keywords"] = keywords;
+  callback(d);
+  d = dict("outputs");
+  d["outputs"] = described(tr.outputs);
+  callback(d);
+  d = dict("constants");
+  nb::list constants;
+  for (size_t k = 0; k < tr.constants.size(); ++k)
+    constants.append(nb::make_tuple(value_name(tr.num_inputs + k), nb::cast(impl.constant(tr.constants[k]))));
+  d["constants"] = constants;
+  callback(d);
+  uint32_t next = static_cast<uint32_t>(tr.num_inputs + tr.constants.size());
+  for (const auto& n : tr.nodes) {
+    std::vector<uint32_t> outs;
+    for (size_t k = 0; k < n.shapes.size(); ++k) outs.push_back(next++);
+    d = dict("primitive");
+    d["name"] = n.primitive->name();
+    d["arguments"] = state_of(*n.primitive);
+    d["inputs"] = described(n.inputs);
+    d["outputs"] = described(outs);
+    callback(d);
+  }
+}
+
 }  // namespace
 
 void init_export(nb::module_& m) {
@@ -425,6 +556,19 @@ void init_export(nb::module_& m) {
       "export_function",
       [](nb::handle file, nb::handle fun, nb::args args, bool shapeless, nb::handle metadata, bool self_test,
          nb::kwargs kwargs) {
+        if (!is_path(file) && PyCallable_Check(file.ptr())) {  // a callback in place of the file (MLX)
+          check_callable(fun, "export_function");
+          if (!metadata.is_none() || self_test)
+            throw nb::value_error("[export_function] metadata and self_test are stored in files: they cannot be "
+                                  "given when exporting to a callback.");
+          Inputs in = parse_inputs(args, kwargs, "export_function");
+          nb::object f = nb::borrow(fun);
+          const auto& order = in.order;
+          ArgsKwargsFunction traced = [&f, &order](const Args& a, const Kwargs& k) {
+            return call_python(f, a, k, order, "export_function");
+          };
+          return export_to_callback(file, traced, in, shapeless);
+        }
         const std::string path = path_arg(file, "export_function");
         check_callable(fun, "export_function");
         Metadata meta = metadata_arg(metadata, "export_function");
@@ -440,6 +584,9 @@ void init_export(nb::module_& m) {
       "file"_a, "fun"_a, "args"_a, nb::kw_only(), "shapeless"_a = false, "metadata"_a = nb::none(),
       "self_test"_a = false, "kwargs"_a,
       "Traces ``fun`` on inputs shaped like the example inputs and writes the graph and its constants to ``file``.\n\n"
+      "``file`` may instead be a callable: it is then handed the traced graph as MLX's callback dicts, one call "
+      "each for the inputs, keyword inputs, outputs and constants, and one per primitive (``name``, its state as "
+      "``arguments``, ``inputs`` and ``outputs`` as (name, shape, dtype) tuples).\n\n"
       "The inputs are positional and keyword arrays, or one list or tuple of arrays and/or one dict of arrays. "
       "``fun`` returns an array or a list or tuple of arrays. ``shapeless=True`` lets the imported function take "
       "other shapes of the same rank. ``metadata`` is a dict of JSON-compatible values (or a str holding a JSON "

@@ -951,3 +951,37 @@ def test_bool_constant_bytes_other_than_zero_or_one(path):
     assert np_(out[0]).tolist() == [False, False, False, True]
     assert out[1].item() == 3
     assert np_(out[2]).tolist() == [1, 1, 1, -1]
+
+
+def test_export_to_a_callback_hands_over_the_graph_as_mlx():
+    """export_function(callback, fun, ...) as MLX: the inputs, keyword inputs, outputs, constants and
+    each primitive (name, state, inputs, outputs). The events rebuild the function in numpy."""
+    w = mx.array(np.array([[1.0, -2.0], [0.5, 3.0]], np.float32))
+
+    def fn(x, y):
+        return (mx.exp(x @ w) * y + 1.5).astype(mx.int32), mx.abs(x)
+
+    events = []
+    mx.export_function(events.append, fn, mx.ones((3, 2)), y=mx.ones((3, 2)))
+    kinds = [e["type"] for e in events]
+    assert kinds[:4] == ["inputs", "keyword_inputs", "outputs", "constants"]
+    assert [e["name"] for e in events[4:]] == ["Matmul", "Exp", "Multiply", "Add", "AsType", "Abs"]
+    ins = events[0]["inputs"]
+    assert [(n, s, d) for n, s, d in ins] == [("A", (3, 2), mx.float32), ("B", (3, 2), mx.float32)]
+    assert events[1]["keywords"] == [("y", "B")]
+    assert events[4 + 4]["arguments"] == [mx.int32] and events[4]["arguments"] == []
+    assert len(events[3]["constants"]) == 2  # w and 1.5
+    # An independent interpreter of the events, in numpy.
+    x, y = np.random.default_rng(0).standard_normal((2, 3, 2)).astype(np.float32)
+    values = {"A": x, "B": y}
+    values.update({name: np.array(a) for name, a in events[3]["constants"]})
+    ops = {"Matmul": np.matmul, "Exp": np.exp, "Multiply": np.multiply, "Add": np.add, "Abs": np.abs,
+           "AsType": lambda a: a.astype(np.int32)}
+    for e in events[4:]:
+        (out, _, _), = e["outputs"]
+        values[out] = ops[e["name"]](*[values[n] for n, _, _ in e["inputs"]])
+    want = fn(mx.array(x), y=mx.array(y))
+    for (name, shape, dtype), w_ in zip(events[2]["outputs"], want):
+        np.testing.assert_array_equal(values[name], np.array(w_))
+    with pytest.raises(ValueError, match=r"\[export_function\] metadata and self_test are stored in files"):
+        mx.export_function(events.append, fn, mx.ones((3, 2)), y=mx.ones((3, 2)), metadata={"a": 1})
