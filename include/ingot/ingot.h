@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ingot/array.h"
+#include "ingot/device.h"
 #include "ingot/dtype.h"
 #include "ingot/memory.h"
 #include "ingot/ops.h"

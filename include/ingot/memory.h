@@ -12,4 +12,7 @@ void reset_peak_memory();
 size_t get_cache_memory();            // bytes held in the cache
 size_t set_cache_limit(size_t limit);  // returns the previous limit; 0 turns the cache off (and empties it)
 void clear_cache();                    // returns every cached buffer to the system
+// MLX's limit on memory kept resident for the GPU; recorded (and returned by the next call) with no
+// effect, since CPU memory is not wired.
+size_t set_wired_limit(size_t limit);
 }  // namespace ingot

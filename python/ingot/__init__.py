@@ -9,6 +9,7 @@ _choose_openblas_kernels()
 
 from ._core import *  # noqa: E402,F401,F403
 from ._core import __version__  # noqa: E402,F401
+from . import _core as _core_module  # noqa: E402
 
 import sys as _sys
 
@@ -24,6 +25,18 @@ _sys.modules[__name__ + ".random"] = random
 from ._core import fast  # noqa: E402,F401
 
 _sys.modules[__name__ + ".fast"] = fast
+
+# Every op takes MLX's stream= keyword (a CPU stream or device; a GPU is refused).
+from . import _streams  # noqa: E402
+
+_streams.wrap_ops(_core_module, _sys.modules[__name__])
+_streams.wrap_ops(random, random, _streams._NOT_RANDOM_OPS)
+_streams.wrap_ops(linalg, linalg)
+_streams.wrap_ops(fast, fast)
+from ._streams import async_eval, cuda, metal  # noqa: E402,F401
+
+_sys.modules[__name__ + ".metal"] = metal
+_sys.modules[__name__ + ".cuda"] = cuda
 
 # Methods of ingot.array (a.sum(), a.reshape(2, 3), ...) over the functions above.
 from . import _array_methods  # noqa: E402,F401

@@ -57,6 +57,7 @@ void init_ops_reduce(nb::module_& m);
 void init_ops_shape(nb::module_& m);
 void init_ops_products(nb::module_& m);
 void init_export(nb::module_& m);
+void init_device(nb::module_& m);
 void init_transforms(nb::module_& m);
 
 }  // namespace ingot::py

@@ -6,6 +6,7 @@ NB_MODULE(_core, m) {
   // Dtype singletons live for the whole process on purpose.
   nb::set_leak_warnings(false);
   m.attr("__version__") = INGOT_PY_VERSION;
+  init_device(m);
   init_dtype(m);
   init_array(m);
   init_transforms(m);

@@ -118,4 +118,8 @@ void reset_peak_memory() { g_peak.store(g_active.load()); }
 size_t get_cache_memory() { return cache().cached(); }
 size_t set_cache_limit(size_t limit) { return cache().set_limit(limit); }
 void clear_cache() { cache().clear(); }
+size_t set_wired_limit(size_t limit) {
+  static std::atomic<size_t> wired{0};
+  return wired.exchange(limit);
+}
 }  // namespace ingot

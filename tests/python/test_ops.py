@@ -22,7 +22,10 @@ for path in sorted(HERE.glob("cases_*.py")):
 NOT_OPS = {
     "array", "Dtype", "eval", "export_function", "import_function", "exporter", "export_to_dot",
     "get_active_memory", "get_peak_memory", "reset_peak_memory", "load", "save", "save_safetensors",
-    "get_cache_memory", "set_cache_limit", "clear_cache",
+    "get_cache_memory", "set_cache_limit", "clear_cache", "set_wired_limit", "async_eval",
+    # devices and streams: test_devices.py
+    "default_device", "set_default_device", "is_available", "device_count", "device_info", "default_stream",
+    "set_default_stream", "new_stream", "clear_streams", "stream", "synchronize", "metal", "cuda",
     "nn", "utils", "random", "linalg", "fast", "ImportedFunction", "FunctionExporter",
     "issubdtype", "result_type", "can_cast",  # dtype utilities: test_extras.py
     "compile", "disable_compile", "enable_compile",  # transforms: test_transforms.py
