@@ -174,14 +174,17 @@ Metadata to_json(nb::handle h, const std::string& key, const char* caller, int d
 }
 
 // The metadata argument: None, a dict, or a str holding a JSON object.
+// MLX's metadata is a string, returned as given by import_function(..., return_metadata=True): it is kept
+// under this key; a string holding a JSON object is also stored parsed, for ImportedFunction.metadata.
+constexpr const char* kMetadataText = "ingot.metadata_text";
+
 Metadata metadata_arg(nb::handle h, const char* caller) {
   if (h.is_none()) return Metadata::object();
   if (nb::isinstance<nb::str>(h)) {
-    Metadata m = Metadata::parse(nb::cast<std::string>(h), nullptr, /*allow_exceptions=*/false);
-    if (m.is_discarded() || !m.is_object())
-      throw nb::value_error(("[" + std::string(caller) +
-                             "] metadata must be a dict, or a str holding a JSON object; got a str that is not one.")
-                                .c_str());
+    const std::string text = nb::cast<std::string>(h);
+    Metadata m = Metadata::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (m.is_discarded() || !m.is_object()) m = Metadata::object();
+    m[kMetadataText] = text;
     return m;
   }
   if (!is_dict(h))
@@ -189,6 +192,14 @@ Metadata metadata_arg(nb::handle h, const char* caller) {
                            type_name_of(h) + ".")
                               .c_str());
   return to_json(h, "", caller);
+}
+
+// The metadata without the text kept for MLX's return_metadata.
+Metadata user_metadata(const Metadata& m) {
+  if (!m.is_object() || !m.contains(kMetadataText)) return m;
+  Metadata u = m;
+  u.erase(kMetadataText);
+  return u;
 }
 
 nb::object from_json(const Metadata& j) {
@@ -673,7 +684,7 @@ void init_export(nb::module_& m) {
           },
           "One dict per trace: 'args' (a list of (shape, dtype)), 'kwargs' (a dict of name: (shape, dtype)), "
           "'outputs' (a list of (shape, dtype)) and 'shapeless'.")
-      .def_prop_ro("metadata", [](const ImportedFunction& f) { return from_json(f.metadata()); },
+      .def_prop_ro("metadata", [](const ImportedFunction& f) { return from_json(user_metadata(f.metadata())); },
                    "The metadata given at export, as a dict.")
       .def_prop_ro("format_version", &ImportedFunction::format_version, "The file's format version.")
       .def_prop_ro("library_version", &ImportedFunction::library_version, "The ingot version that wrote the file.")
@@ -714,7 +725,12 @@ void init_export(nb::module_& m) {
           nb::gil_scoped_release release;
           return import_function(path);
         }();
-        nb::object md = from_json(f.metadata());
+        // MLX's form: the string given at export ("" for none); a dict given at export comes back as one.
+        const Metadata& meta = f.metadata();
+        nb::object md = meta.contains(kMetadataText) && meta[kMetadataText].is_string()
+                            ? nb::cast(meta[kMetadataText].get<std::string>())
+                        : meta.empty() ? nb::cast(std::string())
+                                       : from_json(meta);
         nb::object obj = nb::cast(std::move(f));
         if (return_metadata) return nb::make_tuple(obj, md);
         return obj;
@@ -723,7 +739,7 @@ void init_export(nb::module_& m) {
       "Reads a function written by export_function or exporter. The result is called like the original "
       "(``f(*args, **kwargs)``, or one list/tuple and/or one dict of inputs) and returns a tuple of arrays; "
       "``.signatures`` and ``.metadata`` describe the file. With ``return_metadata=True`` returns "
-      "``(function, metadata)``.");
+      "``(function, metadata)`` as MLX does: the string given at export (\"\" for none), or the dict given.");
 
   m.def("export_to_dot", &dot, "file"_a, "args"_a, "kwargs"_a,
         "Writes a Graphviz picture of the graph computing the given arrays (named ones labelled by their "

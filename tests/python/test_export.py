@@ -574,8 +574,24 @@ def test_metadata_errors(path, meta, match):
 def test_metadata_not_a_dict(path):
     with pytest.raises(ValueError, match=r"\[export_function\] metadata must be a dict of JSON-compatible values, got list"):
         mx.export_function(path, lambda x: x, arr(1), metadata=[1, 2])
-    with pytest.raises(ValueError, match=r"\[exporter\] metadata must be a dict, or a str holding a JSON object"):
-        mx.exporter(path, lambda x: x, metadata="[1, 2]")
+    # A str is MLX's form: any string, given back as it was by return_metadata.
+    mx.export_function(path, lambda x: x, arr(1), metadata="[1, 2]")
+    assert mx.import_function(path, return_metadata=True)[1] == "[1, 2]"
+    assert mx.import_function(path).metadata == {}
+
+
+def test_metadata_as_mlx_string(path):
+    text = json.dumps({"name": "model", "params": 7_000_000_000, "lr": 0.1})
+    mx.export_function(path, lambda x: mx.abs(x), arr(1), metadata=text)
+    f, md = mx.import_function(path, return_metadata=True)
+    assert md == text and json.loads(md)["params"] == 7_000_000_000
+    assert f.metadata == {"name": "model", "params": 7_000_000_000, "lr": 0.1}
+    mx.export_function(path, lambda x: mx.abs(x), arr(1))
+    assert mx.import_function(path, return_metadata=True)[1] == ""
+    with mx.exporter(path, lambda x: mx.abs(x), metadata=text) as ex:
+        ex(arr(1))
+        ex(mx.array([1.0, 2.0]))
+    assert mx.import_function(path, return_metadata=True)[1] == text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -930,7 +946,7 @@ def test_deeply_nested_metadata_in_a_file_is_refused(path):
     deep = '{"x":' + "[" * n + "]" * n + "}"
     filler = '{"x":"' + "A" * (len(deep) - 8) + '"}'
     assert len(filler) == len(deep)
-    mx.export_function(path, lambda x: x + 1, arr(2), metadata=filler)
+    mx.export_function(path, lambda x: x + 1, arr(2), metadata={"x": "A" * (len(deep) - 8)})  # stored as `filler`
     assert mx.import_function(path).metadata["x"].startswith("AAA")
     _replace_metadata(path, filler, deep)
     with pytest.raises(RuntimeError, match=r"metadata nests objects and arrays more than 64 levels deep"):
