@@ -38,6 +38,12 @@ from ._streams import async_eval, cuda, metal  # noqa: E402,F401
 _sys.modules[__name__ + ".metal"] = metal
 _sys.modules[__name__ + ".cuda"] = cuda
 
+# numpy's .npz archives.
+from . import _npz  # noqa: E402
+
+load = _npz.wrap_load(load)  # noqa: F405
+savez, savez_compressed = _npz.savez, _npz.savez_compressed
+
 # Methods of ingot.array (a.sum(), a.reshape(2, 3), ...) over the functions above.
 from . import _array_methods  # noqa: E402,F401
 

@@ -261,3 +261,28 @@ class _BytesPath:
 def test_byte_string_paths_are_refused_by_name(name, call):
     with pytest.raises(TypeError, match=rf"\[{name}\] byte-string paths are not supported"):
         call(_BytesPath())
+
+
+def test_npz_archives_both_ways_with_mlx(tmp_path):
+    import mlx.core as mlx_core
+
+    a = ingot.array(np.arange(6, dtype=np.float32).reshape(2, 3))
+    b = ingot.array(np.array([1, -2, 3], np.int16))
+    ingot.savez(str(tmp_path / "i"), a, b=b)  # .npz appended, as numpy and MLX do
+    for loaded in (ingot.load(str(tmp_path / "i.npz")), mlx_core.load(str(tmp_path / "i.npz"))):
+        assert sorted(loaded) == ["arr_0", "b"]
+        np.testing.assert_array_equal(np.array(loaded["arr_0"]), np.array(a))
+        np.testing.assert_array_equal(np.array(loaded["b"]), np.array(b))
+        assert str(loaded["b"].dtype).endswith("int16")
+    mlx_core.savez_compressed(str(tmp_path / "m.npz"), x=mlx_core.array([0.5, 1.5]))
+    np.testing.assert_array_equal(np.array(ingot.load(str(tmp_path / "m.npz"))["x"]), [0.5, 1.5])
+    buf = io.BytesIO()
+    ingot.savez_compressed(buf, y=a)
+    buf.seek(0)
+    np.testing.assert_array_equal(np.array(ingot.load(buf, format="npz")["y"]), np.array(a))
+    with pytest.raises(ValueError, match=r"\[savez\] the name arr_0 is given twice"):
+        ingot.savez(str(tmp_path / "x.npz"), a, arr_0=b)
+    with pytest.raises(ValueError, match=r"\[savez\] b must be an array, got list"):
+        ingot.savez(str(tmp_path / "x.npz"), b=[1, 2])
+    with pytest.raises(ValueError, match=r"\[load\] metadata is read from safetensors and GGUF files only"):
+        ingot.load(str(tmp_path / "i.npz"), return_metadata=True)
