@@ -4,6 +4,8 @@ utilities (categories, ``issubdtype``, ``finfo``, ``iinfo``, ``result_type``, ``
 import enum as _enum
 import math as _math
 
+import numpy as _np
+
 from . import _core
 
 __all__ = [
@@ -21,6 +23,8 @@ __all__ = [
     "DtypeCategory", "generic", "number", "integer", "signedinteger", "unsignedinteger",
     "floating", "inexact", "complexfloating", "issubdtype", "finfo", "iinfo", "result_type",
     "can_cast",
+    # einsum
+    "einsum_path",
 ]
 
 # ---- constants (plain Python values, as in MLX) ----
@@ -432,3 +436,11 @@ def can_cast(from_, to):
     """Whether ``from_`` (an array or a Dtype) casts to ``to`` under the promotion rules: promoting the
     two together gives ``to``."""
     return result_type(from_, to) == to
+
+
+def einsum_path(subscripts, *operands):
+    """The order in which :func:`einsum` would contract its operands, as MLX's ``einsum_path``: a list of
+    operand-index tuples (numpy's greedy path, computed from the shapes alone) and a report string."""
+    shapes = [tuple(_as_array(x).shape) for x in operands]
+    path, report = _np.einsum_path(subscripts, *[_np.empty(s, _np.float32) for s in shapes], optimize="greedy")
+    return [tuple(p) for p in path[1:]], report

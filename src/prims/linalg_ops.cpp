@@ -188,7 +188,7 @@ Term contract(Term a, Term b, const std::set<int>& keep) {
   a = sum_out(std::move(a), a_sum);
   b = sum_out(std::move(b), b_sum);
 
-  // A contracted "..." dimension of size 1 on one side broadcasts against the other.
+  // A contracted dimension of size 1 (a "..." one or a letter) on one side broadcasts against the other.
   for (int l : contracted) {
     const int pa = position(a.labels, l), pb = position(b.labels, l);
     const int64_t na = a.x.shape()[pa], nb = b.x.shape()[pb];
@@ -243,6 +243,38 @@ Term contract(Term a, Term b, const std::set<int>& keep) {
 
 }  // namespace
 
+namespace {
+// An index repeated within one operand ("ii", "bii->bi") takes the operand's diagonal over those axes:
+// they become one axis, last.
+array diagonals(array x, std::vector<int>& labels, size_t i, const std::string& part) {
+  for (;;) {
+    size_t d1 = 0, d2 = 0;
+    for (size_t a = 0; a < labels.size() && !d2; ++a)
+      for (size_t b = a + 1; b < labels.size(); ++b)
+        if (labels[a] == labels[b]) {
+          d1 = a, d2 = b;
+          break;
+        }
+    if (!d2) return x;
+    const int64_t n = x.shape(static_cast<int>(d1));
+    if (x.shape(static_cast<int>(d2)) != n)
+      fail("einsum", "index ", label_str(labels[d1]), " is repeated in operand ", i, " (\"", part,
+           "\") over axes of sizes ", n, " and ", x.shape(static_cast<int>(d2)), ".");
+    std::vector<int> perm;
+    std::vector<int> kept;
+    for (size_t d = 0; d < labels.size(); ++d)
+      if (d != d1 && d != d2) perm.push_back(static_cast<int>(d)), kept.push_back(labels[d]);
+    kept.push_back(labels[d1]);
+    perm.push_back(static_cast<int>(d1)), perm.push_back(static_cast<int>(d2));
+    x = transpose(x, perm);
+    Shape idx_shape(x.ndim(), 1);
+    idx_shape[x.ndim() - 2] = n;
+    x = squeeze(take_along_axis(x, reshape(arange(n, int32), idx_shape), -1), -1);
+    labels = std::move(kept);
+  }
+}
+}  // namespace
+
 array einsum(const std::string& subscripts, const Arrays& operands) {
   if (operands.empty()) fail("einsum", "needs at least one operand.");
   std::string spec;
@@ -273,14 +305,12 @@ array einsum(const std::string& subscripts, const Arrays& operands) {
   for (size_t i = 0; i < operands.size(); ++i) {
     const std::string where = "the subscripts of operand " + std::to_string(i);
     const Subscript sub = parse_subscript(parts[i], where);
-    const array& x = operands[i];
-    std::vector<int> labels = expand(sub, x.ndim(), parts[i], static_cast<int>(i));
+    std::vector<int> labels = expand(sub, operands[i].ndim(), parts[i], static_cast<int>(i));
+    for (int l : labels) ++count[l];  // a repeated index counts each time (numpy's implicit output)
+    const array x = diagonals(operands[i], labels, i, parts[i]);
     any_ellipsis = any_ellipsis || sub.ellipsis;
     for (size_t d = 0; d < labels.size(); ++d) {
       const int l = labels[d];
-      if (std::count(labels.begin(), labels.end(), l) > 1)
-        fail("einsum", "index ", label_str(l), " is repeated in operand ", i, " (\"", parts[i],
-             "\"): diagonals and traces are not supported.");
       const int64_t n = x.shape()[d];
       if (l >= kEllipsis) {
         max_ellipsis = std::max(max_ellipsis, l - kEllipsis + 1);
@@ -293,11 +323,13 @@ array einsum(const std::string& subscripts, const Arrays& operands) {
         }
       } else {
         auto [it, fresh] = size.emplace(l, n);
-        if (!fresh && it->second != n)
-          fail("einsum", "index ", label_str(l), " has size ", it->second, " in one operand and ", n,
-               " in operand ", i, " (shape ", shape_str(x.shape()), ").");
+        if (!fresh && it->second != n) {
+          if (it->second != 1 && n != 1)  // size 1 broadcasts against the other operands, as in numpy
+            fail("einsum", "index ", label_str(l), " has size ", it->second, " in one operand and ", n,
+                 " in operand ", i, " (shape ", shape_str(operands[i].shape()), ").");
+          it->second = std::max(it->second, n);
+        }
       }
-      ++count[l];
     }
     terms.push_back({astype(x, t), std::move(labels)});
   }

@@ -180,3 +180,12 @@ def test_buffer_cache_limit_and_clear():
     assert ingot.set_cache_limit(old) == 0
     ingot.clear_cache()
     assert ingot.get_cache_memory() == 0
+
+
+def test_einsum_path_as_mlx():
+    for spec, shapes in [("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]), ("ij,jk->ik", [(2, 3), (3, 4)]),
+                         ("abc,cd,de,ea->b", [(2, 3, 4), (4, 5), (5, 6), (6, 2)]), ("ii->i", [(3, 3)])]:
+        path, report = ingot.einsum_path(spec, *[ingot.ones(s) for s in shapes])
+        want, _ = mx.einsum_path(spec, *[mx.ones(s) for s in shapes])
+        assert path == want, spec
+        assert isinstance(report, str) and "contraction" in report
