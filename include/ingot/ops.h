@@ -109,6 +109,10 @@ array isfinite(const array& a);
 array stop_gradient(const array& a);
 array astype(const array& a, Dtype dtype);
 array copy(const array& a);
+// a with row-major data: a itself when it has it (column-major too with allow_col_major), else a copy.
+array contiguous(const array& a, bool allow_col_major = false);
+// `inputs` passed through unchanged, but computed only after `dependencies` (MLX's depends).
+Arrays depends(const Arrays& inputs, const Arrays& dependencies);
 
 // ---- binary (numpy broadcasting, MLX promotion) ----
 array add(const Operand& a, const Operand& b);

@@ -93,6 +93,28 @@ const BinaryOp kBinary[] = {
 }  // namespace
 
 void init_ops_elementwise(nb::module_& m) {
+  m.def(
+      "contiguous", [](const Operand& a, bool allow_col_major) { return contiguous(arr(a), allow_col_major); },
+      "a"_a, "allow_col_major"_a = false,
+      "``a`` with row-major data (column-major allowed with ``allow_col_major``): ``a`` itself when it has it, "
+      "else a copy.");
+  m.def(
+      "depends",
+      [](nb::handle inputs, nb::handle dependencies) -> nb::object {
+        auto as_list = [](nb::handle h) {
+          Arrays v;
+          if (nb::isinstance<array>(h)) v.push_back(nb::cast<array>(h));
+          else for (nb::handle e : h) v.push_back(nb::cast<array>(e));
+          return v;
+        };
+        Arrays out = depends(as_list(inputs), as_list(dependencies));
+        if (nb::isinstance<array>(inputs)) return nb::cast(out[0]);
+        nb::list l;
+        for (auto& o : out) l.append(nb::cast(o));
+        return l;
+      },
+      "inputs"_a, "dependencies"_a,
+      "``inputs`` (an array or a list of arrays) unchanged, but computed only after ``dependencies``.");
   for (const UnaryOp& u : kUnary)
     m.def(u.name, [fn = u.fn](const Operand& a) { return fn(arr(a)); }, "a"_a, u.doc);
   for (const BinaryOp& b : kBinary)

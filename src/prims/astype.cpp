@@ -1,6 +1,7 @@
 // Dtype conversion, and the identity-like Copy and StopGradient.
 #include "cpu/copy.h"
 #include "cpu/elementwise.h"
+#include "core/utils.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
 #include "transforms/rules.h"
@@ -85,6 +86,58 @@ class StopGradient : public PrimitiveBase<StopGradient> {
   }
 };
 INGOT_REGISTER_PRIMITIVE(StopGradient)
+
+// Its first `count` inputs passed through, computed only after the others: the dependencies MLX's
+// depends() ties to them (an ordering, for side effects such as collectives).
+class Depends : public PrimitiveBase<Depends> {
+ public:
+  static constexpr const char* kName = "Depends";
+  static constexpr int kVersion = 1;
+  static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
+  static constexpr bool kMixedDtypes = true;
+  explicit Depends(int count) : count_(count) {}
+  auto state() const { return std::tuple(count_); }
+  void check_inputs(const Arrays& in) const override {
+    if (count_ < 1 || in.size() < static_cast<size_t>(count_))
+      detail::bad_inputs(*this, "expects at least the " + std::to_string(count_) + " inputs it passes through");
+  }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    check_inputs(in);
+    std::vector<Shape> s;
+    for (int i = 0; i < count_; ++i) s.push_back(in[i].shape());
+    return s;
+  }
+  std::vector<Dtype> output_dtypes(const Arrays& in) const override {
+    std::vector<Dtype> t;
+    for (int i = 0; i < count_; ++i) t.push_back(in[i].dtype());
+    return t;
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    for (int i = 0; i < count_; ++i) out[i].copy_shared_buffer(in[i], in[i].strides(), in[i].flags(), in[i].data_size());
+  }
+  Arrays vjp(const Arrays&, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
+    Arrays r;
+    for (int i : argnums) r.push_back(i < count_ ? cot[i] : array());  // none to the dependencies
+    return r;
+  }
+
+ private:
+  int count_;
+};
+INGOT_REGISTER_PRIMITIVE(Depends)
+
+Arrays depends(const Arrays& inputs, const Arrays& dependencies) {
+  if (inputs.empty()) fail("depends", "needs at least one input to pass through.");
+  if (dependencies.empty()) return inputs;
+  Arrays in = inputs;
+  in.insert(in.end(), dependencies.begin(), dependencies.end());
+  return make_multi<Depends>(std::move(in), static_cast<int>(inputs.size()));
+}
+
+array contiguous(const array& a, bool allow_col_major) {
+  if (a.is_evaluated() && (a.flags().row_contiguous || (allow_col_major && a.flags().col_contiguous))) return a;
+  return copy(a);
+}
 
 array astype(const array& a, Dtype dtype) { return a.dtype() == dtype ? a : make<AsType>({a}, dtype); }
 array copy(const array& a) { return make<Copy>({a}); }

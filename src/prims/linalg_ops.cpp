@@ -267,9 +267,10 @@ array diagonals(array x, std::vector<int>& labels, size_t i, const std::string& 
     kept.push_back(labels[d1]);
     perm.push_back(static_cast<int>(d1)), perm.push_back(static_cast<int>(d2));
     x = transpose(x, perm);
-    Shape idx_shape(x.ndim(), 1);
-    idx_shape[x.ndim() - 2] = n;
-    x = squeeze(take_along_axis(x, reshape(arange(n, int32), idx_shape), -1), -1);
+    // The diagonal as a masked sum over the last axis: sizes come from x at run time (shapeless export).
+    const int nd = x.ndim();
+    const array on = equal(expand_dims(arange_along(x, nd - 2), 1), arange_along(x, nd - 1));
+    x = sum(where(on, x, zeros_like(x)), -1);
     labels = std::move(kept);
   }
 }

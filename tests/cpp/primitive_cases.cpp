@@ -58,6 +58,8 @@ std::vector<PrimitiveCase> primitive_cases() {
   unary("BitwiseInvert", bitwise_invert, n), unary("IsNaN", isnan, x), unary("IsInf", isinf, x);
   unary("IsPosInf", isposinf, x), unary("IsNegInf", isneginf, x), unary("IsFinite", isfinite, x);
   unary("StopGradient", stop_gradient, x), unary("Copy", copy, x);
+  c.push_back({"Depends", [](const Args& a) { return depends({a[0] * 2.0f}, {exp(a[1])}); }, {x, y}});
+  grows();
   binary("Add", add, x, y), binary("Subtract", subtract, x, y), binary("Multiply", multiply, x, y);
   binary("Divide", divide, x, y), binary("FloorDivide", floor_divide, n, m), binary("Remainder", remainder, n, m);
   binary("Power", power, big, y), binary("Maximum", maximum, x, y), binary("Minimum", minimum, x, y);

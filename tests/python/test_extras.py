@@ -189,3 +189,23 @@ def test_einsum_path_as_mlx():
         want, _ = mx.einsum_path(spec, *[mx.ones(s) for s in shapes])
         assert path == want, spec
         assert isinstance(report, str) and "contraction" in report
+
+
+def test_contiguous_and_depends_as_mlx():
+    a = ingot.array(np.arange(6, dtype=np.float32).reshape(2, 3))
+    ingot.eval(a)
+    assert ingot.contiguous(a) is a or np.array_equal(np.array(ingot.contiguous(a)), np.array(a))
+    t = ingot.contiguous(a.T)
+    np.testing.assert_array_equal(np.array(t), np.array(a).T)
+    np.testing.assert_array_equal(np.array(ingot.contiguous(a.T, allow_col_major=True)), np.array(a).T)
+    # depends: the inputs unchanged, the dependency computed with them; differentiable through the inputs
+    d = ingot.depends(a * 2, [ingot.exp(a)])
+    np.testing.assert_array_equal(np.array(d), 2 * np.arange(6).reshape(2, 3))
+    both = ingot.depends([a, a + 1], ingot.sum(a))
+    assert isinstance(both, list) and len(both) == 2
+    np.testing.assert_array_equal(np.array(both[1]), np.array(a) + 1)
+    g = ingot.grad(lambda x: ingot.sum(ingot.depends(x * 3, [ingot.exp(x)])))(a)
+    np.testing.assert_array_equal(np.array(g), np.full((2, 3), 3.0))
+    want = mx.depends(mx.array(np.arange(3.0)) * 2, [mx.array(1.0)])
+    np.testing.assert_array_equal(np.array(ingot.depends(ingot.array(np.arange(3.0, dtype=np.float32)) * 2,
+                                                         [ingot.array(1.0)])), np.array(want))
