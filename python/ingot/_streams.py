@@ -11,7 +11,8 @@ from . import _core
 _NOT_OPS = {
     "eval", "async_eval", "export_function", "import_function", "exporter", "export_to_dot", "load", "save",
     "save_safetensors", "get_active_memory", "get_peak_memory", "reset_peak_memory", "get_cache_memory",
-    "set_cache_limit", "clear_cache", "set_wired_limit", "default_device", "set_default_device", "is_available",
+    "set_cache_limit", "clear_cache", "set_wired_limit", "set_memory_limit", "get_memory_limit", "default_device",
+    "set_default_device", "is_available",
     "device_count", "device_info", "default_stream", "set_default_stream", "new_stream", "clear_streams",
     "synchronize", "stream", "disable_compile", "enable_compile",
 }

@@ -55,8 +55,11 @@ void init_transforms(nb::module_& m) {
   m.def("enable_compile", &enable_compile, "Compiled functions replay their traced graphs again.");
   m.def("get_active_memory", &get_active_memory, "Bytes held by live array buffers.");
   m.def("get_peak_memory", &get_peak_memory, "The most memory held since the last reset_peak_memory().");
-  m.def("reset_peak_memory", &reset_peak_memory, "Resets the peak memory counter.");
+  m.def("reset_peak_memory", &reset_peak_memory, "Resets the peak memory counter to 0.");
   m.def("get_cache_memory", &get_cache_memory, "Bytes of freed buffers kept for reuse.");
+  m.def("set_memory_limit", &set_memory_limit, "limit"_a,
+        "Bounds the arrays' memory: an allocation past the limit raises RuntimeError. Returns the previous limit.");
+  m.def("get_memory_limit", &get_memory_limit, "The bound set by set_memory_limit (no bound: the largest size).");
   m.def("set_cache_limit", &set_cache_limit, "limit"_a,
         "Sets how many bytes of freed buffers are kept for reuse (0: none); returns the previous limit.");
   m.def("clear_cache", &clear_cache, "Returns every cached buffer to the system.");

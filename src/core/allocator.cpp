@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -17,6 +18,7 @@ namespace ingot {
 namespace {
 std::atomic<size_t> g_active{0};
 std::atomic<size_t> g_peak{0};
+std::atomic<size_t> g_limit{SIZE_MAX};
 
 void note_alloc(size_t n) {
   size_t now = g_active.fetch_add(n) + n;
@@ -98,6 +100,11 @@ BufferCache& cache() {
 std::shared_ptr<void> allocate(size_t nbytes) {
   size_t rounded = (nbytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
   if (rounded == 0) rounded = kBufferAlignment;
+  const size_t limit = g_limit.load();
+  if (limit != SIZE_MAX && (rounded > limit || g_active.load() > limit - rounded))
+    throw std::runtime_error("[allocate] " + std::to_string(nbytes) + " more bytes would take the arrays' memory to " +
+                             std::to_string(g_active.load() + rounded) + " bytes, over the memory limit of " +
+                             std::to_string(limit) + " bytes (set_memory_limit).");
   void* p = cache().take(rounded);
   if (!p) p = std::aligned_alloc(kBufferAlignment, rounded);
   if (!p) {
@@ -114,7 +121,9 @@ std::shared_ptr<void> allocate(size_t nbytes) {
 
 size_t get_active_memory() { return g_active.load(); }
 size_t get_peak_memory() { return g_peak.load(); }
-void reset_peak_memory() { g_peak.store(g_active.load()); }
+void reset_peak_memory() { g_peak.store(0); }
+size_t set_memory_limit(size_t limit) { return g_limit.exchange(limit); }
+size_t get_memory_limit() { return g_limit.load(); }
 size_t get_cache_memory() { return cache().cached(); }
 size_t set_cache_limit(size_t limit) { return cache().set_limit(limit); }
 void clear_cache() { cache().clear(); }

@@ -1,7 +1,9 @@
 // Lazy graphs and evaluation: depth, memory, lifetime.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ingot/ingot.h"
+#include "test_util.h"
 
 using namespace ingot;
 
@@ -200,4 +202,22 @@ TEST(Graph, FreedBuffersAreCachedAndReused) {
   EXPECT_GE(get_cache_memory(), big * 4);
   clear_cache();
   EXPECT_EQ(get_cache_memory(), 0u);
+}
+
+// A memory limit bounds active memory: the allocation that would pass it raises, naming the limit.
+TEST(Graph, MemoryLimitRefusesAnAllocationPastIt) {
+  const size_t old = set_memory_limit(get_active_memory() + (1 << 20));
+  EXPECT_EQ(get_memory_limit(), get_active_memory() + (1 << 20));
+  auto small = ones({1024});
+  small.eval();  // 4 KiB fits
+  auto big = ones({1 << 20});  // 4 MiB does not
+  const std::string msg = ingot::testing::error_of<std::runtime_error>([&] { big.eval(); });
+  EXPECT_THAT(msg, ::testing::HasSubstr("over the memory limit of"));
+  EXPECT_THAT(msg, ::testing::HasSubstr("(set_memory_limit)"));
+  set_memory_limit(old);
+  big = ones({1 << 20});
+  big.eval();
+  EXPECT_EQ(big.size(), 1 << 20);
+  reset_peak_memory();
+  EXPECT_EQ(get_peak_memory(), 0u);
 }

@@ -209,3 +209,24 @@ def test_contiguous_and_depends_as_mlx():
     want = mx.depends(mx.array(np.arange(3.0)) * 2, [mx.array(1.0)])
     np.testing.assert_array_equal(np.array(ingot.depends(ingot.array(np.arange(3.0, dtype=np.float32)) * 2,
                                                          [ingot.array(1.0)])), np.array(want))
+
+
+def test_memory_limit_and_counters_as_mlx():
+    old = ingot.set_memory_limit(10)
+    assert ingot.set_memory_limit(old) == 10 and ingot.set_memory_limit(old) == old
+    a = ingot.zeros((4096,))
+    ingot.eval(a)
+    active = ingot.get_active_memory()
+    assert active >= 4096 * 4
+    b = ingot.zeros((4096,))
+    ingot.eval(b)
+    del b
+    assert ingot.get_active_memory() == active and ingot.get_peak_memory() >= 4096 * 8
+    ingot.reset_peak_memory()
+    assert ingot.get_peak_memory() == 0
+    ingot.set_memory_limit(ingot.get_active_memory() + 1024)
+    try:
+        with pytest.raises(RuntimeError, match=r"\[allocate\] .* over the memory limit of \d+ bytes \(set_memory_limit\)"):
+            ingot.eval(ingot.ones((1 << 20,)))
+    finally:
+        ingot.set_memory_limit(old)
