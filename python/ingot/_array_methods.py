@@ -125,7 +125,20 @@ for _name in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"):
 for _name in ("abs", "exp", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos"):
     _METHODS[_name] = _unary(_name)
 
+def _with_stream(fn, name):
+    """The method taking MLX's `stream=` keyword, as the ops do (a GPU is refused, naming the method)."""
+
+    def method(self, *args, stream=None, **kwargs):
+        if stream is not None:
+            _ops._check_stream(stream, "array." + name)
+        return fn(self, *args, **kwargs)
+
+    method.__doc__ = fn.__doc__
+    return method
+
+
 for _name, _fn in _METHODS.items():
+    _fn = _with_stream(_fn, _name)
     _fn.__name__ = _name
     _fn.__qualname__ = "array." + _name
     setattr(_ops.array, _name, _fn)

@@ -76,3 +76,12 @@ def test_every_op_takes_the_stream_keyword():
     assert mx.reshape(a, (3, 2), stream=mx.default_stream(mx.cpu)).shape == (3, 2)
     assert mx.fast.rms_norm(a, None, 1e-5, stream=mx.cpu).shape == (2, 3)
     assert mx.acos is mx.arccos  # aliases are the same function, stream keyword included
+
+
+def test_array_methods_take_the_stream_keyword():
+    a = mx.ones((2, 3))
+    assert a.sum(stream=mx.cpu).item() == 6.0
+    assert a.reshape(3, 2, stream=mx.cpu).shape == (3, 2)
+    assert a.exp(stream=mx.default_stream(mx.cpu)).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"\[array.sum\] there is no GPU"):
+        a.sum(axis=0, stream=mx.gpu)
