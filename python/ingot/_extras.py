@@ -25,6 +25,8 @@ __all__ = [
     "can_cast",
     # einsum
     "einsum_path",
+    # windows
+    "hanning", "hamming", "blackman", "bartlett",
 ]
 
 # ---- constants (plain Python values, as in MLX) ----
@@ -444,3 +446,40 @@ def einsum_path(subscripts, *operands):
     shapes = [tuple(_as_array(x).shape) for x in operands]
     path, report = _np.einsum_path(subscripts, *[_np.empty(s, _np.float32) for s in shapes], optimize="greedy")
     return [tuple(p) for p in path[1:]], report
+
+
+# ---- windows (numpy's and MLX's definitions, float32) ----
+
+
+def _window(name, M, f, stream):
+    if stream is not None:
+        _core._check_stream(stream, name)
+    if not isinstance(M, int) or isinstance(M, bool):
+        raise ValueError(f"[{name}] M must be an int, got {type(M).__name__}.")
+    if M < 1:
+        return _core.zeros((0,))
+    if M == 1:
+        return _core.ones((1,))
+    n = _core.arange(0.0, float(M), 1.0)
+    return f(n, M - 1)
+
+
+def hanning(M, *, stream=None):
+    """The Hanning window of M points: 0.5 - 0.5 cos(2 pi n / (M - 1))."""
+    return _window("hanning", M, lambda n, d: 0.5 - 0.5 * _core.cos(2.0 * pi * n / d), stream)
+
+
+def hamming(M, *, stream=None):
+    """The Hamming window of M points: 0.54 - 0.46 cos(2 pi n / (M - 1))."""
+    return _window("hamming", M, lambda n, d: 0.54 - 0.46 * _core.cos(2.0 * pi * n / d), stream)
+
+
+def blackman(M, *, stream=None):
+    """The Blackman window of M points: 0.42 - 0.5 cos(2 pi n / (M - 1)) + 0.08 cos(4 pi n / (M - 1))."""
+    return _window("blackman", M, lambda n, d: 0.42 - 0.5 * _core.cos(2.0 * pi * n / d)
+                   + 0.08 * _core.cos(4.0 * pi * n / d), stream)
+
+
+def bartlett(M, *, stream=None):
+    """The Bartlett (triangular) window of M points: 1 - |2 n / (M - 1) - 1|."""
+    return _window("bartlett", M, lambda n, d: 1.0 - _core.abs(2.0 * n / d - 1.0), stream)

@@ -230,3 +230,16 @@ def test_memory_limit_and_counters_as_mlx():
             ingot.eval(ingot.ones((1 << 20,)))
     finally:
         ingot.set_memory_limit(old)
+
+
+@pytest.mark.parametrize("name", ["hanning", "hamming", "blackman", "bartlett"])
+def test_windows_as_numpy_and_mlx(name):
+    for m in (0, 1, 2, 5, 12):
+        got = getattr(ingot, name)(m)
+        assert got.dtype == ingot.float32 and got.shape == (m,)
+        np.testing.assert_allclose(np.array(got), getattr(np, name)(m), atol=2e-6)
+        np.testing.assert_allclose(np.array(got), np.array(getattr(mx, name)(m)), atol=2e-6)
+    with pytest.raises(ValueError, match=rf"\[{name}\] M must be an int, got float"):
+        getattr(ingot, name)(3.0)
+    with pytest.raises(ValueError, match=rf"\[{name}\] there is no GPU"):
+        getattr(ingot, name)(3, stream=ingot.gpu)

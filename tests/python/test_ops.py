@@ -31,7 +31,7 @@ NOT_OPS = {
     "issubdtype", "result_type", "can_cast",  # dtype utilities: test_extras.py
     "compile", "disable_compile", "enable_compile",  # transforms: test_transforms.py
     "grad", "value_and_grad", "vjp", "jvp", "vmap", "checkpoint", "custom_function", "optimizers",
-    "einsum_path", "contiguous", "depends",  # test_extras.py
+    "einsum_path", "contiguous", "depends", "hanning", "hamming", "blackman", "bartlett",  # test_extras.py
 }
 
 
