@@ -3,19 +3,30 @@
 import os
 
 
+def openblas_kernel_family(cpuinfo):
+    """The OpenBLAS kernel family (OPENBLAS_CORETYPE) for the CPU /proc/cpuinfo describes, or None to
+    leave OpenBLAS its own choice. Intel's newer server CPUs are the ones an older OpenBLAS does not
+    recognise (it then falls back to generic SSE3 "Prescott" kernels, several times slower than the
+    AVX-512 or AVX2 ones the CPU has); on other CPUs (AMD's Zen) its choice is kept."""
+    lines = cpuinfo.splitlines()
+    if not any(line.startswith("vendor_id") and "GenuineIntel" in line for line in lines):
+        return None
+    flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+        return "Cooperlake" if "avx512_bf16" in flags else "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
 def choose_openblas_kernels():
-    """OpenBLAS picks its kernels for the CPU model it recognises when it loads; a build older than the
-    CPU falls back to generic SSE3 kernels ("Prescott"), several times slower than the AVX-512 or AVX2
-    ones the CPU has. Name the kernel family from the CPU's features instead, unless the user did."""
+    """Names OpenBLAS's kernel family from the CPU's features, unless the user did (OPENBLAS_CORETYPE)."""
     if "OPENBLAS_CORETYPE" in os.environ:
         return
     try:
         with open("/proc/cpuinfo") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+            family = openblas_kernel_family(f.read())
     except OSError:
         return
-    flags = set(flags)
-    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
-        os.environ["OPENBLAS_CORETYPE"] = "Cooperlake" if "avx512_bf16" in flags else "SkylakeX"
-    elif {"avx2", "fma"} <= flags:
-        os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+    if family:
+        os.environ["OPENBLAS_CORETYPE"] = family

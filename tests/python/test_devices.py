@@ -85,3 +85,18 @@ def test_array_methods_take_the_stream_keyword():
     assert a.exp(stream=mx.default_stream(mx.cpu)).shape == (2, 3)
     with pytest.raises(ValueError, match=r"\[array.sum\] there is no GPU"):
         a.sum(axis=0, stream=mx.gpu)
+
+
+def test_openblas_kernel_family_from_the_cpu():
+    from ingot._platform import openblas_kernel_family
+
+    def cpu(vendor, flags):
+        return f"processor\t: 0\nvendor_id\t: {vendor}\nflags\t\t: {' '.join(flags)}\n"
+
+    avx512 = ["fpu", "sse2", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
+    assert openblas_kernel_family(cpu("GenuineIntel", avx512 + ["avx512_bf16"])) == "Cooperlake"
+    assert openblas_kernel_family(cpu("GenuineIntel", avx512)) == "SkylakeX"
+    assert openblas_kernel_family(cpu("GenuineIntel", ["sse2", "avx2", "fma"])) == "Haswell"
+    assert openblas_kernel_family(cpu("GenuineIntel", ["sse2", "sse3"])) is None
+    assert openblas_kernel_family(cpu("AuthenticAMD", avx512)) is None
+    assert openblas_kernel_family("") is None
