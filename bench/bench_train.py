@@ -28,6 +28,8 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(os.environ.get("INGOT_BUILD_DIR", ROOT / "build"))
+sys.path.insert(0, str(ROOT / "examples" / "train"))
+import export_train  # noqa: E402  (the example's data, state and step)
 WIDTH, LAYERS, BATCH, CLASSES, LR = 1024, 4, 64, 10, 1e-3
 
 
@@ -50,11 +52,7 @@ def weights():
 
 def data():
     """The data examples/train/train.cpp makes for these sizes (labels 0..2)."""
-    i = np.arange(BATCH)[:, None]
-    j = np.arange(WIDTH)[None, :]
-    X = (((i * 37 + j * 101 + i * j * 7) % 257 % 31) / 16.0 - 0.9375).astype(np.float32)
-    score = (X * ((np.arange(WIDTH) % 3) - 1)).sum(axis=1)
-    return X, np.where(score < -0.5, 0, np.where(score < 0.5, 1, 2)).astype(np.int32)
+    return export_train.make_data(BATCH, WIDTH)
 
 
 def mlx_like(mx, nn, optim):
@@ -149,26 +147,13 @@ def cpp_worker(args):
     import ingot as mx
     import ingot.nn as nn
     import ingot.optimizers as optim
-    from ingot.utils import tree_flatten, tree_unflatten
 
     work = pathlib.Path(args.work)
     model, opt, _ = mlx_like(mx, nn, optim)
-    named = tree_flatten({"model": model.trainable_parameters(), "optimizer": opt.state})
+    named = export_train.state_of(model, opt)
     names = [k for k, _ in named]
     initial = [v for _, v in named]
-
-    def loss_fn(X, y):
-        return nn.losses.cross_entropy(model(X), y, reduction="mean")
-
-    def step(*a):
-        *flat, X, y = a
-        tree = tree_unflatten(list(zip(names, flat)))
-        model.update(tree["model"])
-        opt.state = tree["optimizer"]
-        loss, g = nn.value_and_grad(model, loss_fn)(X, y)
-        opt.update(model, g)
-        new = dict(tree_flatten({"model": model.trainable_parameters(), "optimizer": opt.state}))
-        return (loss, *[new[k] for k in names])
+    step = export_train.make_step(model, opt, names)  # the example's step, over this model
 
     meta = {"state": names, "features": WIDTH, "classes": CLASSES, "samples": BATCH}
     X, y = (mx.array(a) for a in data())

@@ -38,13 +38,13 @@ class MLP(nn.Module):
         return self.layers[-1](x)
 
 
-def make_data():
+def make_data(samples=SAMPLES, features=FEATURES):
     """The data train.cpp makes, exactly: features on a grid of sixteenths, labels from a fixed linear
     score with thresholds (every value and sum is exact in float32, so both sides agree bit for bit)."""
-    i = np.arange(SAMPLES)[:, None]
-    j = np.arange(FEATURES)[None, :]
+    i = np.arange(samples)[:, None]
+    j = np.arange(features)[None, :]
     X = (((i * 37 + j * 101 + i * j * 7) % 257 % 31) / 16.0 - 0.9375).astype(np.float32)
-    score = (X * ((np.arange(FEATURES) % 3) - 1)).sum(axis=1)
+    score = (X * ((np.arange(features) % 3) - 1)).sum(axis=1)
     y = np.where(score < -0.5, 0, np.where(score < 0.5, 1, 2)).astype(np.int32)
     return X, y
 

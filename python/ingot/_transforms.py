@@ -81,6 +81,27 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+class _Traced:
+    """``fun`` as a function of a flat list of arrays, as the C++ transforms call it: the arrays are
+    filled, in order, into the trees of ``args`` and ``kwargs``; the tree of the result is kept, to put
+    the transformed results back into."""
+
+    def __init__(self, fun, args, kwargs, fn):
+        self.fun, self.args, self.kwargs, self.fn, self.tree = fun, args, kwargs, fn, None
+
+    def inputs(self, arrays):
+        it = iter(arrays)
+        return [_fill(a, it) for a in self.args], {k: _fill(v, it) for k, v in self.kwargs.items()}
+
+    def __call__(self, arrays):
+        a, k = self.inputs(arrays)
+        self.tree = self.fun(*a, **k)
+        return _flatten(self.tree, [], True, self.fn)
+
+    def outputs(self, arrays):
+        return _fill(self.tree, iter(arrays))
+
+
 # ---- vjp and jvp ----
 
 
@@ -88,32 +109,18 @@ def vjp(fun, primals, cotangents):
     """The outputs of ``fun(*primals)`` and the vector-Jacobian product: the cotangents of the primals
     given one cotangent per output. ``primals`` and ``cotangents`` are lists (of arrays or trees)."""
     primals, cotangents = _as_list(primals), _as_list(cotangents)
-    flat = _flatten(primals, [], True, "vjp")
-    out_tree = [None]
-
-    def flat_fun(arrays):
-        out = fun(*_fill(primals, iter(arrays)))
-        out_tree[0] = out
-        return _flatten(out, [], True, "vjp")
-
-    outs, grads = _core._vjp(flat_fun, flat, _flatten(cotangents, [], True, "vjp"))
-    return _as_list(_fill(out_tree[0], iter(outs))), _fill(primals, iter(grads))
+    traced = _Traced(fun, primals, {}, "vjp")
+    outs, grads = _core._vjp(traced, _flatten(primals, [], True, "vjp"), _flatten(cotangents, [], True, "vjp"))
+    return _as_list(traced.outputs(outs)), _fill(primals, iter(grads))
 
 
 def jvp(fun, primals, tangents):
     """The outputs of ``fun(*primals)`` and the Jacobian-vector product: the tangents of the outputs
     given one tangent per primal."""
     primals, tangents = _as_list(primals), _as_list(tangents)
-    flat = _flatten(primals, [], True, "jvp")
-    out_tree = [None]
-
-    def flat_fun(arrays):
-        out = fun(*_fill(primals, iter(arrays)))
-        out_tree[0] = out
-        return _flatten(out, [], True, "jvp")
-
-    outs, touts = _core._jvp(flat_fun, flat, _flatten(tangents, [], True, "jvp"))
-    return _as_list(_fill(out_tree[0], iter(outs))), _as_list(_fill(out_tree[0], iter(touts)))
+    traced = _Traced(fun, primals, {}, "jvp")
+    outs, touts = _core._jvp(traced, _flatten(primals, [], True, "jvp"), _flatten(tangents, [], True, "jvp"))
+    return _as_list(traced.outputs(outs)), _as_list(traced.outputs(touts))
 
 
 # ---- grad and value_and_grad ----
@@ -294,24 +301,18 @@ def vmap(fun, in_axes=0, out_axes=0):
         # One argument takes in_axes as its own tree, unless in_axes is a 1-tuple holding its axes.
         single = len(args) == 1 and not (isinstance(in_axes, tuple) and len(in_axes) == 1)
         axes = _flat_axes(args[0] if single else args, in_axes, False)
-        out_tree = [None]
-
-        def flat_fun(arrays):
-            out = fun(*_fill(list(args), iter(arrays)))
-            out_tree[0] = out
-            return _flatten(out, [], True, "vmap")
-
-        outs = _core._vmap(flat_fun, flat, axes, [])
+        traced = _Traced(fun, args, {}, "vmap")
+        outs = _core._vmap(traced, flat, axes, [])
         # The results carry the mapped axis first; out_axes moves it (an unmapped result, None, keeps
         # only the first entry).
-        want = _flat_axes(_fill(out_tree[0], iter(outs)), out_axes, False)
+        want = _flat_axes(traced.outputs(outs), out_axes, False)
         moved = []
         for o, ax in zip(outs, want):
             if ax == -1:
                 moved.append(o[0])
             else:
                 moved.append(_core.moveaxis(o, 0, ax) if ax != 0 else o)
-        return _fill(out_tree[0], iter(moved))
+        return traced.outputs(moved)
 
     return run
 
@@ -345,17 +346,8 @@ class custom_function:  # noqa: N801 (MLX's name)
 
     def __call__(self, *args, **kwargs):
         flat = _flatten(list(args) + list(kwargs.values()), [], False, "custom_function")
-        out_tree = [None]
-
-        def rebuild(arrays):
-            it = iter(arrays)
-            return [_fill(a, it) for a in args], {k: _fill(v, it) for k, v in kwargs.items()}
-
-        def flat_fun(arrays):
-            a, k = rebuild(arrays)
-            out = self._fun(*a, **k)
-            out_tree[0] = out
-            return _flatten(out, [], True, "custom_function")
+        traced = _Traced(self._fun, args, kwargs, "custom_function")
+        rebuild = traced.inputs
 
         def primal_arg(a):
             return a[0] if len(a) == 1 else tuple(a)
@@ -364,22 +356,15 @@ class custom_function:  # noqa: N801 (MLX's name)
         if self._vjp is not None:
             def flat_vjp(primals, cotangents, outputs):
                 a, k = rebuild(primals)
-                res = self._vjp(primal_arg(a), _fill(out_tree[0], iter(cotangents)), _fill(out_tree[0], iter(outputs)),
-                                **k)
+                res = self._vjp(primal_arg(a), traced.outputs(cotangents), traced.outputs(outputs), **k)
                 return _flatten(res, [], False, "custom_function")
         if self._jvp is not None:
             def flat_jvp(primals, tangents, argnums):
                 if kwargs:
                     raise ValueError("[custom_function] a custom jvp takes positional arguments only.")
                 a, _ = rebuild(primals)
-                have = set(argnums)
-                it, idx = iter(tangents), [0]
-
-                def pick(x):
-                    i = idx[0]
-                    idx[0] += 1
-                    return next(it) if i in have else None
-                tans = [_map_arrays(x, pick) for x in a]
+                have, it = set(argnums), iter(tangents)  # None where an input has no tangent, as MLX
+                tans, _ = rebuild([next(it) if i in have else None for i in range(len(primals))])
                 res = self._jvp(primal_arg(a), primal_arg(tans))
                 return _flatten(res, [], False, "custom_function")
         if self._vmap is not None:
@@ -390,18 +375,8 @@ class custom_function:  # noqa: N801 (MLX's name)
                 flat_outs = _flatten(outs, [], True, "custom_function")
                 flat_ax = _flat_axes(outs, out_axes, False, "custom_function")
                 return flat_outs, flat_ax
-        outs = _core._custom_call(flat_fun, flat_vjp, flat_jvp, flat_vmap, flat)
-        return _fill(out_tree[0], iter(outs))
-
-
-def _map_arrays(tree, f):
-    if isinstance(tree, array):
-        return f(tree)
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_map_arrays(t, f) for t in tree)
-    if isinstance(tree, dict):
-        return {k: _map_arrays(v, f) for k, v in tree.items()}
-    return tree
+        outs = _core._custom_call(traced, flat_vjp, flat_jvp, flat_vmap, flat)
+        return traced.outputs(outs)
 
 
 def checkpoint(fun):
@@ -412,16 +387,8 @@ def checkpoint(fun):
     @functools.wraps(fun)
     def run(*args, **kwargs):
         flat = _flatten(list(args) + list(kwargs.values()), [], False, "checkpoint")
-        out_tree = [None]
-
-        def flat_fun(arrays):
-            it = iter(arrays)
-            out = fun(*[_fill(a, it) for a in args], **{k: _fill(v, it) for k, v in kwargs.items()})
-            out_tree[0] = out
-            return _flatten(out, [], True, "checkpoint")
-
-        outs = _core._checkpoint_call(flat_fun, flat)
-        return _fill(out_tree[0], iter(outs))
+        traced = _Traced(fun, args, kwargs, "checkpoint")
+        return traced.outputs(_core._checkpoint_call(traced, flat))
 
     return run
 
