@@ -18,7 +18,7 @@ APT_PACKAGES=(
 # The package's build tools (installed so that builds need no isolated environment), its dependencies,
 # and the peers the tests compare against (the language-model tests: transformers on torch's CPU build,
 # and tokenizers); selenium drives Debian's chromium for the test of `ingot view`'s page.
-PIP_PACKAGES=(numpy ml_dtypes pytest pytest-timeout hypothesis safetensors "scikit-build-core>=0.10" "nanobind>=2.4"
+PIP_PACKAGES=(numpy ml_dtypes pytest pytest-timeout hypothesis safetensors "scikit-build-core>=0.11" "nanobind>=2.4"
   "mlx[cpu]==0.32.4" "torch==2.13.0" transformers tokenizers selenium)
 
 log() { printf '\n== %s\n' "$*"; }

@@ -55,3 +55,17 @@ from ._extras import *  # noqa: E402,F401,F403
 
 # grad, value_and_grad, vjp, jvp, vmap, custom_function and checkpoint over trees of arrays.
 from ._transforms import *  # noqa: E402,F401,F403
+
+
+def cmake_dir() -> str:
+    """The folder holding ingot's CMake package (ingotConfig.cmake) in this installation, for C++ programs
+    built against it: ``cmake -Dingot_DIR="$(python -m ingot --cmake-dir)"``, then ``find_package(ingot)``."""
+    import os
+
+    # An editable install spans two folders (the sources and the installed files): __path__ lists both.
+    for root in __path__:
+        d = os.path.join(root, "lib", "cmake", "ingot")
+        if os.path.isfile(os.path.join(d, "ingotConfig.cmake")):
+            return d
+    raise RuntimeError(f"[cmake_dir] this installation of ingot has no lib/cmake/ingot/ingotConfig.cmake (under "
+                       f"{', '.join(__path__)}); reinstall it with pip: its wheel carries the C++ package")

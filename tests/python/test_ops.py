@@ -32,6 +32,7 @@ NOT_OPS = {
     "compile", "disable_compile", "enable_compile",  # transforms: test_transforms.py
     "grad", "value_and_grad", "vjp", "jvp", "vmap", "checkpoint", "custom_function", "optimizers",
     "einsum_path", "contiguous", "depends", "hanning", "hamming", "blackman", "bartlett",  # test_extras.py
+    "cmake_dir",  # test_package.py
 }
 
 
