@@ -330,6 +330,25 @@ array norm(const array& a, double ord, int axis, bool keepdims = false);
 // const char*, not std::string: a braced axes list must not convert to it.
 array norm(const array& a, const char* ord, const std::optional<std::vector<int>>& axes = std::nullopt,
            bool keepdims = false);
+
+// Factorizations (LAPACK), over the last two axes of float32 or float64 arrays, batched over the rest.
+// Singular or indefinite input raises std::runtime_error when evaluated.
+array inv(const array& a);
+array tri_inv(const array& a, bool upper = false);   // reads the upper or lower triangle
+array cholesky(const array& a, bool upper = false);  // L with A = L L^T (upper: U with A = U^T U)
+array cholesky_inv(const array& l, bool upper = false);  // A^-1 from A's Cholesky factor
+std::pair<array, array> qr(const array& a);               // reduced: Q (m, k), R (k, n)
+Arrays svd(const array& a, bool compute_uv = true);       // {U (m, m), S (k), Vt (n, n)}, or {S}
+std::pair<array, array> eigh(const array& a, const std::string& uplo = "L");  // ascending values, vectors as columns
+array eigvalsh(const array& a, const std::string& uplo = "L");
+Arrays lu(const array& a);                       // {row permutation p, L, U} with A = L[p] @ U
+std::pair<array, array> lu_factor(const array& a);  // packed LU and LAPACK's pivots (0-based)
+array solve(const array& a, const array& b);     // a x = b; b is (..., n) or (..., n, k)
+array solve_triangular(const array& a, const array& b, bool upper = false);
+array pinv(const array& a);
+array det(const array& a);
+std::pair<array, array> slogdet(const array& a);  // sign and log|det|
+array cross(const array& a, const array& b, int axis = -1);  // vectors of 2 or 3 components
 }  // namespace linalg
 
 // ---- indexing ----

@@ -1,4 +1,4 @@
-// The submodule ingot.linalg (mlx.core.linalg): norm.
+// The submodule ingot.linalg (mlx.core.linalg): norms, factorizations (LAPACK) and what is built on them.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -34,7 +34,49 @@ void init_linalg(nb::module_& m) {
          "(inf / -inf: max / min of abs(x); 0: count of nonzeros); with two axes (or a 2-D array) the matrix "
          "norms 1 / -1 (max / min column sum of abs(x)) and inf / -inf (row sums). A string: 'fro' (or 'f'), "
          "the Frobenius norm of a matrix. ``axis`` is None, an int or a list of one or two ints. Integer "
-         "inputs give float32.");
+         "inputs give float32. Matrix ord 2 / -2 and 'nuc' use the singular values.");
+  la.def("inv", &linalg::inv, "a"_a, "The inverse of each square matrix over the last two axes (float32 or float64).");
+  la.def("tri_inv", &linalg::tri_inv, "a"_a, "upper"_a = false,
+         "The inverse of each triangular matrix: its upper (or lower) triangle is read, the other triangle of "
+         "the result is zero.");
+  la.def("cholesky", &linalg::cholesky, "a"_a, "upper"_a = false,
+         "The Cholesky factor L of each symmetric positive definite matrix (A = L @ L.T), reading its lower "
+         "triangle; ``upper``: U with A = U.T @ U, reading the upper one.");
+  la.def("cholesky_inv", &linalg::cholesky_inv, "L"_a, "upper"_a = false,
+         "The inverse of A given its Cholesky factor (lower, or upper with ``upper``).");
+  la.def("qr", [](const array& a) { auto [q, r] = linalg::qr(a); return nb::make_tuple(q, r); }, "a"_a,
+         "The reduced QR factorization (Q, R): Q (..., m, k) orthonormal columns, R (..., k, n) upper "
+         "triangular, k = min(m, n).");
+  la.def(
+      "svd",
+      [](const array& a, bool compute_uv) -> nb::object {
+        Arrays o = linalg::svd(a, compute_uv);
+        if (!compute_uv) return nb::cast(o[0]);
+        return nb::make_tuple(o[0], o[1], o[2]);
+      },
+      "a"_a, "compute_uv"_a = true,
+      "The singular value decomposition (U, S, Vt) with U (..., m, m), S (..., k) descending and Vt "
+      "(..., n, n); only S without ``compute_uv``.");
+  la.def("eigh", [](const array& a, const std::string& uplo) { auto [w, v] = linalg::eigh(a, uplo); return nb::make_tuple(w, v); },
+         "a"_a, "UPLO"_a = "L",
+         "Eigenvalues (ascending) and eigenvectors (columns) of each symmetric matrix, reading its lower "
+         "(``UPLO='L'``) or upper triangle.");
+  la.def("eigvalsh", &linalg::eigvalsh, "a"_a, "UPLO"_a = "L", "The eigenvalues (ascending) of each symmetric matrix.");
+  la.def("lu", [](const array& a) { Arrays o = linalg::lu(a); return nb::make_tuple(o[0], o[1], o[2]); }, "a"_a,
+         "The LU factorization with partial pivoting (p, L, U): A = L[p] @ U, p the row permutation (uint32).");
+  la.def("lu_factor", [](const array& a) { auto [lu, piv] = linalg::lu_factor(a); return nb::make_tuple(lu, piv); },
+         "a"_a, "The packed LU factorization and LAPACK's pivots (0-based, uint32): row i was swapped with pivots[i].");
+  la.def("solve", &linalg::solve, "a"_a, "b"_a, "The solution x of a @ x = b, b (..., n) or (..., n, k).");
+  la.def("solve_triangular", &linalg::solve_triangular, "a"_a, "b"_a, "upper"_a = false,
+         "The solution of a @ x = b for triangular a (its lower, or ``upper``, triangle).");
+  la.def("pinv", &linalg::pinv, "a"_a,
+         "The Moore-Penrose pseudo-inverse through the SVD (singular values below max(m, n) * eps * the "
+         "largest count as zero).");
+  la.def("det", &linalg::det, "a"_a, "The determinant of each square matrix.");
+  la.def("slogdet", [](const array& a) { auto [s, l] = linalg::slogdet(a); return nb::make_tuple(s, l); }, "a"_a,
+         "The sign and the natural log of the absolute value of each determinant.");
+  la.def("cross", &linalg::cross, "a"_a, "b"_a, "axis"_a = -1,
+         "The cross product of vectors of 2 or 3 components along ``axis`` (a 2-vector has a zero third one).");
 }
 
 }  // namespace ingot::py

@@ -438,12 +438,22 @@ array vector_norm(const array& a, double ord, int axis, bool keepdims) {
 }
 
 // Induced norms: 1 / -1 are the largest / smallest column sum of |a|, inf / -inf the row sums.
+// The singular values of the matrices spanning axes (row, col), reduced by `reduce` over them.
+array singular_norm(const array& a, int row, int col, bool keepdims,
+                    const std::function<array(const array&)>& reduce) {
+  const array m = moveaxis(moveaxis(widened(a), row, -1), col < row ? col : col - 1, -1);
+  const array s = linalg::svd(swapaxes(m, -1, -2), false)[0];
+  if (s.shape(-1) == 0) fail("linalg::norm", "singular values of an empty matrix of shape ", shape_str(a.shape()), ".");
+  array r = reduce(s);
+  if (keepdims) r = expand_dims(r, row < col ? std::vector<int>{row, col} : std::vector<int>{col, row});
+  return astype(r, result_dtype(a.dtype()));
+}
+
 array matrix_norm(const array& a, double ord, int row, int col, bool keepdims) {
-  if (std::fabs(ord) != 1.0 && std::fabs(ord) != kInf) {
-    if (std::fabs(ord) == 2.0)
-      fail("linalg::norm", "matrix ord ", ord_str(ord), " needs singular values (an SVD), which are not supported.");
-    fail("linalg::norm", "invalid ord ", ord_str(ord), " for a matrix norm (use 1, -1, inf, -inf or \"fro\").");
-  }
+  if (std::fabs(ord) == 2.0)  // the largest or smallest singular value
+    return singular_norm(a, row, col, keepdims, [ord](const array& s) { return ord > 0 ? max(s, -1) : min(s, -1); });
+  if (std::fabs(ord) != 1.0 && std::fabs(ord) != kInf)
+    fail("linalg::norm", "invalid ord ", ord_str(ord), " for a matrix norm (use 1, -1, 2, -2, inf, -inf, \"fro\" or \"nuc\").");
   const bool columns = std::fabs(ord) == 1.0;
   const int summed = columns ? row : col, extreme = columns ? col : row;
   check_extreme(a, extreme, ord);
@@ -489,8 +499,121 @@ array norm(const array& a, const char* ord, const std::optional<std::vector<int>
     fail("linalg::norm", "ord '", o, "' is a matrix norm and needs a 2-D array or 2 axes, got shape ",
          shape_str(a.shape()), ".");
   if (o == "fro" || o == "f") return two_norm(a, normalize_axes(ax, a.ndim(), "linalg::norm"), keepdims);
-  if (o == "nuc") fail("linalg::norm", "ord 'nuc' needs singular values (an SVD), which are not supported.");
-  fail("linalg::norm", "invalid ord '", o, "' (use \"fro\" or a number).");
+  if (o == "nuc") return singular_norm(a, ax[0], ax[1], keepdims, [](const array& s) { return sum(s, -1); });
+  fail("linalg::norm", "invalid ord '", o, "' (use \"fro\", \"nuc\" or a number).");
+}
+
+namespace {
+
+void check_solve(const array& a, const array& b, const char* op) {
+  if (a.ndim() < 2 || b.ndim() < 1)
+    fail(op, "expects a (..., n, n) matrix and a (..., n) or (..., n, k) right side, got shapes ", shape_str(a.shape()),
+         " and ", shape_str(b.shape()), ".");
+  if (a.shape(-1) != a.shape(-2)) fail(op, "expects square matrices, got shape ", shape_str(a.shape()), ".");
+  const int64_t rows = b.ndim() > 1 ? b.shape(-2) : b.shape(-1);
+  if (rows != a.shape(-1))
+    fail(op, "the matrix of shape ", shape_str(a.shape()), " does not match the right side of shape ",
+         shape_str(b.shape()), ".");
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  if (t != float32 && t != float64)
+    fail(op, "expects arrays that promote to float32 or float64, got ", a.dtype(), " and ", b.dtype(), ".");
+}
+
+// The entry (i, j) of each matrix of a, as a (...) array.
+array entry(const array& a, int64_t i, int64_t j) {
+  return squeeze(slice(a, Shape{i, j}, std::vector<int>{-2, -1}, Shape{1, 1}), std::vector<int>{-2, -1});
+}
+
+// Determinants of matrices up to 3 x 3 by cofactors (exact for small integers, no LAPACK call).
+array small_det(const array& a) {
+  const int64_t n = a.shape(-1);
+  auto e = [&](int64_t i, int64_t j) { return entry(a, i, j); };
+  if (n == 0) return ones(Shape(a.shape().begin(), a.shape().end() - 2), a.dtype());
+  if (n == 1) return e(0, 0);
+  auto minor2 = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+    return subtract(multiply(e(r0, c0), e(r1, c1)), multiply(e(r0, c1), e(r1, c0)));
+  };
+  if (n == 2) return minor2(0, 1, 0, 1);
+  return add(subtract(multiply(e(0, 0), minor2(1, 2, 1, 2)), multiply(e(0, 1), minor2(1, 2, 0, 2))),
+             multiply(e(0, 2), minor2(1, 2, 0, 1)));
+}
+
+array det_input(const array& a, const char* op) {
+  if (a.ndim() < 2 || a.shape(-1) != a.shape(-2))
+    fail(op, "expects square matrices, got shape ", shape_str(a.shape()), ".");
+  return astype(a, a.dtype() == float64 ? float64 : float32);
+}
+
+std::pair<array, array> slogdet_of(const array& x) {
+  if (x.shape(-1) <= 3) {
+    const array d = small_det(x);
+    return {sign(d), log(abs(d))};
+  }
+  const auto [lu, piv] = linalg::lu_factor(x);
+  const array diag = diagonal(lu, 0, -2, -1);
+  const array swaps = sum(not_equal(piv, arange_along(piv, -1, uint32)), -1);
+  const array negatives = sum(less(diag, 0), -1);
+  array s = subtract(1.0, multiply(2.0, astype(remainder(add(swaps, negatives), 2), x.dtype())));
+  array logabs = sum(log(abs(diag)), -1);
+  const array singular = any(equal(diag, 0), -1);
+  return {where(singular, 0.0, s), where(singular, -std::numeric_limits<double>::infinity(), logabs)};
+}
+
+}  // namespace
+
+array cholesky_inv(const array& l, bool upper) {
+  const array li = tri_inv(l, upper);
+  return upper ? matmul(li, swapaxes(li, -1, -2)) : matmul(swapaxes(li, -1, -2), li);
+}
+
+array solve_triangular(const array& a, const array& b, bool upper) {
+  check_solve(a, b, "linalg::solve_triangular");
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  return matmul(tri_inv(astype(a, t), upper), astype(b, t));
+}
+
+// Through the LU factorization: b's rows permuted, then the two triangular systems.
+array solve(const array& a, const array& b) {
+  check_solve(a, b, "linalg::solve");
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  const Arrays plu = lu(astype(a, t));
+  array perm = argsort(plu[0], -1);
+  int axis = -1;
+  if (b.ndim() > 1) perm = expand_dims(perm, -1), axis = -2;
+  const array pb = take_along_axis(astype(b, t), perm, axis);
+  return matmul(tri_inv(plu[2], true), matmul(tri_inv(plu[1], false), pb));
+}
+
+std::pair<array, array> slogdet(const array& a) { return slogdet_of(det_input(a, "linalg::slogdet")); }
+
+array det(const array& a) {
+  const array x = det_input(a, "linalg::det");
+  if (x.shape(-1) <= 3) return small_det(x);
+  const auto [s, logabs] = slogdet_of(x);
+  return multiply(s, exp(logabs));
+}
+
+array cross(const array& a, const array& b, int axis) {
+  for (const array* x : {&a, &b}) {
+    const int d = normalize_axis(axis, x->ndim(), "linalg::cross");
+    if (x->shape(d) != 2 && x->shape(d) != 3)
+      fail("linalg::cross", "the axis ", axis, " must have size 2 or 3, got shape ", shape_str(x->shape()), ".");
+  }
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  // Two-component vectors have a zero third component.
+  auto components = [&](const array& x) {
+    const int d = normalize_axis(axis, x.ndim(), "linalg::cross");
+    Arrays c = split(astype(x, t), static_cast<int>(x.shape(d)), d);
+    if (c.size() == 2) c.push_back(zeros_like(c[0]));
+    return c;
+  };
+  const Arrays x = components(a), y = components(b);
+  Arrays out = {subtract(multiply(x[1], y[2]), multiply(x[2], y[1])),
+                subtract(multiply(x[2], y[0]), multiply(x[0], y[2])),
+                subtract(multiply(x[0], y[1]), multiply(x[1], y[0]))};
+  const Shape shape = broadcast_shapes(out[0].shape(), out[1].shape());
+  for (auto& o : out) o = broadcast_to(o, shape);
+  return concatenate(out, normalize_axis(axis, static_cast<int>(shape.size()), "linalg::cross"));
 }
 
 }  // namespace linalg

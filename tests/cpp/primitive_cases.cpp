@@ -235,6 +235,33 @@ std::vector<PrimitiveCase> primitive_cases() {
                  return Args{pad(a[0], {{1, 0}, {0, 2}}, a[1]), pad(a[0], 1, 0, "edge")};
                }, {x, array(0.5f)}});
   grows();
+  // Linear algebra: a well-conditioned square matrix whose LU pivots swap rows, its Gram matrix
+  // (symmetric positive definite, distinct eigenvalues), at other square sizes in the shapeless column.
+  const auto sq = f32({0.4f, 1.5f, 0.2f, 2.0f, 0.5f, -0.3f, -0.1f, 0.3f, 3.0f}, {3, 3});
+  const std::vector<Args> square_alts = {{rs(sq, {4, 4})}, {rs(sq, {1, 1})}};
+  auto gram = [](const array& a) { return matmul(a, swapaxes(a, -1, -2)); };
+  c.push_back({"Inverse", [](const Args& a) {
+                 return Args{linalg::inv(a[0]), linalg::tri_inv(a[0], false), linalg::tri_inv(a[0], true)};
+               }, {sq}, square_alts});
+  c.push_back({"Cholesky", [gram](const Args& a) {
+                 return Args{linalg::cholesky(gram(a[0])), linalg::cholesky(gram(a[0]), true)};
+               }, {sq}, square_alts});
+  c.push_back({"Eigh", [gram](const Args& a) {
+                 auto [w, v] = linalg::eigh(gram(a[0]));
+                 return Args{w, v, linalg::eigvalsh(gram(a[0]), "U")};
+               }, {sq}, square_alts});
+  c.push_back({"LUF", [](const Args& a) { auto [lu, piv] = linalg::lu_factor(a[0]); return Args{lu, piv}; },
+               {sq}, square_alts});
+  c.push_back({"QRF", [](const Args& a) {
+                 auto [q, r] = linalg::qr(a[0]);
+                 auto [q2, r2] = linalg::qr(swapaxes(a[0], 0, 1));
+                 return Args{q, r, q2, r2};
+               }, {x}});
+  grows();
+  c.push_back({"SVD", [](const Args& a) {
+                 return Args{linalg::svd(a[0], false)[0], linalg::svd(swapaxes(a[0], 0, 1), false)[0]};
+               }, {x}});
+  grows();
   return c;
 }
 

@@ -149,13 +149,10 @@ def orthogonal(gain: float = 1.0, dtype=mx.float32) -> Callable:
     def initializer(a):
         if a.ndim != 2:
             raise ValueError(f"[orthogonal] Orthogonal initialization requires a 2D array but got a {a.ndim}D array.")
-        import numpy as np
-
         rows, cols = a.shape
         n = max(rows, cols)
-        # The QR decomposition runs in numpy (float32, as MLX): ingot has no linalg.qr.
-        q, r = np.linalg.qr(np.array(mx.random.normal(shape=(n, n))))
-        q = q * np.sign(np.diag(r))
-        return (mx.array(q[:rows, :cols]) * gain).astype(dtype)
+        q, r = mx.linalg.qr(mx.random.normal(shape=(n, n)))
+        q = q * mx.sign(mx.diag(r))
+        return (q[:rows, :cols] * gain).astype(dtype)
 
     return initializer
