@@ -226,6 +226,17 @@ array triu(const array& a, int k = 0);
 
 // ---- linear algebra ----
 array matmul(const array& a, const array& b);
+// MLX's gather_mm: matmul of the matrices of a and b picked by lhs_indices / rhs_indices from their
+// (flattened) batches, the index arrays broadcast together; a missing index array is a's (b's) own batch
+// positions. sorted_indices is a hint and changes nothing.
+array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_indices = std::nullopt,
+                const std::optional<array>& rhs_indices = std::nullopt, bool sorted_indices = false);
+// MLX's block_masked_mm: blocks (block_size 32 or 64) of a and b multiplied by mask_lhs / mask_rhs and of
+// the product by mask_out (each (..., ceil(rows / block), ceil(cols / block)); a bool mask zeroes the
+// blocks it is false on).
+array block_masked_mm(const array& a, const array& b, int block_size, const std::optional<array>& mask_out = std::nullopt,
+                      const std::optional<array>& mask_lhs = std::nullopt,
+                      const std::optional<array>& mask_rhs = std::nullopt);
 array addmm(const array& c, const array& a, const array& b, float alpha = 1.0f, float beta = 1.0f);
 
 // ---- convolution and pooling (MLX layout: channels last) ----

@@ -19,6 +19,10 @@ using Key = std::optional<array>;
 array key(uint64_t seed);
 // Resets the global key sequence that samplers called without a key draw from.
 void seed(uint64_t seed);
+// The global sequence's current key (Python's random.state[0]), and replacing it: a compiled function
+// given the state as input and output (MLX's inputs=mx.random.state) draws fresh numbers each call.
+array state();
+void set_state(const array& key);
 
 // MLX's C++ overload set throughout, so that MLX code ports unchanged: the key is always last, and
 // each sampler has the shorter forms MLX has (normal(shape, key), normal(shape, dtype, key), ...).
@@ -80,6 +84,12 @@ inline array laplace(const Shape& shape, Dtype dtype, const Key& key = std::null
   return laplace(shape, dtype, 0.0f, 1.0f, key);
 }
 inline array laplace(const Shape& shape = {}, const Key& key = std::nullopt) { return laplace(shape, float32, key); }
+
+// Samples of the normal distribution with mean `mean` (..., n) and covariance `cov` (..., n, n), of shape
+// broadcast(cov's and mean's batch shapes, shape) + (n,): standard normals times cov's square root
+// U sqrt(S) Vt from its SVD, as MLX (float32 only, as MLX).
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape = {}, Dtype dtype = float32,
+                          const Key& key = std::nullopt);
 
 // Indices (uint32) drawn from the categorical distributions given by unnormalized log-probabilities
 // along `axis`. `shape` must broadcast with the logits' shape without `axis`; `num_samples` instead

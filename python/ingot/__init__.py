@@ -55,6 +55,9 @@ from ._extras import *  # noqa: E402,F401,F403
 
 # grad, value_and_grad, vjp, jvp, vmap, custom_function and checkpoint over trees of arrays.
 from ._transforms import *  # noqa: E402,F401,F403
+from ._transforms import RandomState as _RandomState  # noqa: E402
+
+random.state = _RandomState()
 
 
 def cmake_dir() -> str:

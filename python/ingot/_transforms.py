@@ -411,15 +411,16 @@ def _structure(tree, shapeless):
                      f"got {type(tree).__name__}.")
 
 
-def _leaf_slots(tree, out):
-    """(container, key) for every array leaf of the mutable containers in tree, in order."""
-    if isinstance(tree, (list, dict)):
-        for k in (range(len(tree)) if isinstance(tree, list) else list(tree.keys())):
+def _leaf_slots(tree, out, read_only=False):
+    """(container, key) for every array leaf of tree, in order; tuples only when ``read_only`` (captured
+    outputs are written back)."""
+    if isinstance(tree, (list, dict)) or (read_only and isinstance(tree, tuple)):
+        for k in (list(tree.keys()) if isinstance(tree, dict) else range(len(tree))):
             v = tree[k]
             if isinstance(v, array):
                 out.append((tree, k))
             else:
-                _leaf_slots(v, out)
+                _leaf_slots(v, out, read_only)
     elif isinstance(tree, tuple):
         for v in tree:
             if isinstance(v, array):
@@ -427,6 +428,43 @@ def _leaf_slots(tree, out):
                                  "updated in place).")
             _leaf_slots(v, out)
     return out
+
+
+class RandomState(list):
+    """``random.state``: the global key sequence's key as a one-element list, as MLX's. Reading
+    ``state[0]`` gives the current key and assigning it replaces the key, so ``compile(...,
+    inputs=random.state, outputs=random.state)`` threads the key through a compiled function (fresh
+    numbers each call)."""
+
+    def __len__(self):
+        return 1
+
+    def _index(self, i):
+        if i not in (0, -1):
+            raise IndexError(f"[random.state] index {i} is out of range: the state holds one key.")
+
+    def __getitem__(self, i):
+        self._index(i)
+        return _core.random._state()
+
+    def __setitem__(self, i, key):
+        self._index(i)
+        _core.random._set_state(key)
+
+    def __iter__(self):
+        yield self[0]
+
+    def __repr__(self):
+        return f"[{self[0]!r}]"
+
+
+def _bind(container, key, obj, value):
+    """Makes a captured leaf read as ``value``: the random state through its container, other arrays in
+    place (every holder of the array object sees it)."""
+    if isinstance(container, RandomState):
+        container[key] = value
+    else:
+        _core._rebind(obj, value)
 
 
 def compile(fun, inputs=None, outputs=None, shapeless=False):
@@ -455,20 +493,22 @@ def compile(fun, inputs=None, outputs=None, shapeless=False):
                 a2 = [_fill(a, it) for a in args]
                 k2 = {k: _fill(v, it) for k, v in kwargs.items()}
                 # The captured inputs read as the traced values while the function runs.
-                held = [_core._handle(x) for x in state_in]
+                in_slots = _leaf_slots(inputs, [], True) if inputs is not None else []
+                held = [(c[k], _core._handle(c[k])) for c, k in in_slots]
                 slots = _leaf_slots(outputs, []) if outputs is not None else []
                 before = [(c[k], _core._handle(c[k])) for c, k in slots]
-                for obj, tracer in zip(state_in, arrays[n_args:]):
-                    _core._rebind(obj, tracer)
+                for (c, k), (obj, _), tracer in zip(in_slots, held, arrays[n_args:]):
+                    _bind(c, k, obj, tracer)
                 try:
                     out = fun(*a2, **k2)
                     written = [_core._handle(c[k]) for c, k in _leaf_slots(outputs, [])] if outputs is not None else []
                 finally:  # the state as it was: the replay below computes its new values
-                    for obj, h in zip(state_in, held):
-                        _core._rebind(obj, h)
+                    for (c, k), (obj, h) in zip(in_slots, held):
+                        _bind(c, k, obj, h)
                     for (c, k), (obj, h) in zip(slots, before):
-                        c[k] = obj
-                        _core._rebind(obj, h)
+                        if not isinstance(c, RandomState):
+                            c[k] = obj
+                        _bind(c, k, obj, h)
                 out_tree[0] = out
                 return _flatten(out, [], False, "compile") + written
 
@@ -479,7 +519,7 @@ def compile(fun, inputs=None, outputs=None, shapeless=False):
         if outputs is not None:
             for (c, k), value in zip(_leaf_slots(outputs, []), results[n_out:]):
                 if isinstance(c[k], array):
-                    _core._rebind(c[k], value)
+                    _bind(c, k, c[k], value)
                 else:
                     c[k] = value
         return _fill(out_tree[0], iter(results[:n_out]))

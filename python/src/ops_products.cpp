@@ -1,4 +1,4 @@
-// Products: matmul, addmm, outer, inner, tensordot, einsum.
+// Products: matmul, addmm, gather_mm, block_masked_mm, outer, inner, tensordot, einsum.
 #include <string>
 #include <vector>
 
@@ -17,6 +17,26 @@ void init_ops_products(nb::module_& m) {
         return addmm(arr(c), arr(a), arr(b), alpha, beta);
       },
       "c"_a, "a"_a, "b"_a, "alpha"_a = 1.0f, "beta"_a = 1.0f, "alpha * (a @ b) + beta * c.");
+  m.def(
+      "gather_mm",
+      [](const Operand& a, const Operand& b, const std::optional<array>& lhs, const std::optional<array>& rhs,
+         bool sorted) { return gather_mm(arr(a), arr(b), lhs, rhs, sorted); },
+      "a"_a, "b"_a, "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(), nb::kw_only(),
+      "sorted_indices"_a = false,
+      "Matrix products of the matrices of ``a`` and ``b`` picked by ``lhs_indices`` / ``rhs_indices`` from "
+      "their flattened batches (the index arrays broadcast; a missing one is its operand's own batch). "
+      "``sorted_indices`` is a hint.");
+  m.def(
+      "block_masked_mm",
+      [](const Operand& a, const Operand& b, int block_size, const std::optional<array>& mask_out,
+         const std::optional<array>& mask_lhs, const std::optional<array>& mask_rhs) {
+        return block_masked_mm(arr(a), arr(b), block_size, mask_out, mask_lhs, mask_rhs);
+      },
+      "a"_a, "b"_a, "block_size"_a = 64, "mask_out"_a = nb::none(), "mask_lhs"_a = nb::none(),
+      "mask_rhs"_a = nb::none(),
+      "The matrix product with blocks of ``block_size`` (32 or 64) of a, b and the result masked: a bool "
+      "mask zeroes the blocks where it is False, a float mask scales them. Masks end in (ceil(rows / "
+      "block_size), ceil(cols / block_size)) of what they mask.");
   m.def(
       "outer", [](const Operand& a, const Operand& b) { return outer(arr(a), arr(b)); }, "a"_a, "b"_a,
       "The outer product of the flattened operands: a[i] * b[j].");

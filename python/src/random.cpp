@@ -47,6 +47,16 @@ void init_random(nb::module_& parent) {
       "shape"_a = Shape{}, "dtype"_a = float32, "loc"_a = nb::none(), "scale"_a = nb::none(), "key"_a = nb::none(),
       "Normal samples with mean ``loc`` (default 0) and standard deviation ``scale`` (default 1).");
   m.def(
+      "multivariate_normal",
+      [](const array& mean, const array& cov, const ShapeArg& shape, std::optional<Dtype> dtype, const Key& key) {
+        return random::multivariate_normal(mean, cov, shape_of(shape), dtype.value_or(float32), key);
+      },
+      "mean"_a, "cov"_a, "shape"_a = Shape{}, "dtype"_a = float32, "key"_a = nb::none(),
+      "Samples of the multivariate normal with mean ``mean`` (..., n) and covariance ``cov`` (..., n, n): "
+      "shape broadcast(batch shapes, ``shape``) + (n,). float32 only, as MLX.");
+  m.def("_state", &random::state, "The global key (random.state[0]).");
+  m.def("_set_state", &random::set_state, "key"_a, "Replaces the global key (random.state[0] = key).");
+  m.def(
       "randint",
       [](const Operand& low, const Operand& high, const ShapeArg& shape, std::optional<Dtype> dtype,
          const Key& key) { return random::randint(low, high, shape_of(shape), dtype.value_or(int32), key); },

@@ -38,6 +38,92 @@ std::string list_str(const std::vector<int>& v) {
 
 }  // namespace
 
+namespace {
+
+// The float dtype of a product of a and b; MLX's rule for the masked and gathered products.
+Dtype float_product_type(const array& a, const array& b, const char* op) {
+  const Dtype t = promote_types(a.dtype(), b.dtype());
+  if (!is_floating_point(t))
+    fail(op, "expects operands that promote to a floating type, got ", a.dtype(), " and ", b.dtype(), ".");
+  return t;
+}
+
+// 1-D operands as matmul takes them: a row vector on the left, a column on the right; `squeeze` collects
+// the output axes to drop again.
+std::pair<array, array> as_matrices(const array& a, const array& b, const char* op, std::vector<int>& squeeze) {
+  if (a.ndim() == 0 || b.ndim() == 0)
+    fail(op, "expects operands with at least 1 dimension, got shapes ", shape_str(a.shape()), " and ",
+         shape_str(b.shape()), ".");
+  array x = a.ndim() == 1 ? expand_dims(a, 0) : a, y = b.ndim() == 1 ? expand_dims(b, 1) : b;
+  if (x.shape(-1) != y.shape(-2))
+    fail(op, "the last dimension of shape ", shape_str(a.shape()), " must match the second to last of shape ",
+         shape_str(b.shape()), ".");
+  if (a.ndim() == 1) squeeze.push_back(-2);
+  if (b.ndim() == 1) squeeze.push_back(-1);
+  return {x, y};
+}
+
+array unsqueezed(const array& out, std::vector<int> axes) { return axes.empty() ? out : squeeze(out, axes); }
+
+// A block mask (..., ceil(r / bs), ceil(c / bs)) applied to x (..., r, c): bool masks zero the blocks
+// (whatever they hold), others scale them.
+array apply_block_mask(const array& x, const array& mask, int bs, const char* op) {
+  const int64_t r = x.shape(-2), c = x.shape(-1), br = (r + bs - 1) / bs, bc = (c + bs - 1) / bs;
+  Shape target = mask.shape();
+  if (target.size() < 2) target.insert(target.begin(), 2 - target.size(), 1);
+  if ((target[target.size() - 2] != br && target[target.size() - 2] != 1) || (target.back() != bc && target.back() != 1))
+    fail(op, "a mask for blocks of ", bs, " over a (", r, ", ", c, ") matrix must end in (", br, ", ", bc,
+         "), got shape ", shape_str(mask.shape()), ".");
+  target[target.size() - 2] = br, target.back() = bc;
+  array m = repeat(repeat(broadcast_to(mask, target), bs, -2), bs, -1);
+  Shape stop = m.shape();
+  stop[stop.size() - 2] = r, stop.back() = c;
+  m = slice(m, Shape(m.ndim(), 0), stop);
+  return m.dtype() == bool_ ? where(m, x, 0.0) : multiply(x, astype(m, x.dtype()));
+}
+
+}  // namespace
+
+array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_indices,
+                const std::optional<array>& rhs_indices, bool) {
+  if (!lhs_indices && !rhs_indices) return matmul(a, b);
+  std::vector<int> drop;
+  auto [x, y] = as_matrices(a, b, "gather_mm", drop);
+  const Dtype t = float_product_type(a, b, "gather_mm");
+  // The picked matrices; a side without indices keeps its batch, which broadcasts as its default
+  // indices (its own positions) would.
+  auto pick = [](const array& m, const std::optional<array>& idx) {
+    if (!idx) return m;
+    if (idx->dtype() == bool_ || is_floating_point(idx->dtype()))
+      fail("gather_mm", "indices must be integers, got ", idx->dtype(), ".");
+    return take(m.ndim() == 2 ? expand_dims(m, 0) : flatten(m, 0, m.ndim() - 3), *idx, 0);
+  };
+  return unsqueezed(matmul(pick(astype(x, t), lhs_indices), pick(astype(y, t), rhs_indices)), drop);
+}
+
+array block_masked_mm(const array& a, const array& b, int block_size, const std::optional<array>& mask_out,
+                      const std::optional<array>& mask_lhs, const std::optional<array>& mask_rhs) {
+  if (!mask_out && !mask_lhs && !mask_rhs) return matmul(a, b);
+  if (block_size != 32 && block_size != 64)
+    fail("block_masked_mm", "block_size must be 32 or 64, got ", block_size, ".");
+  std::vector<int> drop;
+  auto [x, y] = as_matrices(a, b, "block_masked_mm", drop);
+  const Dtype t = float_product_type(a, b, "block_masked_mm");
+  x = astype(x, t), y = astype(y, t);
+  // 1-D operands' masks gain the axis their operand gained.
+  auto lifted = [&](const array& m, bool row, bool col) {
+    array r = m;
+    if (row) r = expand_dims(r, -2);
+    if (col) r = expand_dims(r, -1);
+    return r;
+  };
+  if (mask_lhs) x = apply_block_mask(x, lifted(*mask_lhs, a.ndim() == 1, false), block_size, "block_masked_mm");
+  if (mask_rhs) y = apply_block_mask(y, lifted(*mask_rhs, false, b.ndim() == 1), block_size, "block_masked_mm");
+  array out = matmul(x, y);
+  if (mask_out) out = apply_block_mask(out, lifted(*mask_out, a.ndim() == 1, b.ndim() == 1), block_size, "block_masked_mm");
+  return unsqueezed(out, drop);
+}
+
 array outer(const array& a, const array& b) { return multiply(reshape(a, {-1, 1}), flatten(b)); }
 
 array inner(const array& a, const array& b) {

@@ -128,8 +128,9 @@ namespace random {
 namespace {
 
 // The global key: each draw splits it, keeps the first half and hands out the second (as MLX's
-// KeySequence). Split on the host so that the key never grows a lazy chain. One sequence per process,
-// guarded by a lock; MLX keeps one per thread instead.
+// KeySequence). A key with data splits on the host, so the key never grows a lazy chain; a key that is
+// still a graph (a compiled function's traced state, set through set_state) splits as ops, so the
+// draws depend on it. One sequence per process, guarded by a lock; MLX keeps one per thread instead.
 class KeySequence {
  public:
   static KeySequence& get() {
@@ -139,15 +140,31 @@ class KeySequence {
   void seed(uint64_t s) {
     std::lock_guard<std::mutex> lock(mutex_);
     key_ = {static_cast<uint32_t>(s >> 32), static_cast<uint32_t>(s)};
+    graph_.reset();
   }
   array next() {
-    uint32_t w[4];
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      fill_bits(key_, reinterpret_cast<uint8_t*>(w), sizeof(w));
-      key_ = {w[0], w[1]};
+    std::lock_guard<std::mutex> lock(mutex_);
+    settle();
+    if (graph_) {
+      auto [keep, out] = random::split(*graph_);
+      graph_ = keep;
+      return out;
     }
+    uint32_t w[4];
+    fill_bits(key_, reinterpret_cast<uint8_t*>(w), sizeof(w));
+    key_ = {w[0], w[1]};
     return array({w[2], w[3]});
+  }
+  array state() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    settle();
+    return graph_ ? *graph_ : array({key_.first, key_.second});
+  }
+  void set_state(const array& key) {
+    check_key(key, "random.state");
+    std::lock_guard<std::mutex> lock(mutex_);
+    graph_ = key;
+    settle();
   }
 
  private:
@@ -157,11 +174,24 @@ class KeySequence {
             .count();
     seed(static_cast<uint64_t>(ms));
   }
+  // A graph key that has been computed (its node released) becomes a host key again; a traced input
+  // (placeholder) stays a graph.
+  void settle() {
+    if (graph_ && !graph_->has_node() && graph_->kind() != ArrayKind::placeholder) {
+      key_ = key_pair(*graph_);
+      graph_.reset();
+    }
+  }
   std::mutex mutex_;
   Pair key_;
+  std::optional<array> graph_;
 };
 
 }  // namespace
+
+array state() { return KeySequence::get().state(); }
+
+void set_state(const array& key) { KeySequence::get().set_state(key); }
 
 array key(uint64_t seed) { return array({static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(seed)}); }
 

@@ -120,6 +120,25 @@ array truncated_normal(const Operand& lower, const Operand& upper, const Shape& 
   return maximum(minimum(hi, out), lo);
 }
 
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype, const Key& key) {
+  if (dtype != float32) fail("multivariate_normal", "dtype must be float32, got ", dtype, ".");
+  if (mean.ndim() < 1 || cov.ndim() < 2)
+    fail("multivariate_normal", "mean needs at least 1 dimension and cov 2, got shapes ", shape_str(mean.shape()),
+         " and ", shape_str(cov.shape()), ".");
+  const int64_t n = mean.shape(-1);
+  if (cov.shape(-1) != cov.shape(-2) || cov.shape(-1) != n)
+    fail("multivariate_normal", "cov of shape ", shape_str(cov.shape()), " must be (..., ", n, ", ", n,
+         ") for mean of shape ", shape_str(mean.shape()), ".");
+  Shape out = broadcast_shapes(Shape(cov.shape().begin(), cov.shape().end() - 2),
+                               Shape(mean.shape().begin(), mean.shape().end() - 1), "multivariate_normal");
+  out = broadcast_shapes(out, shape, "multivariate_normal");
+  out.push_back(n);
+  const Arrays usv = linalg::svd(astype(cov, float32), true);
+  const array root = matmul(multiply(usv[0], expand_dims(sqrt(usv[1]), -2)), usv[2]);
+  const array z = normal(out, float32, key);
+  return add(mean, squeeze(matmul(expand_dims(z, -2), root), -2));
+}
+
 array gumbel(const Shape& shape, Dtype dtype, const Key& key) {
   check_float(dtype, "gumbel");
   return negative(log(negative(log(uniform(shape, dtype, key)))));

@@ -238,3 +238,80 @@ CASES += [
     Case("linalg.cross", (rand((4,), seed=29), rand((3,), seed=30)), raises=ValueError,
          match=r"\[linalg::cross\] the axis -1 must have size 2 or 3, got shape \(4,\)", id="cross_bad_size"),
 ]
+
+
+# ---- gathered and block-masked matrix products ----
+def np_gather_mm(a, b, lhs_indices=None, rhs_indices=None, sorted_indices=False):
+    lhs, rhs = lhs_indices, rhs_indices
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    va = a[None] if a.ndim == 1 else a
+    vb = b[..., None] if b.ndim == 1 else b
+    af = va.reshape((-1,) + va.shape[-2:])
+    bf = vb.reshape((-1,) + vb.shape[-2:])
+    la = np.arange(af.shape[0]).reshape(va.shape[:-2]) if lhs is None else np.asarray(lhs)
+    rb = np.arange(bf.shape[0]).reshape(vb.shape[:-2]) if rhs is None else np.asarray(rhs)
+    la, rb = np.broadcast_arrays(la, rb)
+    out = af[la] @ bf[rb]
+    if a.ndim == 1:
+        out = out[..., 0, :]
+    if b.ndim == 1:
+        out = out[..., 0]
+    return out
+
+
+def np_block_masked_mm(a, b, block_size=64, mask_out=None, mask_lhs=None, mask_rhs=None):
+    def up(m, rows, cols):
+        m = np.asarray(m)
+        m = np.repeat(np.repeat(m, block_size, -2), block_size, -1)[..., :rows, :cols]
+        return m.astype(np.float64)
+
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if mask_lhs is not None:
+        a = a * up(mask_lhs, *a.shape[-2:])
+    if mask_rhs is not None:
+        b = b * up(mask_rhs, *b.shape[-2:])
+    out = a @ b
+    if mask_out is not None:
+        out = out * up(mask_out, *out.shape[-2:])
+    return out
+
+
+EXPERTS = rand((4, 6, 5), seed=40)          # 4 matrices (6, 5)
+TOKENS = rand((3, 1, 6), seed=41)           # 3 row vectors
+IDX = np.array([2, 0, 3], np.uint32)
+BIG_A = rand((2, 70, 40), seed=42)
+BIG_B = rand((40, 100), seed=43)
+BOOL_LHS = np.array([[[True], [False]], [[False], [True]]])       # (2, 2, 1): blocks of A
+BOOL_OUT = np.array([[True, False], [True, True]])                # (2, 2): blocks of the (70, 100) product
+FLOAT_RHS = np.array([[0.5, 2.0]], np.float32)                     # (1, 2): blocks of B
+CASES += [
+    Case("gather_mm", (TOKENS, EXPERTS), {"rhs_indices": IDX[:, None]}, ref=np_gather_mm, id="gather_mm_rhs"),
+    Case("gather_mm", (EXPERTS, rand((4, 5, 2), seed=44)), {"lhs_indices": np.array([1, 1, 3], np.int32),
+         "rhs_indices": np.array([0, 2, 2], np.int32)}, ref=np_gather_mm, id="gather_mm_both"),
+    Case("gather_mm", (EXPERTS, rand((5, 2), seed=45)), {"lhs_indices": np.array([[3], [0]], np.int64)},
+         ref=np_gather_mm, id="gather_mm_lhs_broadcast"),
+    Case("gather_mm", (rand((5,), seed=46), EXPERTS.transpose(0, 2, 1).copy()), {"rhs_indices": IDX},
+         ref=np_gather_mm, id="gather_mm_vector_lhs"),
+    Case("gather_mm", (TOKENS, EXPERTS), {"rhs_indices": np.array([[0], [3], [3]], np.uint32),
+         "sorted_indices": True}, ref=np_gather_mm, id="gather_mm_sorted"),
+    Case("gather_mm", (TOKENS, EXPERTS[:3]), ref=np_gather_mm, id="gather_mm_no_indices"),
+    Case("gather_mm", (TOKENS, EXPERTS), {"rhs_indices": IDX.astype(np.float32)[:, None]}, raises=ValueError,
+         match=r"\[gather_mm\] indices must be integers, got float32", id="gather_mm_float_indices"),
+    Case("gather_mm", (TOKENS, rand((4, 5, 6), seed=47)), {"rhs_indices": IDX[:, None]}, raises=ValueError,
+         match=r"\[gather_mm\] the last dimension of shape \(3,1,6\) must match", id="gather_mm_mismatch"),
+    Case("gather_mm", (np.ones((2, 2), np.int32), np.ones((2, 2), np.int32)), {"lhs_indices": np.array([0], np.int32)},
+         raises=ValueError, match=r"\[gather_mm\] expects operands that promote to a floating type", id="gather_mm_int"),
+    Case("block_masked_mm", (BIG_A, BIG_B, 32), {"mask_out": np.ones((2, 3, 4), bool)}, ref=np_block_masked_mm,
+         rtol=1e-4, atol=1e-4, id="block_masked_mm_all_true"),
+    Case("block_masked_mm", (BIG_A, BIG_B, 64, BOOL_OUT, BOOL_LHS), ref=np_block_masked_mm, rtol=1e-4, atol=1e-4,
+         id="block_masked_mm_bool_out_lhs"),
+    Case("block_masked_mm", (BIG_A, BIG_B, 64), {"mask_rhs": FLOAT_RHS, "mask_lhs": np.array([[1.0], [0.25]], np.float32)},
+         ref=np_block_masked_mm, rtol=1e-4, atol=1e-4, id="block_masked_mm_float_operands"),
+    Case("block_masked_mm", (BIG_A, BIG_B, 32), ref=np_block_masked_mm, rtol=1e-4, atol=1e-4,
+         id="block_masked_mm_no_masks"),
+    Case("block_masked_mm", (BIG_A, BIG_B, 16, BOOL_OUT), raises=ValueError,
+         match=r"\[block_masked_mm\] block_size must be 32 or 64, got 16", id="block_masked_mm_block_16"),
+    Case("block_masked_mm", (BIG_A, BIG_B, 64, np.ones((3, 3), bool)), raises=ValueError,
+         match=r"\[block_masked_mm\] a mask for blocks of 64 over a \(70, 100\) matrix must end in \(2, 2\)",
+         id="block_masked_mm_bad_mask"),
+]

@@ -50,6 +50,13 @@ CASES = [
          id="uniform_int_dtype"),
     Case("random.uniform", (np.zeros((3,), np.float32), 1, (2,)), {"key": KEY}, raises=ValueError,
          match=r"\[uniform\]", id="uniform_bounds_shape"),
+    # ---- multivariate normal (standard normals times the SVD square root of cov, as MLX) ----
+    Case("random.multivariate_normal", (np.array([1.0, -2.0], np.float32), np.array([[2.0, 0.3], [0.3, 0.5]], np.float32)),
+         {"shape": (5,), "key": KEY}, rtol=1e-5, atol=1e-5, id="multivariate_normal"),
+    Case("random.multivariate_normal", (np.zeros((3, 2), np.float32), np.eye(2, dtype=np.float32)),
+         {"shape": (4, 3), "key": KEY2}, rtol=1e-5, atol=1e-5, id="multivariate_normal_batched_mean"),
+    Case("random.multivariate_normal", (np.zeros((2,), np.float32), np.zeros((2, 3), np.float32)), {"key": KEY},
+         raises=ValueError, match=r"\[multivariate_normal\] cov of shape", id="multivariate_normal_bad_cov"),
     # ---- normal ----
     Case("random.normal", (), {"key": KEY}, id="normal_default"),
     Case("random.normal", ((3, 4),), {"key": KEY2}, id="normal_shape"),

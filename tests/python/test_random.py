@@ -224,3 +224,73 @@ def test_positional_argument_order_as_mlx():
 def test_bad_key_type():
     with pytest.raises(TypeError):
         ingot.random.uniform(shape=(2,), key=[1, 2])
+
+
+def test_multivariate_normal_matches_mlx_and_its_moments():
+    import mlx.core as mx
+
+    mean = np.array([1.0, -2.0, 0.5], np.float32)
+    cov = np.array([[2.0, 0.6, 0.2], [0.6, 1.0, -0.3], [0.2, -0.3, 0.5]], np.float32)
+    key = ingot.random.key(3)
+    got = np.array(ingot.random.multivariate_normal(ingot.array(mean), ingot.array(cov), (4,), key=key))
+    want = np.array(mx.random.multivariate_normal(mx.array(mean), mx.array(cov), (4,), key=mx.random.key(3),
+                                                  stream=mx.cpu))
+    assert got.shape == (4, 3) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    x = np.array(ingot.random.multivariate_normal(ingot.array(mean), ingot.array(cov), (200000,),
+                                                  key=ingot.random.key(4)), np.float64)
+    np.testing.assert_allclose(x.mean(0), mean, atol=0.01)
+    np.testing.assert_allclose(np.cov(x.T), cov, atol=0.01)
+
+
+def test_multivariate_normal_shapes_and_errors():
+    mean = ingot.array([[0.0, 7.0], [1.0, 2.0], [3.0, 4.0]])
+    cov = ingot.array([[1.0, 0.5], [0.5, 1.0]])
+    assert ingot.random.multivariate_normal(mean, cov, shape=(4, 3)).shape == (4, 3, 2)
+    assert ingot.random.multivariate_normal(ingot.array([0, 0]), ingot.array([[1, 0], [0, 1]])).dtype == ingot.float32
+    with pytest.raises(ValueError, match=r"\[multivariate_normal\] dtype must be float32, got float16"):
+        ingot.random.multivariate_normal(mean, cov, dtype=ingot.float16)
+    with pytest.raises(ValueError, match=r"\[multivariate_normal\] cov of shape \(2,3\) must be \(\.\.\., 2, 2\)"):
+        ingot.random.multivariate_normal(ingot.zeros((2,)), ingot.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"\[multivariate_normal\]"):
+        ingot.random.multivariate_normal(ingot.zeros((2, 2)), ingot.zeros((2, 2)), shape=(3,))
+    with pytest.raises(ValueError, match=r"\[multivariate_normal\] mean needs at least 1 dimension"):
+        ingot.random.multivariate_normal(ingot.array(0.0), ingot.zeros((2, 2)))
+
+
+def test_state_is_the_global_key():
+    state = ingot.random.state
+    assert len(state) == 1 and isinstance(state, list) and state is ingot.random.state
+    ingot.random.seed(11)
+    assert np.array_equal(np_(state[0]), np_(ingot.random.key(11)))
+    first = np_(ingot.random.uniform(shape=(3,)))
+    state[0] = ingot.random.key(11)  # setting the key replays the sequence, as seed does
+    assert np.array_equal(np_(ingot.random.uniform(shape=(3,))), first)
+    assert [np_(k).tolist() for k in state] == [np_(state[0]).tolist()]
+    with pytest.raises(IndexError, match=r"\[random.state\] index 1 is out of range"):
+        state[1]
+    with pytest.raises(ValueError, match=r"\[random.state\] expected a key of shape \(2,\)"):
+        state[0] = ingot.zeros((3,), dtype=ingot.uint32)
+
+
+def test_compile_with_the_random_state_draws_fresh_numbers_as_eager_code_does():
+    from functools import partial
+
+    @partial(ingot.compile, inputs=ingot.random.state, outputs=ingot.random.state)
+    def fun():
+        return ingot.random.uniform(shape=(10, 10))
+
+    ingot.random.seed(5)
+    compiled = [np_(fun()) for _ in range(3)]
+    ingot.random.seed(5)
+    eager = [np_(ingot.random.uniform(shape=(10, 10))) for _ in range(3)]
+    assert not np.allclose(compiled[0], compiled[1])
+    for c, e in zip(compiled, eager):
+        np.testing.assert_array_equal(c, e)
+    # nested in a larger state tree, too
+    nested = [{"unused": ingot.array(0.0)}, ingot.random.state]
+    g = ingot.compile(lambda: ingot.random.normal((4,)), inputs=nested, outputs=nested)
+    assert not np.array_equal(np_(g()), np_(g()))
+    # without the state as input, the key is a constant of the trace (MLX's behaviour)
+    h = ingot.compile(lambda: ingot.random.normal((4,)))
+    assert np.array_equal(np_(h()), np_(h()))
