@@ -13,7 +13,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev
   libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev libpcre2-dev liblapacke-dev
-  graphviz chromium chromium-driver
+  graphviz chromium chromium-driver openmpi-bin libopenmpi-dev
 )
 # The package's build tools (installed so that builds need no isolated environment), its dependencies,
 # and the peers the tests compare against (the language-model tests: transformers on torch's CPU build,

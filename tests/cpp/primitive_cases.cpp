@@ -1,5 +1,6 @@
 #include "primitive_cases.h"
 
+#include "distributed/group.h"
 #include "export_test_util.h"
 
 namespace ingot::testing {
@@ -261,6 +262,26 @@ std::vector<PrimitiveCase> primitive_cases() {
   c.push_back({"SVD", [](const Args& a) {
                  return Args{linalg::svd(a[0], false)[0], linalg::svd(swapaxes(a[0], 0, 1), false)[0]};
                }, {x}});
+  grows();
+  // Collectives, on the single-process group (where the ops return x, as MLX's: the rows build the nodes).
+  // Recv receives what the row sent just before.
+  namespace dd = distributed::detail;
+  const auto world = distributed::init();
+  c.push_back({"AllReduce", [world](const Args& a) {
+                 return Args{dd::all_reduce_node(a[0], distributed::ReduceOp::sum, world),
+                             dd::all_reduce_node(a[0], distributed::ReduceOp::max, world),
+                             dd::all_reduce_node(a[0], distributed::ReduceOp::min, world)};
+               }, {x}});
+  grows();
+  c.push_back({"AllGather", [world](const Args& a) { return Args{dd::all_gather_node(a[0], world)}; }, {x}});
+  grows();
+  c.push_back({"Send", [world](const Args& a) { return Args{dd::send_node(a[0], 0, world)}; }, {x}});
+  grows();
+  c.push_back({"Recv", [world](const Args& a) {
+                 return Args{dd::recv_node(a[0].shape(), a[0].dtype(), 0, world, {dd::send_node(a[0], 0, world)})};
+               }, {x}});
+  refuses("the shape (2,3)");
+  c.push_back({"SumGradients", [world](const Args& a) { return Args{dd::sum_gradients_node(a[0], world)}; }, {x}});
   grows();
   return c;
 }
