@@ -46,6 +46,7 @@ void init_ops(nb::module_& m);
 void init_random(nb::module_& m);
 void init_linalg(nb::module_& m);
 void init_fast(nb::module_& m);
+void init_distributed(nb::module_& m);
 void init_ops_indexing(nb::module_& m);
 void init_ops_sort(nb::module_& m);
 void init_ops_conv(nb::module_& m);

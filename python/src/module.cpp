@@ -24,4 +24,5 @@ NB_MODULE(_core, m) {
   init_ops_quantized(m);
   init_linalg(m);
   init_fast(m);
+  init_distributed(m);
 }

@@ -10,8 +10,8 @@ import ingot.models  # noqa: F401  (not imported by `import ingot`)
 
 def public_members():
     modules = [("ingot", ingot), ("ingot.array", ingot.array)]
-    for sub in ("random", "linalg", "nn", "utils", "nn.init", "nn.losses", "models", "models.llama", "models.cache",
-                "models.base"):
+    for sub in ("random", "linalg", "distributed", "nn", "utils", "nn.init", "nn.losses", "models", "models.llama",
+                "models.cache", "models.base"):
         obj = ingot
         try:
             for part in sub.split("."):

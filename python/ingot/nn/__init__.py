@@ -6,4 +6,4 @@ exported directly: ``ingot.export_function(path, model, x)``.
 
 from ingot.nn import init, losses  # noqa: F401
 from ingot.nn.layers import *  # noqa: F401,F403
-from ingot.nn.utils import checkpoint, value_and_grad  # noqa: F401
+from ingot.nn.utils import average_gradients, checkpoint, value_and_grad  # noqa: F401

@@ -3,6 +3,12 @@
 from ingot.nn.layers.activations import *  # noqa: F401,F403
 from ingot.nn.layers.base import Module  # noqa: F401
 from ingot.nn.layers.convolution import *  # noqa: F401,F403
+from ingot.nn.layers.distributed import (  # noqa: F401
+    AllToShardedLinear,
+    QuantizedAllToShardedLinear,
+    QuantizedShardedToAllLinear,
+    ShardedToAllLinear,
+)
 from ingot.nn.layers.dropout import *  # noqa: F401,F403
 from ingot.nn.layers.linear import *  # noqa: F401,F403
 from ingot.nn.layers.normalization import *  # noqa: F401,F403
