@@ -13,13 +13,14 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev
   libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev libpcre2-dev liblapacke-dev libkissfft-dev
-  graphviz chromium chromium-driver
+  graphviz chromium chromium-driver openmpi-bin libopenmpi-dev
 )
 # The package's build tools (installed so that builds need no isolated environment), its dependencies,
 # and the peers the tests compare against (the language-model tests: transformers on torch's CPU build,
-# and tokenizers); selenium drives Debian's chromium for the test of `ingot view`'s page.
+# and tokenizers; gguf, ggml's package, for the GGUF files of the io tests); selenium drives Debian's chromium
+# for the test of `ingot view`'s page.
 PIP_PACKAGES=(numpy ml_dtypes pytest pytest-timeout hypothesis safetensors "scikit-build-core>=0.11" "nanobind>=2.4"
-  "mlx[cpu]==0.32.4" "torch==2.13.0" transformers tokenizers selenium)
+  "mlx[cpu]==0.32.4" "torch==2.13.0" transformers tokenizers selenium gguf)
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -42,7 +43,7 @@ setup_venv() {
     log "creating the virtual environment in .venv"
     python3 -m venv "$VENV"
   fi
-  if ! "$VENV/bin/python" -c "import numpy, ml_dtypes, pytest, pytest_timeout, hypothesis, safetensors, scikit_build_core, nanobind, mlx.core, torch, transformers, tokenizers, selenium" 2>/dev/null; then
+  if ! "$VENV/bin/python" -c "import numpy, ml_dtypes, pytest, pytest_timeout, hypothesis, safetensors, scikit_build_core, nanobind, mlx.core, torch, transformers, tokenizers, selenium, gguf" 2>/dev/null; then
     log "installing Python packages: ${PIP_PACKAGES[*]}"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet "${PIP_PACKAGES[@]}"

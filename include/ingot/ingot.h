@@ -3,6 +3,7 @@
 
 #include "ingot/array.h"
 #include "ingot/device.h"
+#include "ingot/distributed.h"
 #include "ingot/dtype.h"
 #include "ingot/memory.h"
 #include "ingot/ops.h"

@@ -283,18 +283,33 @@ array max_pool2d(const array& x, const std::pair<int, int>& kernel_size, const s
 array avg_pool2d(const array& x, const std::pair<int, int>& kernel_size, const std::pair<int, int>& stride,
                  const std::pair<int, int>& padding = {0, 0});
 
-// ---- quantization (MLX's affine mode, bit-identical packing) ----
-// w (..., K) of a floating dtype, quantized in groups of group_size (32, 64 or 128) along the last axis to bits
-// (2, 3, 4, 5, 6 or 8): returns (packed uint32 (..., K * bits / 32), scales (..., K / group_size), biases (same)),
-// scales and biases of w's dtype; value i of a row lies at bits [i * bits, (i + 1) * bits) of its little-endian
-// words, and w ~ scale * q + bias.
+// ---- quantization (MLX's modes, bit-identical packing) ----
+// affine: w (..., K) of a floating dtype, quantized in groups of group_size (32, 64 or 128) along the last
+// axis to bits (2, 3, 4, 5, 6 or 8): returns (packed uint32 (..., K * bits / 32), scales (..., K / group_size),
+// biases (same)), scales and biases of w's dtype; value i of a row lies at bits [i * bits, (i + 1) * bits) of
+// its little-endian words, and w ~ scale * q + bias.
 std::tuple<array, array, array> quantize(const array& w, int group_size = 64, int bits = 4);
+// Any of MLX's modes by name: "affine" (defaults 64 and 4) gives {packed, scales, biases} as above; "mxfp4"
+// (group 32, 4 bits: E2M1 values, E8M0 power-of-two scales), "mxfp8" (32, 8: E4M3 values, E8M0 scales) and
+// "nvfp4" (16, 4: E2M1 values, E4M3 scales, optionally encoded against a float32 global_scale) give
+// {packed uint32, uint8 scales}, the bytes MLX 0.32 gives. Their group_size and bits must be those.
+std::vector<array> quantize(const array& w, std::optional<int> group_size, std::optional<int> bits,
+                            const std::string& mode, const std::optional<array>& global_scale = std::nullopt);
 // scale * q + bias computed in the dtype of scales and biases (promoted), then cast to dtype if given.
 array dequantize(const array& w, const array& scales, const array& biases, int group_size = 64, int bits = 4,
                  std::optional<Dtype> dtype = std::nullopt);
+// Any mode: affine needs biases; the others take none, and give dtype (default bfloat16, as MLX; float32
+// with a global scale unless float64 is asked for).
+array dequantize(const array& w, const array& scales, const std::optional<array>& biases,
+                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+                 const std::optional<array>& global_scale = std::nullopt, std::optional<Dtype> dtype = std::nullopt);
 // x @ dequantize(w).T (transpose) or x @ dequantize(w), computed from the packed weights directly.
 array quantized_matmul(const array& x, const array& w, const array& scales, const array& biases,
                        bool transpose = true, int group_size = 64, int bits = 4);
+// Any mode (biases for affine only; the others give x's dtype and ignore nvfp4's global scale, as MLX).
+array quantized_matmul(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
+                       bool transpose, std::optional<int> group_size, std::optional<int> bits,
+                       const std::string& mode);
 
 // ---- sorting and searching ----
 // Along `axis`, numpy's order: ascending, NaN last, -0 == +0. Without an axis (or std::nullopt) the

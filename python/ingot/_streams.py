@@ -10,7 +10,7 @@ from . import _core
 # Functions of the extension that are not ops: they take no stream.
 _NOT_OPS = {
     "eval", "async_eval", "export_function", "import_function", "exporter", "export_to_dot", "load", "save",
-    "save_safetensors", "get_active_memory", "get_peak_memory", "reset_peak_memory", "get_cache_memory",
+    "save_safetensors", "save_gguf", "get_active_memory", "get_peak_memory", "reset_peak_memory", "get_cache_memory",
     "set_cache_limit", "clear_cache", "set_wired_limit", "set_memory_limit", "get_memory_limit", "default_device",
     "set_default_device", "is_available",
     "device_count", "device_info", "default_stream", "set_default_stream", "new_stream", "clear_streams",

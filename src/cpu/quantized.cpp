@@ -359,14 +359,60 @@ constexpr int64_t kGemvMaxRows = 16;
 // Bytes of dequantized weights per tile.
 constexpr size_t kTileBytes = size_t{2} << 20;
 
-// One (M, K) x (N, K)^T or (M, K) x (K, N) product with the packed matrix; all pointers dense.
+// x (M, K) @ W^T (transpose: W is (N, K)) or x @ W (W is (K, N)), W produced a tile of rows at a time
+// by decode(r0, r1, buf) in the compute type A and multiplied by BLAS; all pointers dense. `perm`
+// (empty, or one entry per column of W): the columns of the decoded tiles come in this order, so x's
+// columns (transpose) or the result's (otherwise) are permuted the same way, which leaves the product
+// unchanged.
+template <typename T, typename A, typename Decode>
+void tiled_qmm(const T* x, T* out, int64_t M, int64_t N, int64_t K, bool transpose, const std::vector<int64_t>& perm,
+               Decode&& decode) {
+  if (M > INT_MAX || N > INT_MAX || K > INT_MAX)
+    throw std::invalid_argument("[quantized_matmul] matrix dimensions above 2147483647 are not supported.");
+  const int64_t cols = transpose ? K : N, rows = transpose ? N : K;
+  const int64_t tile = std::min<int64_t>(std::max<int64_t>(static_cast<int64_t>(kTileBytes / (sizeof(A) * cols)), 16), rows);
+  std::vector<A> buf(static_cast<size_t>(tile * cols));
+  const bool permuted = !perm.empty();
+  std::vector<A> xa, oa;
+  const A* xp;
+  if (permuted && transpose) {
+    xa.resize(static_cast<size_t>(M * K));
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t j = 0; j < K; ++j) xa[m * K + j] = static_cast<A>(static_cast<float>(x[m * K + perm[j]]));
+    xp = xa.data();
+  } else if constexpr (std::is_same_v<T, A>) {
+    xp = x;
+  } else {
+    xa.resize(static_cast<size_t>(M * K));
+    convert(x, dtype_of<T>(), xa.data(), float32, M * K);
+    xp = xa.data();
+  }
+  A* op;
+  const bool out_buffer = !std::is_same_v<T, A> || (permuted && !transpose);
+  if (out_buffer) oa.resize(static_cast<size_t>(M * N)), op = oa.data();
+  else op = reinterpret_cast<A*>(out);  // T is A here
+  for (int64_t r0 = 0; r0 < rows; r0 += tile) {
+    const int64_t r1 = std::min(rows, r0 + tile);
+    decode(r0, r1, buf.data());
+    if (transpose) gemm(true, M, r1 - r0, K, xp, K, buf.data(), K, A(0), op + r0, N);  // out[:, r0:r1]
+    else gemm(false, M, N, r1 - r0, xp + r0, K, buf.data(), N, r0 == 0 ? A(0) : A(1), op, N);  // out += x[:, r0:r1] @ tile
+  }
+  if (permuted && !transpose) {
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t j = 0; j < N; ++j) out[m * N + perm[j]] = static_cast<T>(op[m * N + j]);
+  } else if constexpr (!std::is_same_v<T, A>) {
+    convert(oa.data(), float32, out, dtype_of<T>(), M * N);
+  }
+}
+
+template <typename T>
+using compute_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+// One affine product with the packed matrix (M, N, K > 0); all pointers dense.
 template <typename T>
 void qmm_2d(const T* x, const uint32_t* w, const T* scales, const T* biases, T* out, int64_t M, int64_t N, int64_t K,
             int group_size, int bits, bool transpose) {
-  using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
-  if (M == 0 || N == 0) return;
-  if (K == 0) return static_cast<void>(std::fill(out, out + M * N, T(0)));
-
+  using A = compute_t<T>;
   if constexpr (!std::is_same_v<T, double>) {
     if (transpose && gemv_supported(bits) && M <= kGemvMaxRows) {
       const int64_t groups = K / group_size, words = K * bits / 32;
@@ -398,64 +444,27 @@ void qmm_2d(const T* x, const uint32_t* w, const T* scales, const T* biases, T* 
     }
   }
 
-  // Tiles of the weight matrix dequantized into the compute type feed BLAS.
-  if (M > INT_MAX || N > INT_MAX || K > INT_MAX)
-    throw std::invalid_argument("[quantized_matmul] matrix dimensions above 2147483647 are not supported.");
-  const int64_t cols = transpose ? K : N, rows = transpose ? N : K, groups = cols / group_size;
-  const int64_t words = cols * bits / 32;
-  const int64_t tile = std::min<int64_t>(std::max<int64_t>(static_cast<int64_t>(kTileBytes / (sizeof(A) * cols)), 16), rows);
-  std::vector<A> buf(static_cast<size_t>(tile * cols));
-  // In float32 with 2, 4 or 8 bits the SIMD kernel dequantizes tiles with their columns in its
-  // decoding order; permuting x's columns (transpose) or the result's (otherwise) the same way leaves
-  // the product unchanged.
+  // Tiles of the weight matrix dequantized into the compute type feed BLAS. In float32 with 2, 4 or 8
+  // bits the SIMD kernel dequantizes them with their columns in its decoding order.
+  const int64_t cols = transpose ? K : N, groups = cols / group_size, words = cols * bits / 32;
   const bool permuted = std::is_same_v<A, float> && gemv_supported(bits);
   std::vector<int64_t> perm;
   if (permuted) perm.resize(static_cast<size_t>(cols)), HWY_DYNAMIC_DISPATCH(QPermutation)(cols, group_size, bits, perm.data());
-  std::vector<A> xa, oa;
-  const A* xp;
-  if (permuted && transpose) {
-    xa.resize(static_cast<size_t>(M * K));
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t j = 0; j < K; ++j) xa[m * K + j] = static_cast<A>(static_cast<float>(x[m * K + perm[j]]));
-    xp = xa.data();
-  } else if constexpr (std::is_same_v<T, A>) {
-    xp = x;
-  } else {
-    xa.resize(static_cast<size_t>(M * K));
-    convert(x, dtype_of<T>(), xa.data(), float32, M * K);
-    xp = xa.data();
-  }
-  A* op;
-  const bool out_buffer = !std::is_same_v<T, A> || (permuted && !transpose);
-  if (out_buffer) oa.resize(static_cast<size_t>(M * N)), op = oa.data();
-  else op = reinterpret_cast<A*>(out);  // T is A here
   std::vector<float> sf, bf;
   std::vector<uint8_t> q;
-  for (int64_t r0 = 0; r0 < rows; r0 += tile) {
-    const int64_t r1 = std::min(rows, r0 + tile);
-    if (permuted) {
-      const float *s, *b;
-      if constexpr (std::is_same_v<T, float>) s = scales + r0 * groups, b = biases + r0 * groups;
-      else {
-        sf.resize(static_cast<size_t>((r1 - r0) * groups)), bf.resize(sf.size());
-        convert(scales + r0 * groups, dtype_of<T>(), sf.data(), float32, (r1 - r0) * groups);
-        convert(biases + r0 * groups, dtype_of<T>(), bf.data(), float32, (r1 - r0) * groups);
-        s = sf.data(), b = bf.data();
-      }
-      if constexpr (std::is_same_v<A, float>)
-        HWY_DYNAMIC_DISPATCH(QDequantPermuted)(w + r0 * words, s, b, buf.data(), r1 - r0, cols, group_size, bits);
-    } else {
-      dequantize_rows<T, A>(w, scales, biases, r0, r1, cols, group_size, bits, buf.data(), q);
+  tiled_qmm<T, A>(x, out, M, N, K, transpose, perm, [&](int64_t r0, int64_t r1, A* buf) {
+    if (!permuted) return dequantize_rows<T, A>(w, scales, biases, r0, r1, cols, group_size, bits, buf, q);
+    const float *s, *b;
+    if constexpr (std::is_same_v<T, float>) s = scales + r0 * groups, b = biases + r0 * groups;
+    else {
+      sf.resize(static_cast<size_t>((r1 - r0) * groups)), bf.resize(sf.size());
+      convert(scales + r0 * groups, dtype_of<T>(), sf.data(), float32, (r1 - r0) * groups);
+      convert(biases + r0 * groups, dtype_of<T>(), bf.data(), float32, (r1 - r0) * groups);
+      s = sf.data(), b = bf.data();
     }
-    if (transpose) gemm(true, M, r1 - r0, K, xp, K, buf.data(), K, A(0), op + r0, N);  // out[:, r0:r1]
-    else gemm(false, M, N, r1 - r0, xp + r0, K, buf.data(), N, r0 == 0 ? A(0) : A(1), op, N);  // out += x[:, r0:r1] @ tile
-  }
-  if (permuted && !transpose) {
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t j = 0; j < N; ++j) out[m * N + perm[j]] = static_cast<T>(op[m * N + j]);
-  } else if constexpr (!std::is_same_v<T, A>) {
-    convert(oa.data(), float32, out, dtype_of<T>(), M * N);
-  }
+    if constexpr (std::is_same_v<A, float>)
+      HWY_DYNAMIC_DISPATCH(QDequantPermuted)(w + r0 * words, s, b, buf, r1 - r0, cols, group_size, bits);
+  });
 }
 
 // Element offsets of each batch entry of `a` (whose last two dimensions are dense), for a batch of
@@ -515,13 +524,14 @@ void dequantize(const array& wq, const array& scales, const array& biases, array
 }
 
 void quantized_matmul(const array& x_in, const array& w_in, const array& s_in, const array& b_in, array& out,
-                      int group_size, int bits, bool transpose) {
+                      int group_size, int bits, bool transpose, QuantMode mode) {
   out.alloc();
   if (out.size() == 0) return;
   const int64_t N = out.shape(-1), K = x_in.shape(-1);
-  const bool batched = w_in.ndim() > 2;
+  if (K == 0) return static_cast<void>(std::memset(out.raw_data(), 0, out.nbytes()));  // zero bits are +0.0
+  const bool batched = w_in.ndim() > 2, affine = mode == QuantMode::affine;
   array x = batched ? dense_matrices(x_in) : contiguous(x_in);
-  array w = dense_matrices(w_in), s = dense_matrices(s_in), b = dense_matrices(b_in);
+  array w = dense_matrices(w_in), s = dense_matrices(s_in), b = affine ? dense_matrices(b_in) : s;
   // Without batch dimensions every leading dimension of x folds into the rows.
   const int64_t M = batched ? x.shape(-2) : out.size() / N;
   const int64_t count = batched ? out.size() / (M * N) : 1;
@@ -531,9 +541,21 @@ void quantized_matmul(const array& x_in, const array& w_in, const array& s_in, c
   dispatch_dtype(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (is_half_v<T> || std::is_floating_point_v<T>) {
-      for (int64_t i = 0; i < count; ++i)
-        qmm_2d<T>(x.data<T>() + xo[i], w.data<uint32_t>() + wo[i], s.data<T>() + so[i], b.data<T>() + bo[i],
-                  out.data<T>() + i * M * N, M, N, K, group_size, bits, transpose);
+      using A = compute_t<T>;
+      for (int64_t i = 0; i < count; ++i) {
+        const T* xi = x.data<T>() + xo[i];
+        const uint32_t* wi = w.data<uint32_t>() + wo[i];
+        T* oi = out.data<T>() + i * M * N;
+        if (affine) {
+          qmm_2d<T>(xi, wi, s.data<T>() + so[i], b.data<T>() + bo[i], oi, M, N, K, group_size, bits, transpose);
+        } else {
+          const uint8_t* si = s.data<uint8_t>() + so[i];
+          const int64_t cols = transpose ? K : N;
+          tiled_qmm<T, A>(xi, oi, M, N, K, transpose, {}, [&](int64_t r0, int64_t r1, A* buf) {
+            fp_decode_rows<A>(wi, si, r0, r1, cols, mode, out.dtype(), buf);
+          });
+        }
+      }
     } else {
       throw std::invalid_argument("[quantized_matmul] only floating point types are supported.");
     }

@@ -235,7 +235,7 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
       std::string key = std::string(p.name()) + '\0' + std::to_string(p.version()) + '\0';
       key.append(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size());
       for (auto i : ins) key.append(reinterpret_cast<const char*>(&i), sizeof(i));
-      if (auto it = cse.find(key); it != cse.end()) {
+      if (auto it = cse.find(key); it != cse.end() && !p.communicates()) {
         node_base.emplace(n, it->second);
         continue;
       }

@@ -27,10 +27,23 @@ class MappedFile {
   uint64_t size_ = 0;
 };
 
+// How a tensor stored in another layout than the array's own (GGUF's quantized blocks) becomes its
+// elements: each block of `block_bytes` in the file gives `block_elements` elements of the array.
+struct BlockDecoder {
+  const char* name;  // tells apart decodings of the same bytes
+  uint64_t block_bytes;
+  int64_t block_elements;
+  // Decodes `n` consecutive blocks into n * block_elements elements at `out`; any bytes are valid.
+  void (*decode)(const uint8_t* blocks, void* out, int64_t n);
+};
+
 // An array of `shape` and `dtype` whose row-major little-endian bytes lie at `offset` in `file`; the
 // caller has checked that they fit. Evaluating it aliases the mapping when the bytes are aligned for
 // the dtype and copies them otherwise (bool is always copied, to normalize hostile bytes to 0/1).
-array load_array(std::shared_ptr<const MappedFile> file, uint64_t offset, Dtype dtype, Shape shape);
+// With a decoder, the bytes are size / block_elements blocks (the caller has checked that this divides
+// and fits), decoded on evaluation.
+array load_array(std::shared_ptr<const MappedFile> file, uint64_t offset, Dtype dtype, Shape shape,
+                 const BlockDecoder* decoder = nullptr);
 
 // A temporary file beside `path`, renamed onto it by commit(); removed if never committed.
 class AtomicWriter {

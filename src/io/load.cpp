@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cpu/copy.h"
+#include "cpu/parallel.h"
 #include "io/file.h"
 #include "prims/primitive.h"
 
@@ -18,10 +19,18 @@ class Load : public PrimitiveBase<Load> {
   static constexpr int kVersion = 1;
   static constexpr bool kFollowsShapes = true;  // every size comes from the inputs at call time
   static constexpr int kArity = 0;
-  // The mapping comes first and is not state (as extra arguments to from_state would).
-  Load(std::shared_ptr<const io::MappedFile> file, std::string path, int64_t offset, Dtype dtype, Shape shape)
-      : file_(std::move(file)), path_(std::move(path)), offset_(offset), dtype_(dtype), shape_(std::move(shape)) {}
-  auto state() const { return std::tuple(path_, offset_, dtype_, shape_); }
+  // The mapping and the decoder come first and are not state (as extra arguments to from_state would);
+  // the decoder's name is.
+  Load(std::shared_ptr<const io::MappedFile> file, const io::BlockDecoder* decoder, std::string path, int64_t offset,
+       Dtype dtype, Shape shape)
+      : file_(std::move(file)),
+        decoder_(decoder),
+        path_(std::move(path)),
+        offset_(offset),
+        dtype_(dtype),
+        shape_(std::move(shape)),
+        decoding_(decoder ? decoder->name : "") {}
+  auto state() const { return std::tuple(path_, offset_, dtype_, shape_, decoding_); }
 
   // Equal state is not enough: the same path may name another file by now.
   bool is_equivalent(const Primitive& other) const override {
@@ -34,6 +43,15 @@ class Load : public PrimitiveBase<Load> {
     array& o = out[0];
     const uint8_t* p = file_->data() + offset_;
     const size_t n = o.nbytes();
+    if (decoder_) {
+      o.alloc();
+      const auto d = decoder_;
+      auto* dst = static_cast<uint8_t*>(o.raw_data());
+      const size_t out_block = static_cast<size_t>(d->block_elements) * size_of(dtype_);
+      cpu::parallel_for(o.size() / d->block_elements, d->block_elements,
+                        [&](int64_t b, int64_t e) { d->decode(p + b * d->block_bytes, dst + b * out_block, e - b); });
+      return;
+    }
     if (dtype_ == bool_) {  // any nonzero byte is true: a file's bools may hold other bytes than 0 and 1
       o.alloc();
       cpu::convert(p, uint8, o.raw_data(), bool_, o.size());
@@ -51,17 +69,21 @@ class Load : public PrimitiveBase<Load> {
 
  private:
   std::shared_ptr<const io::MappedFile> file_;
+  const io::BlockDecoder* decoder_;
   std::string path_;
   int64_t offset_;
   Dtype dtype_;
   Shape shape_;
+  std::string decoding_;
 };
 
 namespace io {
 
-array load_array(std::shared_ptr<const MappedFile> file, uint64_t offset, Dtype dtype, Shape shape) {
+array load_array(std::shared_ptr<const MappedFile> file, uint64_t offset, Dtype dtype, Shape shape,
+                 const BlockDecoder* decoder) {
   std::string path = file->path();
-  return make<Load>({}, std::move(file), std::move(path), static_cast<int64_t>(offset), dtype, std::move(shape));
+  return make<Load>({}, std::move(file), decoder, std::move(path), static_cast<int64_t>(offset), dtype,
+                    std::move(shape));
 }
 
 }  // namespace io

@@ -56,6 +56,10 @@ class Primitive {
   // Where an output is one of the inputs passed through (tracers, checkpoints): that input's index,
   // and export writes the input in its place; -1 otherwise.
   virtual int forwards_input(int /*output*/) const { return -1; }
+  // Whether evaluating the node exchanges messages with other processes (the distributed collectives):
+  // such a node is never merged with an equal one nor computed once as a constant, since every
+  // evaluation is a message the other processes wait for.
+  virtual bool communicates() const { return false; }
 };
 
 namespace detail {

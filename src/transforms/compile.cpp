@@ -71,7 +71,7 @@ Tape record(const ArraysFn& fun, const Arrays& inputs, bool shapeless) {
     return !a.is_evaluated();
   };
   walk_graph(outs, enter, [&](Node& n) {
-    bool dep = false;
+    bool dep = n.primitive->communicates();  // a message each call, never a constant
     for (const auto& in : n.inputs)
       dep = dep || slot.count(in.id()) || (in.has_node() && !in.is_evaluated() && depends[in.node().get()]);
     depends[&n] = dep;

@@ -1,5 +1,6 @@
 #include "primitive_cases.h"
 
+#include "distributed/group.h"
 #include "export_test_util.h"
 
 namespace ingot::testing {
@@ -155,18 +156,41 @@ std::vector<PrimitiveCase> primitive_cases() {
   c.push_back({"Pooling", [](const Args& a) { return Args{max_pool1d(a[0], 2, 1, 1), avg_pool1d(a[0], 3)}; }, {sig}});
   alts({{rs(sig, {2, 7, 2})}, {rs(sig, {1, 4, 2})}});
   const auto wfull = f32(ramp(2 * 64, 0.05f), {2, 64}), xrow = f32(ramp(3 * 64, 0.1f), {3, 64});
-  c.push_back({"Quantize", [](const Args& a) { auto [q, s, b] = quantize(a[0], 32, 4); return Args{q, s, b}; }, {wfull}});
-  alts({{rs(wfull, {3, 64})}, {rs(wfull, {1, 128})}});
-  c.push_back({"Dequantize", [](const Args& a) {
-                 auto [q, s, b] = quantize(a[0], 64, 3);
-                 return Args{dequantize(q, s, b, 64, 3)};
+  // Every mode, nvfp4 also with a global scale (dequantize's an input, so that its derivative is checked).
+  c.push_back({"Quantize", [](const Args& a) {
+                 auto [q, s, b] = quantize(a[0], 32, 4);
+                 Args out{q, s, b};
+                 for (const char* mode : {"mxfp4", "mxfp8", "nvfp4"})
+                   for (const auto& o : quantize(a[0], std::nullopt, std::nullopt, mode)) out.push_back(o);
+                 for (const auto& o : quantize(a[0], std::nullopt, std::nullopt, "nvfp4", array(0.75f))) out.push_back(o);
+                 return out;
                }, {wfull}});
   alts({{rs(wfull, {3, 64})}, {rs(wfull, {1, 128})}});
+  const auto gscale = f32({0.75f}, {});
+  c.push_back({"Dequantize", [](const Args& a) {
+                 auto [q, s, b] = quantize(a[0], 64, 3);
+                 Args out{dequantize(q, s, b, 64, 3)};
+                 for (const char* mode : {"mxfp4", "mxfp8", "nvfp4"}) {
+                   auto qs = quantize(a[0], std::nullopt, std::nullopt, mode);
+                   out.push_back(dequantize(qs[0], qs[1], std::nullopt, std::nullopt, std::nullopt, mode));
+                   out.push_back(dequantize(qs[0], qs[1], std::nullopt, std::nullopt, std::nullopt, mode, std::nullopt, float32));
+                 }
+                 auto nv = quantize(a[0], std::nullopt, std::nullopt, "nvfp4", array(0.75f));
+                 out.push_back(dequantize(nv[0], nv[1], std::nullopt, std::nullopt, std::nullopt, "nvfp4", a[1]));
+                 return out;
+               }, {wfull, gscale}});
+  alts({{rs(wfull, {3, 64}), gscale}, {rs(wfull, {1, 128}), gscale}});
   c.push_back({"QuantizedMatmul", [](const Args& a) {
                  auto [q, s, b] = quantize(a[0], 32, 8);
-                 return Args{quantized_matmul(a[1], q, s, b, true, 32, 8)};
-               }, {wfull, xrow}});
-  alts({{rs(wfull, {4, 64}), rs(xrow, {5, 64})}, {rs(wfull, {1, 128}), rs(xrow, {2, 128})}});
+                 Args out{quantized_matmul(a[1], q, s, b, true, 32, 8)};
+                 for (const char* mode : {"mxfp4", "mxfp8", "nvfp4"}) {
+                   auto qs = quantize(a[0], std::nullopt, std::nullopt, mode);
+                   out.push_back(quantized_matmul(a[1], qs[0], qs[1], std::nullopt, true, std::nullopt, std::nullopt, mode));
+                   out.push_back(quantized_matmul(a[2], qs[0], qs[1], std::nullopt, false, std::nullopt, std::nullopt, mode));
+                 }
+                 return out;
+               }, {wfull, xrow, rs(xrow, {3, 2})}});
+  alts({{rs(wfull, {4, 64}), rs(xrow, {5, 64}), rs(xrow, {5, 4})}, {rs(wfull, {1, 128}), rs(xrow, {2, 128}), rs(xrow, {2, 1})}});
   c.push_back({"Sort", [](const Args& a) { return Args{sort(a[0], -1), sort(a[0], 0), sort(a[0])}; }, {x}});
   grows();
   c.push_back({"ArgSort", [](const Args& a) { return Args{argsort(a[0], -1), argsort(a[0], 0), argsort(a[0])}; }, {x}});
@@ -275,6 +299,26 @@ std::vector<PrimitiveCase> primitive_cases() {
                              fft::irfft(fft::rfft(a[1])), fft::rfft2(a[1])};
                }, {z, x}});
   alts({{cz({3, 4}), rs(x, {3, 4})}, {cz({1, 5}), rs(x, {1, 5})}});
+  // Collectives, on the single-process group (where the ops return x, as MLX's: the rows build the nodes).
+  // Recv receives what the row sent just before.
+  namespace dd = distributed::detail;
+  const auto world = distributed::init();
+  c.push_back({"AllReduce", [world](const Args& a) {
+                 return Args{dd::all_reduce_node(a[0], distributed::ReduceOp::sum, world),
+                             dd::all_reduce_node(a[0], distributed::ReduceOp::max, world),
+                             dd::all_reduce_node(a[0], distributed::ReduceOp::min, world)};
+               }, {x}});
+  grows();
+  c.push_back({"AllGather", [world](const Args& a) { return Args{dd::all_gather_node(a[0], world)}; }, {x}});
+  grows();
+  c.push_back({"Send", [world](const Args& a) { return Args{dd::send_node(a[0], 0, world)}; }, {x}});
+  grows();
+  c.push_back({"Recv", [world](const Args& a) {
+                 return Args{dd::recv_node(a[0].shape(), a[0].dtype(), 0, world, {dd::send_node(a[0], 0, world)})};
+               }, {x}});
+  refuses("the shape (2,3)");
+  c.push_back({"SumGradients", [world](const Args& a) { return Args{dd::sum_gradients_node(a[0], world)}; }, {x}});
+  grows();
   return c;
 }
 

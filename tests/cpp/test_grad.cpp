@@ -22,13 +22,15 @@ const std::set<std::string> kPiecewiseConstant = {"Floor", "Ceil", "Round", "Sig
 // Casts to a coarser float are flat at the step finite differences take; their derivative is the
 // identity (MLX's convention), checked as such.
 const std::set<std::string> kCasts = {"AsType"};
-// (primitive, input): the vjp must refuse with this text (quantize and QR have no derivative here).
+// (primitive, input): the vjp must refuse with this text (quantize, QR, send and recv have no derivative here).
 const std::map<std::pair<std::string, int>, std::string> kRefuses = {
     {{"Quantize", 0}, "[vjp] primitive Quantize has no vjp"},
     {{"Dequantize", 0}, "[vjp] primitive Quantize has no vjp"},
     {{"QuantizedMatmul", 0}, "[vjp] primitive QuantizedMatmul has a vjp with respect to its input x only"},
     {{"QRF", 0}, "[vjp] primitive QRF has no vjp"},
     {{"FFT", 1}, "[vjp] derivatives through complex64 values are not supported (primitive FFT)"},
+    {{"Send", 0}, "[vjp] primitive Send has no vjp"},
+    {{"Recv", 0}, "[vjp] primitive Recv has no vjp"},
 };
 
 array to64(const array& a) { return is_floating_point(a.dtype()) ? astype(a, float64) : a; }

@@ -16,6 +16,7 @@
 #include "ingot/ingot.h"
 
 using namespace ingot;
+using ingot::testing::mapping_of;
 using ingot::testing::read_bytes;
 using ingot::testing::same_bits;
 using ingot::testing::TempDir;
@@ -81,24 +82,6 @@ std::string runtime_error_of(const std::function<void()>& f) {
     return std::string("<wrong exception type> ") + e.what();
   }
   return "<no exception>";
-}
-
-// The path of the mapping in /proc/self/maps that contains p ("" if none).
-std::string mapping_of(const void* p) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  const auto addr = reinterpret_cast<uintptr_t>(p);
-  while (std::getline(maps, line)) {
-    std::istringstream is(line);
-    std::string range, perms, offset, dev, inode, path;
-    is >> range >> perms >> offset >> dev >> inode;
-    std::getline(is >> std::ws, path);
-    const auto dash = range.find('-');
-    const uintptr_t lo = std::stoull(range.substr(0, dash), nullptr, 16),
-                    hi = std::stoull(range.substr(dash + 1), nullptr, 16);
-    if (addr >= lo && addr < hi) return path;
-  }
-  return "";
 }
 
 }  // namespace

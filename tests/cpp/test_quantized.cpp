@@ -1,15 +1,20 @@
-// MLX's affine quantization: packing checked bit by bit against an independent packer and against
+// MLX's quantization. Affine: packing checked bit by bit against an independent packer and against
 // constants produced by MLX itself, round-trip error bounds, and quantized_matmul against a plain
-// double loop over the dequantized weights.
+// double loop over the dequantized weights. The floating-point modes (mxfp4, mxfp8, nvfp4): bytes
+// against constants produced by MLX, every code decoded against its definition, quantized_matmul and
+// its vjp against the dequantized weights, and the primitives' state: version 1 (no mode) upgraded,
+// unknown modes refused.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "export_test_util.h"
 #include "hwy/targets.h"
 #include "ingot/ingot.h"
+#include "prims/primitive.h"
 
 using namespace ingot;
 using ::testing::HasSubstr;
@@ -363,4 +368,218 @@ TEST(Quantized, Errors) {
                 quantized_matmul(ones({3, 2, 64}), reshape(q, {2, 2, 8}), reshape(s, {2, 2, 2}), reshape(b, {2, 2, 2}), true, 32, 4);
               }),
               HasSubstr("[quantized_matmul]"));
+}
+
+// ---- the floating-point modes ----
+
+using ingot::testing::error_of;
+
+namespace {
+
+constexpr auto none = std::nullopt;
+
+template <typename T>
+std::vector<T> raw_of(const array& a) {
+  array b = copy(a);
+  b.eval();
+  return std::vector<T>(b.data<T>(), b.data<T>() + b.size());
+}
+
+// The row the constants below were computed from: ((i * 37) % 23 - 11) * 0.3 for i < 32.
+array fp_ramp_row(Dtype t = float32) {
+  std::vector<float> v(32);
+  for (int i = 0; i < 32; ++i) v[i] = static_cast<float>((i * 37) % 23 - 11) * 0.3f;
+  return astype(array(v, {1, 32}), t);
+}
+
+// E4M3 by its definition: bias 7, 3 mantissa bits, exponent 0 subnormal, 0x7F/0xFF NaN.
+double e4m3(int c) {
+  const int e = (c >> 3) & 15, m = c & 7;
+  double v = e == 0 ? m * std::ldexp(1.0, -9) : (8 + m) * std::ldexp(1.0, e - 10);
+  if ((c & 127) == 127) v = std::nan("");
+  return (c & 128) ? -v : v;
+}
+
+const char* const kFpModes[] = {"mxfp4", "mxfp8", "nvfp4"};
+
+}  // namespace
+
+// The constants below were produced by MLX 0.32.4 (mlx.core.quantize) on fp_ramp_row().
+TEST(QuantizedFp, PacksExactlyAsMlx) {
+  auto check = [](const std::vector<array>& q, std::vector<uint32_t> words, std::vector<uint8_t> scales) {
+    ASSERT_EQ(q.size(), 2u);
+    EXPECT_EQ(q[0].dtype(), uint32);
+    EXPECT_EQ(q[1].dtype(), uint8);
+    EXPECT_EQ(raw_of<uint32_t>(q[0]), words);
+    EXPECT_EQ(raw_of<uint8_t>(q[1]), scales);
+  };
+  check(quantize(fp_ramp_row(), none, none, "mxfp4"), {0xb2d94c2d, 0xc15a3d05, 0xd94c15a4, 0x5b2d94c2}, {127});
+  check(quantize(fp_ramp_row(float16), none, none, "mxfp4"), {0xb2d94c2d, 0xc15a3d05, 0xd94c15a4, 0x5b2d94c2}, {127});
+  check(quantize(fp_ramp_row(), 32, 8, "mxfp8"),
+        {0x7af66efd, 0xf472fce2, 0x74fb007b, 0xfa627cf2, 0x6a7dee76, 0xfdea78f8, 0xe27af66e, 0x7bf472fc}, {120});
+  check(quantize(fp_ramp_row(), none, none, "nvfp4"), {0xd4f96d3f, 0xe17c5e06, 0xfa6e27b5, 0x6d4f96d3}, {49, 49});
+  // A global scale of 0.5 asks for scales past E4M3's largest: they saturate at 448 (0x7E).
+  check(quantize(fp_ramp_row(), 16, 4, "nvfp4", array(0.5f)), {0xf7fe7f7f, 0xf67f7f07, 0xff7f77f7, 0x7f7fe7f7},
+        {126, 126});
+  auto nv = quantize(fp_ramp_row(), none, none, "nvfp4", array(0.5f));
+  array d = dequantize(nv[0], nv[1], none, none, none, "nvfp4", array(0.5f));
+  EXPECT_EQ(d.dtype(), float32);  // promoted by the float32 global scale, as MLX
+  EXPECT_EQ(values_of(d)[4], static_cast<double>(-1.0f / 3.0f));
+  auto q4 = quantize(fp_ramp_row(), none, none, "mxfp4");
+  std::vector<float> xs(32);
+  for (int i = 0; i < 32; ++i) xs[i] = static_cast<float>((i * 13) % 7 - 3) * 0.25f;
+  EXPECT_EQ(quantized_matmul(array(xs, {1, 32}), q4[0], q4[1], none, true, none, none, "mxfp4").item<float>(), 3.5f);
+}
+
+// Every code of every mode, under every scale byte, decodes to its definition, rounded once to the
+// result's dtype.
+TEST(QuantizedFp, DequantizeDecodesEveryCode) {
+  const double e2m1[16] = {0, 0.5, 1, 1.5, 2, 3, 4, 6, -0.0, -0.5, -1, -1.5, -2, -3, -4, -6};
+  for (const char* mode : kFpModes) {
+    SCOPED_TRACE(mode);
+    const bool fp8 = std::string(mode) == "mxfp8", nv = std::string(mode) == "nvfp4";
+    const int g = nv ? 16 : 32, per_word = fp8 ? 4 : 8;
+    // Row r holds codes (r + j) mod 2^bits under scale byte r.
+    std::vector<uint32_t> words;
+    std::vector<uint8_t> scales;
+    for (int r = 0; r < 256; ++r) {
+      scales.push_back(static_cast<uint8_t>(r));
+      for (int k = 0; k < g / per_word; ++k) {
+        uint32_t word = 0;
+        for (int j = 0; j < per_word; ++j)
+          word |= static_cast<uint32_t>((r + k * per_word + j) % (fp8 ? 256 : 16)) << ((fp8 ? 8 : 4) * j);
+        words.push_back(word);
+      }
+    }
+    const array w(words, {256, g / per_word}, uint32), s(scales, {256, 1}, uint8);
+    for (Dtype t : {float32, float64, float16}) {
+      const auto got = values_of(dequantize(w, s, none, none, none, mode, none, t));
+      for (int r = 0; r < 256; ++r) {
+        double scale = nv ? e4m3(r) : std::ldexp(1.0, r - 127);
+        if (t != float64) scale = values_of(astype(array(static_cast<float>(scale)), t))[0];
+        for (int j = 0; j < g; ++j) {
+          const int c = (r + j) % (fp8 ? 256 : 16);
+          const double want = values_of(astype(array((fp8 ? e4m3(c) : e2m1[c]) * scale, float64), t))[0];
+          const double v = got[static_cast<size_t>(r * g + j)];
+          if (std::isnan(want)) EXPECT_TRUE(std::isnan(v)) << r << " " << j;
+          else EXPECT_EQ(v, want) << dtype_name(t) << " scale " << r << " code " << c;
+        }
+      }
+    }
+    // MLX's default result dtype is bfloat16.
+    EXPECT_EQ(dequantize(w, s, none, none, none, mode).dtype(), bfloat16);
+  }
+}
+
+// Quantizing and dequantizing stays within half a step of each value's grid (E2M1's widest gap is 2
+// scale units, E4M3's 1/16 of the value), given the scale the group chose.
+TEST(QuantizedFp, RoundTripErrorBound) {
+  for (const char* mode : kFpModes) {
+    SCOPED_TRACE(mode);
+    const array w = random_array({8, 64}, 1.0, float32, 3);
+    auto q = quantize(w, none, none, mode);
+    const auto wv = values_of(w), dv = values_of(dequantize(q[0], q[1], none, none, none, mode, none, float32));
+    const int g = std::string(mode) == "nvfp4" ? 16 : 32;
+    for (size_t i = 0; i < wv.size(); i += g) {
+      double m = 0;
+      for (int j = 0; j < g; ++j) m = std::max(m, std::abs(wv[i + j]));
+      for (int j = 0; j < g; ++j) {
+        const double err = std::abs(wv[i + j] - dv[i + j]);
+        if (std::string(mode) == "mxfp8") EXPECT_LE(err, std::abs(wv[i + j]) / 16 + m * 1e-3) << i + j;
+        else EXPECT_LE(err, m / 6 * 2 * 1.01) << i + j;  // a power-of-two (or E4M3) scale of at most ~max/6 (x2)
+      }
+    }
+  }
+}
+
+// quantized_matmul equals x times the dequantized matrix (float32 sums), in every layout; its vjp with
+// respect to x is the product the other way round.
+TEST(QuantizedFp, MatmulMatchesDequantizedMatmul) {
+  uint32_t seed = 10;
+  for (const char* mode : kFpModes) {
+    for (bool transpose : {true, false}) {
+      SCOPED_TRACE(std::string(mode) + (transpose ? " transposed" : ""));
+      const int64_t N = 32, K = 64;
+      const array w = random_array(transpose ? Shape{N, K} : Shape{K, N}, 1.0, float32, seed++);
+      auto q = quantize(w, none, none, mode);
+      const array wd = dequantize(q[0], q[1], none, none, none, mode, none, float32);
+      const array wt = transpose ? ingot::transpose(wd) : wd;
+      for (int64_t M : {1, 5, 40}) {
+        const array x = random_array({M, K}, 1.0, float32, seed++);
+        const array y = quantized_matmul(x, q[0], q[1], none, transpose, none, none, mode);
+        EXPECT_TRUE(allclose(y, matmul(x, wt), 1e-5, 1e-5));
+        auto f = [&](const Arrays& a) {
+          return Arrays{quantized_matmul(a[0], q[0], q[1], none, transpose, none, none, mode)};
+        };
+        const array cot = random_array(y.shape(), 1.0, float32, seed++);
+        const array gx = vjp(f, {x}, {cot}).second[0];
+        EXPECT_TRUE(allclose(gx, matmul(cot, ingot::transpose(wt)), 1e-5, 1e-5));
+      }
+      // Halves: the scales round to the half, the sums are float32's, the result rounds once.
+      const array xh = random_array({3, K}, 1.0, float16, seed++);
+      const array yh = quantized_matmul(xh, q[0], q[1], none, transpose, none, none, mode);
+      EXPECT_EQ(yh.dtype(), float16);
+      const array ref = matmul(astype(xh, float32), astype(astype(wt, float16), float32));
+      EXPECT_TRUE(allclose(astype(yh, float32), ref, 2e-3, 2e-3));
+    }
+  }
+}
+
+TEST(QuantizedFp, RefusesWhatMlxRefuses) {
+  const array w = random_array({4, 64}, 1.0, float32, 1);
+  auto q = quantize(w, none, none, "mxfp4");
+  EXPECT_THAT(error_of([&] { quantize(w, 64, none, "mxfp4"); }),
+              HasSubstr("[quantize] mxfp4 quantization requires group size 32 but got 64."));
+  EXPECT_THAT(error_of([&] { quantize(w, none, 4, "mxfp8"); }),
+              HasSubstr("[quantize] mxfp8 quantization requires bits to be 8 but got 4."));
+  EXPECT_THAT(error_of([&] { quantize(w, none, none, "int4"); }), HasSubstr("[quantize] invalid quantization mode 'int4'"));
+  EXPECT_THAT(error_of([&] { quantize(w, none, none, "mxfp4", array(1.0f)); }),
+              HasSubstr("[quantize] global_scale is only supported by the 'nvfp4' mode"));
+  EXPECT_THAT(error_of([&] { quantize(w, none, none, "nvfp4", array(1.0, float64)); }),
+              HasSubstr("[quantize] global_scale must be float32"));
+  EXPECT_THAT(error_of([&] { dequantize(q[0], q[1], q[1], none, none, "mxfp4"); }),
+              HasSubstr("[dequantize] the 'mxfp4' mode has no biases"));
+  EXPECT_THAT(error_of([&] { dequantize(q[0], astype(q[1], float32), none, none, none, "mxfp4"); }),
+              HasSubstr("[dequantize] the scales of the 'mxfp4' mode must be uint8"));
+  EXPECT_THAT(error_of([&] { quantized_matmul(w, q[0], q[1], none, true, none, none, "affine"); }),
+              HasSubstr("[quantized_matmul] the 'affine' mode needs biases"));
+  EXPECT_THAT(error_of([&] { quantized_matmul(astype(w, int32), q[0], q[1], none, true, none, none, "mxfp4"); }),
+              HasSubstr("[quantized_matmul] only real floating types are supported, but x has type int32"));
+}
+
+// Files written before the modes existed hold (group_size, bits[, transpose]): they read back as affine.
+// A mode name the registry does not know is refused when the node is checked, naming the op.
+TEST(QuantizedFp, StateVersionsAndHostileModes) {
+  auto from_state = [](const char* name, const auto& state, int version) {
+    StateWriter w;
+    w.write_all(state);
+    StateReader r(w.bytes().data(), w.bytes().size(), name, version);
+    return primitive_registry().entries().at(name).factory(r);
+  };
+  const array w = random_array({2, 64}, 1.0, float32, 5), x = random_array({3, 64}, 1.0, float32, 6);
+  auto [q, s, b] = quantize(w, 32, 4);
+  auto same_as = [](const std::shared_ptr<Primitive>& p, const array& y) {
+    EXPECT_TRUE(p->is_equivalent(*y.node()->primitive)) << p->name();
+  };
+  same_as(from_state("Quantize", std::tuple(32, 4), 1), q);
+  same_as(from_state("QuantizedMatmul", std::tuple(32, 4, true), 1), quantized_matmul(x, q, s, b, true, 32, 4));
+  const auto dq = from_state("Dequantize", std::tuple(32, 4), 1);
+  EXPECT_EQ(dq->output_dtypes({q, s, b}), (std::vector<Dtype>{float32}));
+  EXPECT_EQ(dq->output_shapes({q, s, b}), (std::vector<Shape>{{2, 64}}));
+  Arrays out = array::make_outputs(dq, {q, s, b}, {{2, 64}}, {float32});
+  EXPECT_TRUE(ingot::testing::same_bits(out[0], dequantize(q, s, b, 32, 4)));
+
+  const auto bad = from_state("Quantize", std::tuple(32, 4, std::string("int3")), 2);
+  EXPECT_THAT(error_of([&] { bad->check_inputs({w}); }), HasSubstr("[quantize] invalid quantization mode 'int3'"));
+  const auto bad_dq = from_state("Dequantize", std::tuple(32, 4, std::string("fp4"), float32), 2);
+  EXPECT_THAT(error_of([&] { bad_dq->check_inputs({q, s, b}); }), HasSubstr("[dequantize] invalid quantization mode"));
+  // nvfp4 with a global scale writes float32 or float64 only; a file asking for a half is refused.
+  auto nv = quantize(w, none, none, "nvfp4");
+  const auto half_out = from_state("Dequantize", std::tuple(16, 4, std::string("nvfp4"), float16), 2);
+  EXPECT_NO_THROW(half_out->check_inputs({nv[0], nv[1]}));
+  EXPECT_THAT(error_of([&] { half_out->check_inputs({nv[0], nv[1], array(1.0f)}); }), HasSubstr("Dequantize"));
+  // The floating-point modes' group size and bits are fixed.
+  const auto odd = from_state("QuantizedMatmul", std::tuple(32, 4, true, std::string("nvfp4")), 2);
+  EXPECT_THAT(error_of([&] { odd->output_shapes({x, nv[0], nv[1]}); }),
+              HasSubstr("[quantized_matmul] nvfp4 quantization requires group size 16 but got 32."));
 }

@@ -685,6 +685,41 @@ def test_quantized_round_trip(path):
     np.testing.assert_allclose(np_(out), np.array(ref), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("mode", ["mxfp4", "mxfp8", "nvfp4"])
+def test_quantized_modes_round_trip(path, mode):
+    # Quantizing, dequantizing and multiplying inside the function, in both orientations (and for nvfp4
+    # against a global scale): the imported function gives the same bits, at other shapes too (shapeless),
+    # and MLX's bytes and values.
+    mlx = pytest.importorskip("mlx.core")
+    g = mx.array(np.float32(8.0)) if mode == "nvfp4" else None
+
+    def f(w, x, xt):
+        wq, scales = mx.quantize(w, mode=mode, global_scale=g)
+        return [wq, scales, mx.dequantize(wq, scales, mode=mode, global_scale=g, dtype=mx.float32),
+                mx.quantized_matmul(x, wq, scales, mode=mode),
+                mx.quantized_matmul(xt, wq, scales, transpose=False, mode=mode)]
+
+    w, x, xt = arr(16, 64), arr(3, 64), arr(2, 16)
+    mx.export_function(path, f, w, x, xt, shapeless=True)
+    imported = mx.import_function(path)
+    direct = f(w, x, xt)
+    for a, b in zip(imported(w, x, xt), direct):
+        same(a, b)
+    w2, x2, xt2 = arr(32, 128), arr(5, 128), arr(4, 32)  # other values and shapes through the same file
+    for a, b in zip(imported(w2, x2, xt2), f(w2, x2, xt2)):
+        same(a, b)
+    kw = {"global_scale": mlx.array(np.float32(8.0))} if mode == "nvfp4" else {}
+    mq, ms = mlx.quantize(mlx.array(np_(w)), mode=mode, **kw)
+    same(direct[0], np.array(mq))
+    same(direct[1], np.array(ms))
+    md = mlx.dequantize(mq, ms, mode=mode, dtype=mlx.float32, **kw)
+    np.testing.assert_array_equal(np_(direct[2]), np.array(md))
+    # (quantized_matmul takes no global scale: the products are of the encoded scales.)
+    for got, xi, t in ((direct[3], x, True), (direct[4], xt, False)):
+        ref = np.array(mlx.quantized_matmul(mlx.array(np_(xi)), mq, ms, transpose=t, mode=mode))
+        np.testing.assert_allclose(np_(got), ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
 @pytest.mark.skipif(not hasattr(mx, "random"), reason="ingot.random is not bound yet")
 def test_random_key_frozen_at_export(path):
     def f(x):

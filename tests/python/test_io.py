@@ -216,7 +216,7 @@ def test_load_errors(tmp_path):
         ingot.load(str(tmp_path / "a.npy"), return_metadata=True)
     with pytest.raises(ValueError, match=r"\[load\] unknown or unsupported file format 'foo'"):
         ingot.load(str(tmp_path / "a.foo"))
-    with pytest.raises(ValueError, match=r"\[load\] unknown or unsupported file format 'gguf'"):
+    with pytest.raises(RuntimeError, match=r"\[load_gguf\] .*a\.npy: not a GGUF file"):
         ingot.load(str(tmp_path / "a.npy"), format="gguf")
     with pytest.raises(ValueError, match=r"\[load\] cannot infer the file format"):
         ingot.load(str(tmp_path / "noext"))

@@ -67,6 +67,7 @@ def load(path: str, *, return_config: bool = False):
             model,
             group_size=quantization["group_size"],
             bits=quantization["bits"],
+            mode=quantization.get("mode", "affine"),
             class_predicate=lambda p, m: hasattr(m, "to_quantized") and f"{p}.scales" in weights,
         )
     model.load_weights(list(weights.items()))
@@ -377,7 +378,7 @@ def export_generation(model, path: str, *, metadata: Optional[dict] = None, exam
     q = next((m for _, m in model.named_modules() if isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding))),
              None)
     if q is not None:
-        quantization = {"group_size": q.group_size, "bits": q.bits, "mode": "affine"}
+        quantization = {"group_size": q.group_size, "bits": q.bits, "mode": q.mode}
     info = {
         "version": METADATA_VERSION,
         "model_type": args.model_type,

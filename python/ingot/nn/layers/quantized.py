@@ -1,4 +1,5 @@
-"""Quantized layers and ``quantize(model)``, as in ``mlx.nn`` (MLX's affine mode only)."""
+"""Quantized layers and ``quantize(model)``, as in ``mlx.nn``, in MLX's modes ("affine", "mxfp4", "mxfp8",
+"nvfp4"); a layer holds ``biases`` in the affine mode only."""
 
 import math
 from typing import Callable, Optional, Union
@@ -10,11 +11,21 @@ from ingot.utils import tree_map_with_path
 __all__ = ["QuantizedLinear", "QuantizedEmbedding", "quantize"]
 
 
+_MODE_DEFAULTS = {"affine": (64, 4), "mxfp4": (32, 4), "nvfp4": (16, 4), "mxfp8": (32, 8)}
+
+
 def _config(mode, group_size, bits, who):
-    """group_size and bits with MLX's defaults for ``mode`` (affine: 64 and 4)."""
-    if mode != "affine":
-        raise ValueError(f"[{who}] Invalid quantization mode '{mode}'. The only supported mode is: affine.")
-    return group_size or 64, bits or 4
+    """group_size and bits with MLX's defaults for ``mode``."""
+    if mode not in _MODE_DEFAULTS:
+        raise ValueError(f"[{who}] Invalid quantization mode '{mode}'. Valid modes are: {', '.join(_MODE_DEFAULTS)}.")
+    default_group_size, default_bits = _MODE_DEFAULTS[mode]
+    return group_size or default_group_size, bits or default_bits
+
+
+def _quantized(layer, weight):
+    """Sets ``layer``'s weight, scales and (affine) biases to ``weight`` quantized in its mode."""
+    layer.weight, layer.scales, *biases = mx.quantize(weight, layer.group_size, layer.bits, mode=layer.mode)
+    layer.biases = biases[0] if biases else None
 
 
 def quantize(
@@ -30,8 +41,9 @@ def quantize(
     Embedding) with their quantized versions.
 
     ``class_predicate(path, module)`` chooses the modules instead: False keeps a module, True quantizes it
-    with ``group_size`` and ``bits`` (defaults 64 and 4), and a dict gives the ``to_quantized`` arguments
-    for that module. A chosen module without ``to_quantized`` is an error.
+    with ``group_size``, ``bits`` and ``mode`` (defaults: the mode's, see ``ingot.quantize``), and a dict
+    gives the ``to_quantized`` arguments for that module. A chosen module without ``to_quantized`` is an
+    error.
     """
     if class_predicate is None:
 
@@ -63,8 +75,8 @@ def quantize(
 
 
 class QuantizedLinear(Module):
-    """:class:`Linear` with a quantized weight: ``weight`` (packed uint32), ``scales`` and ``biases`` from
-    ``ingot.quantize``, and an unquantized ``bias``. Its parameters are frozen.
+    """:class:`Linear` with a quantized weight: ``weight`` (packed uint32), ``scales`` and (affine mode)
+    ``biases`` from ``ingot.quantize``, and an unquantized ``bias``. Its parameters are frozen.
 
     Constructed directly it quantizes a random U(-k, k) weight (k = 1 / sqrt(input_dims)) and a zero bias;
     :meth:`from_linear` converts a :class:`Linear`.
@@ -76,8 +88,7 @@ class QuantizedLinear(Module):
         self.group_size, self.bits = _config(mode, group_size, bits, "QuantizedLinear")
         self.mode = mode
         k = math.sqrt(1 / input_dims)
-        weight = mx.random.uniform(-k, k, (output_dims, input_dims))
-        self.weight, self.scales, self.biases = mx.quantize(weight, self.group_size, self.bits)
+        _quantized(self, mx.random.uniform(-k, k, (output_dims, input_dims)))
         if bias:
             self.bias = mx.zeros((output_dims,))
         self.freeze()
@@ -90,8 +101,8 @@ class QuantizedLinear(Module):
         )
 
     def __call__(self, x):
-        y = mx.quantized_matmul(x, self["weight"], self["scales"], self["biases"], transpose=True,
-                                group_size=self.group_size, bits=self.bits)
+        y = mx.quantized_matmul(x, self["weight"], self["scales"], self.get("biases"), transpose=True,
+                                group_size=self.group_size, bits=self.bits, mode=self.mode)
         if "bias" in self:
             y = y + self["bias"]
         return y
@@ -103,7 +114,7 @@ class QuantizedLinear(Module):
         layer = cls.__new__(cls)
         Module.__init__(layer)
         layer.group_size, layer.bits, layer.mode = group_size, bits, mode
-        layer.weight, layer.scales, layer.biases = mx.quantize(linear_layer.weight, group_size, bits)
+        _quantized(layer, linear_layer.weight)
         # As MLX: the quantized weight is frozen, a bias carried over from the Linear stays trainable.
         layer.freeze()
         if "bias" in linear_layer:
@@ -123,20 +134,20 @@ class QuantizedEmbedding(Module):
         super().__init__()
         self.group_size, self.bits = _config(mode, group_size, bits, "QuantizedEmbedding")
         self.mode = mode
-        weight = mx.random.normal(shape=(num_embeddings, dims), scale=math.sqrt(1 / dims))
-        self.weight, self.scales, self.biases = mx.quantize(weight, self.group_size, self.bits)
+        _quantized(self, mx.random.normal(shape=(num_embeddings, dims), scale=math.sqrt(1 / dims)))
         self.num_embeddings = num_embeddings
         self.dims = dims
         self.freeze()
 
     def __call__(self, x):
-        return mx.dequantize(self["weight"][x], self["scales"][x], self["biases"][x],
-                             group_size=self.group_size, bits=self.bits)
+        biases = self.get("biases")
+        return mx.dequantize(self["weight"][x], self["scales"][x], biases[x] if biases is not None else None,
+                             group_size=self.group_size, bits=self.bits, mode=self.mode)
 
     def as_linear(self, x):
         """x @ table^T computed from the quantized table (tied input and output embeddings)."""
-        return mx.quantized_matmul(x, self["weight"], self["scales"], self["biases"], transpose=True,
-                                   group_size=self.group_size, bits=self.bits)
+        return mx.quantized_matmul(x, self["weight"], self["scales"], self.get("biases"), transpose=True,
+                                   group_size=self.group_size, bits=self.bits, mode=self.mode)
 
     def _extra_repr(self) -> str:
         return (f"{self.num_embeddings}, {self.dims}, group_size={self.group_size}, bits={self.bits}, "
@@ -151,6 +162,6 @@ class QuantizedEmbedding(Module):
         Module.__init__(layer)
         layer.group_size, layer.bits, layer.mode = group_size, bits, mode
         layer.num_embeddings, layer.dims = embedding_layer.weight.shape
-        layer.weight, layer.scales, layer.biases = mx.quantize(embedding_layer.weight, group_size, bits)
+        _quantized(layer, embedding_layer.weight)
         layer.freeze()
         return layer
