@@ -12,7 +12,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   python3 python3-venv python3-dev
   libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev libpcre2-dev liblapacke-dev
+  libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev libpcre2-dev liblapacke-dev libkissfft-dev
   graphviz chromium chromium-driver openmpi-bin libopenmpi-dev
 )
 # The package's build tools (installed so that builds need no isolated environment), its dependencies,

@@ -73,7 +73,7 @@ class array {
   array() = default;  // an empty handle; most uses of it throw
 
   template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T> || std::is_same_v<T, float16_t> ||
-                                                    std::is_same_v<T, bfloat16_t>>>
+                                                    std::is_same_v<T, bfloat16_t> || std::is_same_v<T, complex64_t>>>
   explicit array(T value, Dtype dtype = dtype_of<T>()) : array(&value, storage_dtype_of<T>(), Shape{}, dtype) {}
 
   template <typename T>

@@ -3,6 +3,7 @@
 
 #include <bit>
 #include <cmath>
+#include <complex>
 #include <cstdint>
 #include <cstring>
 #include <ostream>
@@ -26,6 +27,7 @@ enum class Dtype : uint8_t {
   bfloat16 = 11,
   float32 = 12,
   float64 = 13,
+  complex64 = 14,  // two float32: real, imaginary (numpy's layout)
 };
 
 inline constexpr Dtype bool_ = Dtype::bool_;
@@ -41,7 +43,10 @@ inline constexpr Dtype float16 = Dtype::float16;
 inline constexpr Dtype bfloat16 = Dtype::bfloat16;
 inline constexpr Dtype float32 = Dtype::float32;
 inline constexpr Dtype float64 = Dtype::float64;
+inline constexpr Dtype complex64 = Dtype::complex64;
+using complex64_t = std::complex<float>;
 
+// The real dtypes (complex64 is supported by fewer ops and listed apart).
 inline constexpr Dtype kAllDtypes[] = {bool_, uint8, uint16, uint32, uint64, int8,   int16,
                                        int32, int64, float16, bfloat16, float32, float64};
 
@@ -92,7 +97,8 @@ struct bfloat16_t {
 size_t size_of(Dtype t);
 const char* dtype_name(Dtype t);  // "float32", ...
 std::ostream& operator<<(std::ostream& os, Dtype t);
-bool is_floating_point(Dtype t);
+bool is_floating_point(Dtype t);  // real floating point: float16, bfloat16, float32, float64
+bool is_complex(Dtype t);         // complex64
 bool is_integral(Dtype t);  // signed or unsigned integer; bool is not integral
 bool is_unsigned(Dtype t);  // unsigned integers (and bool)
 bool is_valid_dtype_code(uint8_t code);
@@ -114,6 +120,7 @@ constexpr Dtype dtype_of() {
   else if constexpr (std::is_same_v<T, float16_t>) return float16;
   else if constexpr (std::is_same_v<T, bfloat16_t>) return bfloat16;
   else if constexpr (std::is_same_v<T, float>) return float32;
+  else if constexpr (std::is_same_v<T, complex64_t>) return complex64;
   // A C++ double defaults to float32 as a Python float does in MLX; ask for float64 explicitly.
   else if constexpr (std::is_same_v<T, double>) return float32;
   else static_assert(sizeof(T) == 0, "no ingot dtype for this C++ type");
@@ -131,10 +138,16 @@ struct TypeTag {
   using type = T;
 };
 
-// Calls f(TypeTag<T>{}) with T the storage type of dtype t.
+namespace detail {
+[[noreturn]] void complex_unsupported();
+}
+
+// Calls f(TypeTag<T>{}) with T the storage type of real dtype t; complex64 throws (kernels that take it
+// use dispatch_with_complex).
 template <typename F>
 decltype(auto) dispatch_dtype(Dtype t, F&& f) {
   switch (t) {
+    case complex64: detail::complex_unsupported();
     case bool_: return f(TypeTag<bool>{});
     case uint8: return f(TypeTag<uint8_t>{});
     case uint16: return f(TypeTag<uint16_t>{});
@@ -150,6 +163,13 @@ decltype(auto) dispatch_dtype(Dtype t, F&& f) {
     case float64: return f(TypeTag<double>{});
   }
   return f(TypeTag<float>{});  // unreachable for valid dtypes
+}
+
+// dispatch_dtype with complex64 (T = complex64_t) too.
+template <typename F>
+decltype(auto) dispatch_with_complex(Dtype t, F&& f) {
+  if (t == complex64) return f(TypeTag<complex64_t>{});
+  return dispatch_dtype(t, std::forward<F>(f));
 }
 
 }  // namespace ingot

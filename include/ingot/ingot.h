@@ -9,6 +9,7 @@
 #include "ingot/ops.h"
 #include "ingot/export.h"
 #include "ingot/fast.h"
+#include "ingot/fft.h"
 #include "ingot/io.h"
 #include "ingot/random.h"
 #include "ingot/transforms.h"

@@ -26,11 +26,13 @@ class Operand {
   Operand(T v) : value_(Scalar{Scalar::integer, static_cast<int64_t>(v), static_cast<double>(v)}) {}
   template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
   Operand(T v) : value_(Scalar{Scalar::real, static_cast<int64_t>(0), static_cast<double>(v)}) {}
+  Operand(complex64_t v) : value_(Scalar{Scalar::complex, 0, v.real(), v.imag()}) {}
 
   struct Scalar {
-    enum Kind { boolean, integer, real } kind;
+    enum Kind { boolean, integer, real, complex } kind;  // in order of strength
     int64_t i;
     double f;
+    double im = 0;  // the imaginary part of a complex scalar
   };
   bool is_array() const { return std::holds_alternative<array>(value_); }
   const array& as_array() const { return std::get<array>(value_); }
@@ -323,6 +325,15 @@ array topk(const array& a, int64_t k, std::optional<int> axis = std::nullopt);
 // Insertion points (uint32, values' shape) of `values` in the ascending 1-D `sorted`: side "left"
 // counts the elements ordered before each value, "right" those not ordered after it.
 array searchsorted(const array& sorted, const Operand& values, const std::string& side = "left");
+
+// ---- complex numbers (complex64) ----
+array real(const array& a);       // the real part (float32); a real array itself
+array imag(const array& a);       // the imaginary part (float32); zeros for a real array
+array conjugate(const array& a);  // the complex conjugate; a real array itself
+inline array conj(const array& a) { return conjugate(a); }
+namespace detail {
+array complex_abs(const array& a);  // abs of complex64: |a| as float32
+}
 
 // ---- cumulative reductions (MLX: axis None flattens; reverse scans from the end; an exclusive scan
 // leaves out each element itself and starts from the identity) ----

@@ -30,6 +30,10 @@ from ._core import distributed  # noqa: E402,F401
 
 _sys.modules[__name__ + ".distributed"] = distributed
 
+from ._core import fft  # noqa: E402,F401
+
+_sys.modules[__name__ + ".fft"] = fft
+
 # Every op takes MLX's stream= keyword (a CPU stream or device; a GPU is refused).
 from . import _streams  # noqa: E402
 
@@ -38,6 +42,7 @@ _streams.wrap_ops(random, random, _streams._NOT_RANDOM_OPS)
 _streams.wrap_ops(linalg, linalg)
 _streams.wrap_ops(fast, fast)
 _streams.wrap_ops(distributed, distributed, {"init", "is_available"})
+_streams.wrap_ops(fft, fft)
 from ._streams import async_eval, cuda, metal  # noqa: E402,F401
 
 _sys.modules[__name__ + ".metal"] = metal

@@ -122,7 +122,8 @@ for _name in ("var", "std"):
     _METHODS[_name] = _moments(_name)
 for _name in ("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"):
     _METHODS[_name] = _scan(_name)
-for _name in ("abs", "exp", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos"):
+for _name in ("abs", "exp", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos",
+              "conj"):
     _METHODS[_name] = _unary(_name)
 
 def _with_stream(fn, name):

@@ -16,7 +16,7 @@ __all__ = [
     "bitwise_left_shift", "bitwise_right_shift", "cumulative_sum", "cumulative_prod",
     "empty", "empty_like",
     # small ops
-    "conj", "conjugate", "real", "astype", "asarray", "atleast_1d", "atleast_2d", "atleast_3d",
+    "astype", "asarray", "atleast_1d", "atleast_2d", "atleast_3d",
     "flip", "degrees", "radians", "trunc", "logical_xor", "count_nonzero", "diff", "kron",
     "positive", "unstack", "matrix_transpose", "vecdot", "minmax", "median",
     # dtype utilities
@@ -77,23 +77,6 @@ def _copy(a):
 
 
 # ---- small ops ----
-def conj(a):
-    """The elementwise complex conjugate of ``a``. ingot has no complex dtypes, so this returns a copy
-    of ``a``."""
-    return _copy(_as_array(a))
-
-
-def conjugate(a):
-    """The elementwise complex conjugate of ``a`` (same as :func:`conj`): a copy of ``a`` for ingot's
-    real dtypes."""
-    return conj(a)
-
-
-def real(a, /):
-    """The real part of ``a``. ingot has no complex dtypes, so this returns a copy of ``a``."""
-    return _copy(_as_array(a))
-
-
 def astype(a, dtype, /):
     """``a`` cast to ``dtype``."""
     return _as_array(a).astype(dtype)
@@ -348,6 +331,8 @@ def _category_of(dtype):
         return unsignedinteger
     if _is_floating(dtype):
         return floating
+    if dtype == _core.complex64:
+        return complexfloating
     raise TypeError(f"[issubdtype] unknown dtype {dtype}.")
 
 

@@ -130,6 +130,8 @@ void init_array(nb::module_& m) {
       .def_prop_ro("itemsize", &array::itemsize, "Bytes per element.")
       .def_prop_ro("nbytes", &array::nbytes, "Bytes of all elements.")
       .def_prop_ro("T", [](const array& a) { return transpose(a); }, "The array with its axes reversed.")
+      .def_prop_ro("real", [](const array& a) { return real(a); }, "The real part (float32 for complex64).")
+      .def_prop_ro("imag", [](const array& a) { return imag(a); }, "The imaginary part (float32 for complex64).")
       .def("item", &to_scalar, "The single element as a Python scalar.")
       .def("tolist", &to_list, "The elements as nested Python lists of scalars (a scalar for a 0-d array).")
       .def(

@@ -45,14 +45,20 @@ Dtype from_numpy_dtype(nb::handle dt) {
   if (kind == "f" && size == 2) return float16;
   if (kind == "f" && size == 4) return float32;
   if (kind == "f" && size == 8) return float64;
+  if (kind == "c" && size == 8) return complex64;
   bad("numpy dtype " + name + " is not supported (supported: bool, integers up to 64 bits, float16, "
-      "bfloat16, float32, float64).");
+      "bfloat16, float32, float64, complex64; complex128 converts with dtype=complex64).");
 }
 
 array from_numpy(nb::handle obj, std::optional<Dtype> dtype) {
   nb::object np = numpy();
   nb::object a = np.attr("asarray")(obj, "order"_a = "C");  // keeps 0-d arrays 0-d
   nb::object dt = a.attr("dtype");
+  // complex128 becomes complex64, as float64 becomes float32 (MLX has no complex128).
+  if (nb::cast<std::string>(dt.attr("kind")) == "c" && nb::cast<int>(dt.attr("itemsize")) == 16) {
+    a = a.attr("astype")(np.attr("complex64"));
+    dt = a.attr("dtype");
+  }
   const Dtype src = from_numpy_dtype(dt);
   if (!nb::cast<bool>(dt.attr("isnative"))) {
     a = a.attr("astype")(dt.attr("newbyteorder")("="));
@@ -66,7 +72,7 @@ array from_numpy(nb::handle obj, std::optional<Dtype> dtype) {
 }
 
 // A nested list of Python scalars: its shape, and the widest kind of element seen.
-enum class Kind { boolean, integer, real };
+enum class Kind { boolean, integer, real, complex };
 
 struct Nested {
   Shape shape;
@@ -100,7 +106,11 @@ void scan(nb::handle obj, size_t depth, Nested& n) {
     return;
   }
   if (PyFloat_Check(obj.ptr())) {
-    n.kind = Kind::real;
+    if (n.kind != Kind::complex) n.kind = Kind::real;
+    return;
+  }
+  if (PyComplex_Check(obj.ptr())) {
+    n.kind = Kind::complex;
     return;
   }
   if (nb::isinstance<array>(obj)) {
@@ -115,6 +125,9 @@ template <typename T>
 void fill(nb::handle obj, std::vector<T>& out) {
   if (nb::isinstance<nb::list>(obj) || nb::isinstance<nb::tuple>(obj)) {
     for (nb::handle e : obj) fill(e, out);
+  } else if (PyComplex_Check(obj.ptr())) {
+    if constexpr (std::is_same_v<T, complex64_t>)
+      out.push_back(T(static_cast<float>(PyComplex_RealAsDouble(obj.ptr())), static_cast<float>(PyComplex_ImagAsDouble(obj.ptr()))));
   } else if (PyFloat_Check(obj.ptr())) {
     out.push_back(static_cast<T>(PyFloat_AsDouble(obj.ptr())));
   } else if (PyBool_Check(obj.ptr())) {
@@ -142,8 +155,16 @@ array from_sequence(nb::handle obj, std::optional<Dtype> dtype) {
     return stack(parts, 0);
   }
   if (!n.any) n.kind = Kind::real;
-  const Dtype natural = n.kind == Kind::real ? float32 : n.kind == Kind::integer ? (n.big_int ? int64 : int32) : bool_;
+  const Dtype natural = n.kind == Kind::complex ? complex64
+                        : n.kind == Kind::real  ? float32
+                        : n.kind == Kind::integer ? (n.big_int ? int64 : int32)
+                                                  : bool_;
   const Dtype target = dtype.value_or(natural);
+  if (n.kind == Kind::complex) {
+    std::vector<complex64_t> v;
+    fill(obj, v);
+    return array(v.data(), complex64, n.shape, target);
+  }
   if (n.kind == Kind::real) {
     std::vector<double> v;
     fill(obj, v);
@@ -180,7 +201,10 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
   }
   if (PyFloat_Check(obj.ptr())) return array(PyFloat_AsDouble(obj.ptr()), dtype.value_or(float32));
   if (nb::isinstance<nb::list>(obj) || nb::isinstance<nb::tuple>(obj)) return from_sequence(obj, dtype);
-  if (PyComplex_Check(obj.ptr())) bad("complex numbers are not supported.");
+  if (PyComplex_Check(obj.ptr()))
+    return array(complex64_t(static_cast<float>(PyComplex_RealAsDouble(obj.ptr())),
+                             static_cast<float>(PyComplex_ImagAsDouble(obj.ptr()))),
+                 dtype.value_or(complex64));
   if (nb::isinstance<nb::str>(obj) || obj.is_none())
     bad("cannot make an array from " + nb::cast<std::string>(nb::repr(obj)) + ".");
   // numpy arrays and scalars, and anything numpy can read (the buffer protocol, __array__).
@@ -206,6 +230,9 @@ Operand to_operand(nb::handle obj) {
   if (PyBool_Check(obj.ptr())) return Operand(obj.ptr() == Py_True);
   if (PyLong_Check(obj.ptr())) return Operand(py_int(obj));
   if (PyFloat_Check(obj.ptr())) return Operand(PyFloat_AsDouble(obj.ptr()));
+  if (PyComplex_Check(obj.ptr()))
+    return Operand(complex64_t(static_cast<float>(PyComplex_RealAsDouble(obj.ptr())),
+                               static_cast<float>(PyComplex_ImagAsDouble(obj.ptr()))));
   return Operand(to_array(obj));
 }
 
@@ -227,6 +254,7 @@ nb::dlpack::dtype dlpack_dtype(Dtype t) {
     case float16: return {static_cast<uint8_t>(nb::dlpack::dtype_code::Float), 16, 1};
     case float32: return nb::dtype<float>();
     case float64: return nb::dtype<double>();
+    case complex64: return {static_cast<uint8_t>(nb::dlpack::dtype_code::Complex), 64, 1};
   }
   return nb::dtype<float>();
 }
@@ -256,6 +284,10 @@ nb::object element(const char* p, Dtype t) {
   if (t == bool_) return nb::bool_(*p != 0);
   if (t == uint64) return nb::steal(PyLong_FromUnsignedLongLong(element_as_uint64(p, t)));
   if (is_integral(t)) return nb::int_(element_as_int64(p, t));
+  if (t == complex64) {
+    const auto* c = reinterpret_cast<const complex64_t*>(p);
+    return nb::steal(PyComplex_FromDoubles(c->real(), c->imag()));
+  }
   return nb::float_(element_as_double(p, t));
 }
 

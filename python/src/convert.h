@@ -45,6 +45,7 @@ void init_indexing(nb::class_<array>& cls);
 void init_ops(nb::module_& m);
 void init_random(nb::module_& m);
 void init_linalg(nb::module_& m);
+void init_fft(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_distributed(nb::module_& m);
 void init_ops_indexing(nb::module_& m);

@@ -1,6 +1,9 @@
 // Dtypes as Python objects: one singleton per dtype (ingot.float32, ...), compared by identity.
 #include <nanobind/operators.h>
 
+#include <iterator>
+#include <vector>
+
 #include "convert.h"
 
 namespace nanobind::detail {
@@ -36,7 +39,9 @@ void init_dtype(nb::module_& m) {
         const std::string name = dtype_name(d.value);
         return name == "bool" ? std::string("bool_") : name;
       });
-  for (Dtype t : kAllDtypes) {
+  std::vector<Dtype> all(std::begin(kAllDtypes), std::end(kAllDtypes));
+  all.push_back(complex64);
+  for (Dtype t : all) {
     nb::object o = nb::cast(DtypeBox{t});
     dtype_slot(t) = o.inc_ref();
     const std::string name = dtype_name(t);

@@ -23,6 +23,7 @@ NB_MODULE(_core, m) {
   init_ops_conv(m);
   init_ops_quantized(m);
   init_linalg(m);
+  init_fft(m);
   init_fast(m);
   init_distributed(m);
 }

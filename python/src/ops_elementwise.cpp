@@ -17,7 +17,11 @@ struct UnaryOp {
 };
 
 const UnaryOp kUnary[] = {
-    {"abs", &abs, "The absolute value of each element."},
+    {"abs", &abs, "The absolute value of each element (the modulus of a complex one, as float32)."},
+    {"real", &real, "The real part of each element (float32 for complex64; a real array itself)."},
+    {"imag", &imag, "The imaginary part of each element (float32 for complex64; zeros for a real array)."},
+    {"conjugate", &conjugate, "The complex conjugate of each element (a real array itself)."},
+    {"conj", &conjugate, "The complex conjugate of each element (a real array itself)."},
     {"negative", &negative, "Each element negated."},
     {"sign", &sign, "-1, 0 or 1 according to the sign of each element (0 for zero, NaN for NaN)."},
     {"square", &square, "Each element squared."},

@@ -1,5 +1,6 @@
 #include "ingot/array.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "core/allocator.h"
@@ -221,7 +222,10 @@ void print_element(std::ostream& os, const char* p, Dtype t) {
   if (t == bool_) os << (*p ? "true" : "false");
   else if (t == uint64) os << *reinterpret_cast<const uint64_t*>(p);
   else if (is_integral(t)) os << element_as_int64(p, t);
-  else os << element_as_double(p, t);
+  else if (t == complex64) {  // numpy's spelling: 1+2j
+    const auto* c = reinterpret_cast<const complex64_t*>(p);
+    os << c->real() << (std::signbit(c->imag()) ? "" : "+") << c->imag() << 'j';
+  } else os << element_as_double(p, t);
 }
 
 void print_rec(std::ostream& os, const array& a, const char* p, int dim) {

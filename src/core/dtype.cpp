@@ -1,6 +1,7 @@
 #include "ingot/dtype.h"
 
 #include <cfloat>
+#include <stdexcept>
 
 #include "core/limits.h"
 
@@ -11,7 +12,7 @@ size_t size_of(Dtype t) {
     case bool_: case uint8: case int8: return 1;
     case uint16: case int16: case float16: case bfloat16: return 2;
     case uint32: case int32: case float32: return 4;
-    case uint64: case int64: case float64: return 8;
+    case uint64: case int64: case float64: case complex64: return 8;
   }
   return 0;
 }
@@ -31,6 +32,7 @@ const char* dtype_name(Dtype t) {
     case bfloat16: return "bfloat16";
     case float32: return "float32";
     case float64: return "float64";
+    case complex64: return "complex64";
   }
   return "invalid";
 }
@@ -38,11 +40,19 @@ const char* dtype_name(Dtype t) {
 std::ostream& operator<<(std::ostream& os, Dtype t) { return os << dtype_name(t); }
 
 bool is_floating_point(Dtype t) { return t == float16 || t == bfloat16 || t == float32 || t == float64; }
-bool is_integral(Dtype t) { return !is_floating_point(t) && t != bool_; }
+bool is_complex(Dtype t) { return t == complex64; }
+bool is_integral(Dtype t) { return !is_floating_point(t) && t != bool_ && t != complex64; }
 bool is_unsigned(Dtype t) { return t == bool_ || t == uint8 || t == uint16 || t == uint32 || t == uint64; }
-bool is_valid_dtype_code(uint8_t code) { return code >= 1 && code <= 13; }
+bool is_valid_dtype_code(uint8_t code) { return code >= 1 && code <= 14; }
+
+namespace detail {
+void complex_unsupported() {
+  throw std::invalid_argument("[dtype] this operation does not support complex64 arrays.");
+}
+}  // namespace detail
 
 Dtype promote_types(Dtype a, Dtype b) {
+  if (a == complex64 || b == complex64) return complex64;  // complex wins over every real dtype (MLX)
   // Rows and columns in code order (bool .. float64), as in MLX's table: integers of mixed
   // signedness widen, uint64 with a signed integer becomes float32, any float wins over any
   // integer, and float16 with bfloat16 meets at float32.

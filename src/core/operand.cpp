@@ -30,6 +30,7 @@ Dtype Operand::own_dtype() const {
     case Scalar::boolean: return bool_;
     case Scalar::integer: return fits_int32(as_scalar().i) ? int32 : int64;
     case Scalar::real: return float32;
+    case Scalar::complex: return complex64;
   }
   return float32;
 }
@@ -37,6 +38,7 @@ Dtype Operand::own_dtype() const {
 array Operand::to_array(Dtype t, const char* op) const {
   if (is_array()) return as_array().dtype() == t ? as_array() : astype(as_array(), t);
   const Scalar& s = as_scalar();
+  if (s.kind == Scalar::complex) return array(complex64_t(static_cast<float>(s.f), static_cast<float>(s.im)), t);
   if (s.kind == Scalar::real) return array(s.f, t);
   if (t == uint64) return array(static_cast<uint64_t>(s.i), t);
   if (is_integral(t)) {
@@ -63,7 +65,8 @@ Dtype result_type(const std::vector<Operand>& operands) {
     return t;
   }
   Dtype t = *arrays;
-  if (scalar_kind == Operand::Scalar::real && !is_floating_point(t)) return float32;
+  if (scalar_kind == Operand::Scalar::complex) return complex64;
+  if (scalar_kind == Operand::Scalar::real && !is_floating_point(t) && !is_complex(t)) return float32;
   if (scalar_kind == Operand::Scalar::integer && t == bool_) return int32;
   return t;
 }

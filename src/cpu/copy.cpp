@@ -11,9 +11,29 @@
 namespace ingot::cpu {
 
 namespace {
+// A real value as float (halves widen through float).
+template <typename T>
+auto real_value(T v) {
+  if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) return static_cast<float>(v);
+  else return v;
+}
+
 template <typename From, typename To>
 void convert_typed(const From* s, To* d, int64_t n) {
-  if constexpr (std::is_same_v<To, bool>) {
+  if constexpr (std::is_same_v<From, complex64_t>) {
+    // To a real dtype: the real part, as MLX and numpy (with a warning there); to bool: nonzero.
+    if constexpr (std::is_same_v<To, bool>)
+      for (int64_t i = 0; i < n; ++i) d[i] = s[i] != complex64_t(0);
+    else if constexpr (std::is_same_v<To, complex64_t>)
+      std::copy(s, s + n, d);
+    else
+      for (int64_t i = 0; i < n; ++i) {
+        const float r = s[i].real();
+        convert_typed(&r, d + i, 1);
+      }
+  } else if constexpr (std::is_same_v<To, complex64_t>) {
+    for (int64_t i = 0; i < n; ++i) d[i] = complex64_t(static_cast<float>(real_value(s[i])), 0.0f);
+  } else if constexpr (std::is_same_v<To, bool>) {
     // Compared in the source type: through float, 1e-300 would become false.
     if constexpr (std::is_same_v<From, float16_t> || std::is_same_v<From, bfloat16_t>)
       for (int64_t i = 0; i < n; ++i) d[i] = static_cast<float>(s[i]) != 0.0f;
@@ -40,9 +60,9 @@ void convert(const void* src, Dtype from, void* dst, Dtype to, int64_t n) {
   if (from == float32 && to == float16) return f32_to_f16(static_cast<const float*>(src), static_cast<uint16_t*>(dst), n);
   if (from == bfloat16 && to == float32) return bf16_to_f32(static_cast<const uint16_t*>(src), static_cast<float*>(dst), n);
   if (from == float32 && to == bfloat16) return f32_to_bf16(static_cast<const float*>(src), static_cast<uint16_t*>(dst), n);
-  dispatch_dtype(from, [&](auto ft) {
+  dispatch_with_complex(from, [&](auto ft) {
     using F = typename decltype(ft)::type;
-    dispatch_dtype(to, [&](auto tt) {
+    dispatch_with_complex(to, [&](auto tt) {
       using T = typename decltype(tt)::type;
       convert_typed(static_cast<const F*>(src), static_cast<T*>(dst), n);
     });

@@ -48,6 +48,8 @@ const char* descr_of(Dtype t) {
       return "<f4";
     case float64:
       return "<f8";
+    case complex64:
+      return "<c8";
   }
   return "";
 }
@@ -179,7 +181,7 @@ Dtype parse_descr(const std::string& d, const std::string& path) {
   };
   static constexpr Row kRows[] = {{"b1", bool_},   {"u1", uint8},   {"u2", uint16},  {"u4", uint32}, {"u8", uint64},
                                   {"i1", int8},    {"i2", int16},   {"i4", int32},   {"i8", int64},  {"f2", float16},
-                                  {"f4", float32}, {"f8", float64}, {"V2", bfloat16}};
+                                  {"f4", float32}, {"f8", float64}, {"V2", bfloat16}, {"c8", complex64}};
   for (const auto& r : kRows) {
     if (s != r.code) continue;
     if (order == '>' && size_of(r.dtype) > 1) bad("big-endian data ('" + d + "') is not supported.");

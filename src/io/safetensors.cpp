@@ -26,7 +26,7 @@ struct DtypeName {
 constexpr DtypeName kDtypes[] = {
     {"BOOL", bool_},    {"U8", uint8},    {"I8", int8},     {"U16", uint16}, {"I16", int16},
     {"U32", uint32},    {"I32", int32},   {"U64", uint64},  {"I64", int64},  {"F16", float16},
-    {"BF16", bfloat16}, {"F32", float32}, {"F64", float64},
+    {"BF16", bfloat16}, {"F32", float32}, {"F64", float64}, {"C64", complex64},
 };
 
 const char* safetensors_name(Dtype t) {

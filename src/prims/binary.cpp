@@ -246,7 +246,32 @@ cpu::NaryFn typed_kernel(Op op) {
 }
 #undef INGOT_K
 
+// The rows complex64 takes: arithmetic, powers and (in)equality.
+bool takes_complex(Op op) {
+  return op == kAdd || op == kSubtract || op == kMultiply || op == kDivide || op == kPower || op == kEqual ||
+         op == kNotEqual;
+}
+
+cpu::NaryFn complex_kernel(Op op) {
+  using C = complex64_t;
+  auto k = [](auto f) -> cpu::NaryFn {
+    using O = decltype(f(C(), C()));
+    return [f](const void* const* in, const int* step, void* out, int64_t n) { map2<C, O>(in, step, out, n, f); };
+  };
+  switch (op) {
+    case kAdd: return k([](C a, C b) { return a + b; });
+    case kSubtract: return k([](C a, C b) { return a - b; });
+    case kMultiply: return k([](C a, C b) { return a * b; });
+    case kDivide: return k([](C a, C b) { return a / b; });
+    case kPower: return k([](C a, C b) { return C(std::pow(std::complex<double>(a), std::complex<double>(b))); });
+    case kEqual: return k([](C a, C b) { return a == b; });
+    case kNotEqual: return k([](C a, C b) { return a != b; });
+    default: throw std::logic_error(std::string("[") + kRows[op].name + "] no complex64 kernel.");
+  }
+}
+
 cpu::NaryFn kernel_for(Op op, Dtype t) {
+  if (t == complex64) return complex_kernel(op);
   if (t == float16 || t == bfloat16) {
     const Dtype out = kRows[op].kind == Kind::compare ? bool_ : t;
     return cpu::via_float32(typed_kernel<float>(op), 2, t, out);
@@ -302,8 +327,8 @@ class Binary : public PrimitiveBase<Binary> {
   void check_inputs(const Arrays& in) const override {
     PrimitiveBase::check_inputs(in);
     const Dtype t = in[0].dtype();
-    bool ok = true;
-    switch (kRows[op_].kind) {
+    bool ok = t != complex64 || takes_complex(op_);
+    if (t != complex64) switch (kRows[op_].kind) {
       case Kind::real: ok = is_floating_point(t); break;
       case Kind::logical:
       case Kind::bitwise: ok = !is_floating_point(t); break;
@@ -384,7 +409,8 @@ INGOT_REGISTER_PRIMITIVE(DivMod)
 namespace {
 std::pair<array, array> prepare(Op op, const Operand& a, const Operand& b, const char* fn) {
   Dtype t = result_type({a, b});
-  switch (kRows[op].kind) {
+  if (t == complex64 && !takes_complex(op)) fail(fn, "does not support complex64 arrays.");
+  if (t != complex64) switch (kRows[op].kind) {
     case Kind::real:
       if (!is_floating_point(t)) t = float32;
       break;

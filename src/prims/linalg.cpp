@@ -12,6 +12,7 @@
 
 #include "core/utils.h"
 #include "cpu/copy.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 #include "prims/primitive.h"
 #include "transforms/rules.h"
@@ -544,6 +545,9 @@ Arrays svd(const array& a, bool compute_uv) {
 // Singular values below max(m, n) * eps * the largest one count as zero, as numpy and MLX.
 array pinv(const array& a) {
   if (a.ndim() < 2) fail("linalg::pinv", "expects arrays with at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
+  if (detail::in_shapeless_trace())
+    fail("linalg::pinv", "keeps min(m, n) singular vectors, a count taken from the traced shape ", shape_str(a.shape()),
+         ", which a shapeless export cannot follow.");
   const int64_t m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
   if (a.size() == 0) {
     Shape s = a.shape();
@@ -583,6 +587,9 @@ Arrays lu(const array& a) {
   check_matrices(a.shape(), a.dtype(), "linalg::lu", false);
   const Arrays o = make_multi<LUF>({a});
   const int64_t m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  if (m != n && detail::in_shapeless_trace())
+    fail("linalg::lu", "of a non-square matrix cuts L and U to min(m, n) from the traced shape ", shape_str(a.shape()),
+         ", which a shapeless export cannot follow.");
   array l = tril(o[0], -1), u = triu(o[0]);
   if (n != k) l = first(l, -1, k);
   if (m != k) u = first(u, -2, k);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/utils.h"
+#include "ingot/export.h"
 #include "ingot/ops.h"
 
 namespace ingot {
@@ -630,8 +631,11 @@ array det_input(const array& a, const char* op) {
   return astype(a, a.dtype() == float64 ? float64 : float32);
 }
 
+// Up to 3 x 3 by cofactors, unless the graph must follow other sizes (a shapeless trace): then LU.
+bool by_cofactors(const array& x) { return x.shape(-1) <= 3 && !detail::in_shapeless_trace(); }
+
 std::pair<array, array> slogdet_of(const array& x) {
-  if (x.shape(-1) <= 3) {
+  if (by_cofactors(x)) {
     const array d = small_det(x);
     return {sign(d), log(abs(d))};
   }
@@ -658,15 +662,14 @@ array solve_triangular(const array& a, const array& b, bool upper) {
   return matmul(tri_inv(astype(a, t), upper), astype(b, t));
 }
 
-// Through the LU factorization: b's rows permuted, then the two triangular systems.
+// Through the LU factorization A = L[p] @ U: L U x = P^T b with P[i, j] = (p[i] == j), then the two
+// triangular systems (P built from the sizes at run time, so the graph follows shapes).
 array solve(const array& a, const array& b) {
   check_solve(a, b, "linalg::solve");
   const Dtype t = promote_types(a.dtype(), b.dtype());
   const Arrays plu = lu(astype(a, t));
-  array perm = argsort(plu[0], -1);
-  int axis = -1;
-  if (b.ndim() > 1) perm = expand_dims(perm, -1), axis = -2;
-  const array pb = take_along_axis(astype(b, t), perm, axis);
+  const array p = astype(equal(expand_dims(plu[0], -1), arange_along(plu[1], -1, uint32)), t);
+  const array pb = matmul(swapaxes(p, -1, -2), astype(b, t));
   return matmul(tri_inv(plu[2], true), matmul(tri_inv(plu[1], false), pb));
 }
 
@@ -674,7 +677,7 @@ std::pair<array, array> slogdet(const array& a) { return slogdet_of(det_input(a,
 
 array det(const array& a) {
   const array x = det_input(a, "linalg::det");
-  if (x.shape(-1) <= 3) return small_det(x);
+  if (by_cofactors(x)) return small_det(x);
   const auto [s, logabs] = slogdet_of(x);
   return multiply(s, exp(logabs));
 }
@@ -684,6 +687,9 @@ array cross(const array& a, const array& b, int axis) {
     const int d = normalize_axis(axis, x->ndim(), "linalg::cross");
     if (x->shape(d) != 2 && x->shape(d) != 3)
       fail("linalg::cross", "the axis ", axis, " must have size 2 or 3, got shape ", shape_str(x->shape()), ".");
+    if (x->shape(d) == 2 && detail::in_shapeless_trace())
+      fail("linalg::cross", "of 2-component vectors (shape ", shape_str(x->shape()),
+           ") adds the third component by the traced size, which a shapeless export cannot follow.");
   }
   const Dtype t = promote_types(a.dtype(), b.dtype());
   // Two-component vectors have a zero third component.

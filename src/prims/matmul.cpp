@@ -189,6 +189,11 @@ INGOT_REGISTER_PRIMITIVE(AddMM)
 array matmul(const array& a, const array& b) {
   matmul_dims(a.shape(), b.shape(), "matmul");
   const Dtype t = promote_types(a.dtype(), b.dtype());
+  if (t == complex64) {  // four real products: (ar + i ai)(br + i bi)
+    const array ar = real(a), ai = imag(a), br = real(b), bi = imag(b);
+    return add(astype(subtract(matmul(ar, br), matmul(ai, bi)), complex64),
+               multiply(astype(add(matmul(ar, bi), matmul(ai, br)), complex64), complex64_t(0.0f, 1.0f)));
+  }
   return make<Matmul>({astype(a, t), astype(b, t)});
 }
 

@@ -129,6 +129,10 @@ namespace {
 array build_reduce(ReduceOp op, const array& a, const std::vector<int>& axes, bool keepdims) {
   const char* fn = row_of(op).fn;
   auto ax = normalize_axes(axes, a.ndim(), fn);
+  if (a.dtype() == complex64) {  // a sum of complex numbers: of the real and imaginary parts
+    if (op != ReduceOp::sum) fail(fn, "does not support complex64 arrays.");
+    return add(sum(real(a), ax, keepdims), multiply(sum(imag(a), ax, keepdims), complex64_t(0.0f, 1.0f)));
+  }
   if (op == ReduceOp::max || op == ReduceOp::min)
     for (int d : ax)
       if (a.shape()[d] == 0)

@@ -94,6 +94,7 @@ array mean(const array& a, bool keepdims) { return mean(a, all_axes(a.ndim()), k
 array mean(const array& a, int axis, bool keepdims) { return mean(a, std::vector<int>{axis}, keepdims); }
 array mean(const array& a, const std::vector<int>& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, a.ndim(), "mean");
+  if (a.dtype() == complex64) return divide(sum(a, ax, keepdims), number_of_elements(a, ax, false, float32));
   const array x = astype(a, compute_dtype(a.dtype()));
   // 0 / 0 = nan for an empty reduction, as numpy.
   return astype(divide(sum(x, ax, keepdims), number_of_elements(x, ax, false, x.dtype())), statistic_dtype(a.dtype()));

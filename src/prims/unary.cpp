@@ -177,7 +177,42 @@ cpu::NaryFn typed_kernel(Op op) {
   throw std::logic_error(std::string("[") + row.name + "] no kernel for this dtype.");
 }
 
+// The rows complex64 takes (abs of a complex array is real: ComplexPart's).
+bool takes_complex(Op op) {
+  switch (op) {
+    case kNegative: case kSquare: case kSqrt: case kReciprocal: case kExp: case kLog: case kSin: case kCos:
+    case kTanh: case kIsNan: case kIsInf: case kIsFinite:
+      return true;
+    default:
+      return false;
+  }
+}
+
+cpu::NaryFn complex_kernel(Op op) {
+  using C = complex64_t;
+  auto k = [](auto f) -> cpu::NaryFn {
+    using O = decltype(f(C()));
+    return [f](const void* const* in, const int* step, void* out, int64_t n) { map1<C, O>(in[0], step[0], out, n, f); };
+  };
+  switch (op) {
+    case kNegative: return k([](C v) { return -v; });
+    case kSquare: return k([](C v) { return v * v; });
+    case kSqrt: return k([](C v) { return std::sqrt(v); });
+    case kReciprocal: return k([](C v) { return C(1) / v; });
+    case kExp: return k([](C v) { return std::exp(v); });
+    case kLog: return k([](C v) { return std::log(v); });
+    case kSin: return k([](C v) { return std::sin(v); });
+    case kCos: return k([](C v) { return std::cos(v); });
+    case kTanh: return k([](C v) { return std::tanh(v); });
+    case kIsNan: return k([](C v) { return std::isnan(v.real()) || std::isnan(v.imag()); });
+    case kIsInf: return k([](C v) { return std::isinf(v.real()) || std::isinf(v.imag()); });
+    case kIsFinite: return k([](C v) { return std::isfinite(v.real()) && std::isfinite(v.imag()); });
+    default: throw std::logic_error(std::string("[") + kRows[op].name + "] no complex64 kernel.");
+  }
+}
+
 cpu::NaryFn kernel_for(Op op, Dtype t) {
+  if (t == complex64) return complex_kernel(op);
   if (t == float16 || t == bfloat16) {
     const Dtype out = kRows[op].kind == Kind::predicate ? bool_ : t;
     return cpu::via_float32(typed_kernel<float>(op), 1, t, out);
@@ -243,7 +278,8 @@ class Unary : public PrimitiveBase<Unary> {
     PrimitiveBase::check_inputs(in);
     const Dtype t = in[0].dtype();
     const Kind k = kRows[op_].kind;
-    if ((k == Kind::math && !is_floating_point(t)) || (k == Kind::bitwise && is_floating_point(t)))
+    if (t == complex64 ? !takes_complex(op_)
+                       : (k == Kind::math && !is_floating_point(t)) || (k == Kind::bitwise && is_floating_point(t)))
       detail::bad_inputs(*this, std::string("does not take ") + dtype_name(t) + " inputs");
   }
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
@@ -278,6 +314,11 @@ INGOT_REGISTER_FAMILY(Unary) {
 namespace {
 array unary(Op op, const array& a, const char* fn) {
   const Row& row = kRows[op];
+  if (a.dtype() == complex64) {
+    if (op == kAbs) return detail::complex_abs(a);
+    if (!takes_complex(op)) fail(fn, "does not support complex64 arrays.");
+    return make<Unary>({a}, op);
+  }
   switch (row.kind) {
     case Kind::math:
       return make<Unary>({is_floating_point(a.dtype()) ? a : astype(a, float32)}, op);

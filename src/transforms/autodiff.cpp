@@ -42,6 +42,14 @@ class Tracer : public PrimitiveBase<Tracer> {
 // Index-valued outputs (argmax, argsort, ...) carry none: their rules say so.
 bool differentiable(Dtype t) { return t != bool_; }
 
+// Derivatives through complex values need conjugation conventions the rules do not implement: refused.
+void refuse_complex(const Node& n, const char* fn) {
+  auto complex_in = [](const array& a) { return a.dtype() == complex64; };
+  if (std::any_of(n.inputs.begin(), n.inputs.end(), complex_in) ||
+      std::find(n.output_dtypes.begin(), n.output_dtypes.end(), complex64) != n.output_dtypes.end())
+    fail(fn, "derivatives through complex64 values are not supported (primitive ", n.primitive->name(), ").");
+}
+
 Arrays tracers_of(const Arrays& primals, const char* fn) {
   Arrays t;
   t.reserve(primals.size());
@@ -152,6 +160,7 @@ std::pair<Arrays, Arrays> vjp_impl(const ArraysFn& fun, const Arrays& primals, c
     for (size_t i = 0; i < n.inputs.size(); ++i)
       if (dep.ids.count(n.inputs[i].id()) && differentiable(n.inputs[i].dtype())) argnums.push_back(static_cast<int>(i));
     if (argnums.empty()) continue;
+    refuse_complex(n, fn);
     Arrays in_cots = n.primitive->vjp(n.inputs, cots, argnums, node_outs);
     if (in_cots.size() != argnums.size())
       throw std::logic_error(std::string("[vjp] the rule of ") + n.primitive->name() + " gave " +
@@ -207,6 +216,7 @@ std::pair<Arrays, Arrays> jvp(const ArraysFn& fun, const Arrays& primals, const 
     if (argnums.empty()) continue;
     // Bool outputs have no tangents.
     if (std::none_of(n.output_dtypes.begin(), n.output_dtypes.end(), differentiable)) continue;
+    refuse_complex(n, "jvp");
     Arrays node_outs = outputs_of(n);
     Arrays out_t = n.primitive->jvp(n.inputs, ts, argnums, node_outs);
     for (size_t i = 0; i < node_outs.size() && i < out_t.size(); ++i)

@@ -286,6 +286,19 @@ std::vector<PrimitiveCase> primitive_cases() {
                  return Args{linalg::svd(a[0], false)[0], linalg::svd(swapaxes(a[0], 0, 1), false)[0]};
                }, {x}});
   grows();
+  // Complex numbers: parts of a complex64 array, and Fourier transforms (complex in, real in, real out).
+  auto cz = [&](const Shape& s) { return add(astype(rs(x, s), complex64), multiply(rs(y, s), complex64_t(0.0f, 1.0f))); };
+  const auto z = cz({2, 3});
+  for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&)>>{
+           {"Real", real}, {"Imag", imag}, {"Conjugate", conjugate}, {"ComplexAbs", abs}}) {
+    c.push_back({name, [op](const Args& a) { return Args{op(a[0])}; }, {z}});
+    alts({{cz({3, 4})}, {cz({1, 5})}});
+  }
+  c.push_back({"FFT", [](const Args& a) {
+                 return Args{fft::fftn(a[0]), fft::ifft(a[0], std::nullopt, 0), fft::rfft(a[1]),
+                             fft::irfft(fft::rfft(a[1])), fft::rfft2(a[1])};
+               }, {z, x}});
+  alts({{cz({3, 4}), rs(x, {3, 4})}, {cz({1, 5}), rs(x, {1, 5})}});
   // Collectives, on the single-process group (where the ops return x, as MLX's: the rows build the nodes).
   // Recv receives what the row sent just before.
   namespace dd = distributed::detail;

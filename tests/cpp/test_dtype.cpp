@@ -183,8 +183,14 @@ TEST(DtypeFacts, SizesNamesAndKinds) {
     EXPECT_EQ(is_unsigned(t), i <= 4);
     EXPECT_TRUE(is_valid_dtype_code(static_cast<uint8_t>(i + 1)));
   }
+  EXPECT_EQ(static_cast<int>(complex64), 14);
+  EXPECT_EQ(size_of(complex64), 8u);
+  EXPECT_STREQ(dtype_name(complex64), "complex64");
+  EXPECT_TRUE(is_complex(complex64) && !is_floating_point(complex64) && !is_integral(complex64));
+  for (Dtype t : kAllDtypes) EXPECT_EQ(promote_types(t, complex64), complex64);
+  EXPECT_TRUE(is_valid_dtype_code(14));
   EXPECT_FALSE(is_valid_dtype_code(0));
-  EXPECT_FALSE(is_valid_dtype_code(14));
+  EXPECT_FALSE(is_valid_dtype_code(15));
 }
 
 TEST(DtypeAccess, WrongDataTypeAndNonScalarItemAreErrors) {

@@ -474,8 +474,8 @@ TEST(IoNpy, MalformedFilesGiveClearErrors) {
        "structured arrays are not supported"},
       {"object", npy_file(1, "{'descr': '|O', 'fortran_order': False, 'shape': (2,)}", eight),
        "the dtype descriptor '|O' is not supported"},
-      {"complex", npy_file(1, "{'descr': '<c8', 'fortran_order': False, 'shape': (1,)}", eight),
-       "the dtype descriptor '<c8' is not supported"},
+      {"complex128", npy_file(1, "{'descr': '<c16', 'fortran_order': False, 'shape': (1,)}", eight),
+       "the dtype descriptor '<c16' is not supported"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);

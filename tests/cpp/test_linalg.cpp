@@ -353,10 +353,8 @@ TEST(Norm, Dtypes) {
 
 TEST(Norm, Errors) {
   const array m = zeros({2, 3});
-  EXPECT_THAT(error_of([&] { linalg::norm(m, 2.0); }),
-              HasSubstr("[linalg::norm] matrix ord 2 needs singular values (an SVD), which are not supported"));
-  EXPECT_THAT(error_of([&] { linalg::norm(m, -2.0); }), HasSubstr("matrix ord -2 needs singular values"));
-  EXPECT_THAT(error_of([&] { linalg::norm(m, "nuc"); }), HasSubstr("[linalg::norm] ord 'nuc' needs singular values"));
+  EXPECT_THAT(error_of([&] { linalg::norm(zeros({0, 3}), 2.0); }),
+              HasSubstr("[linalg::norm] singular values of an empty matrix of shape (0,3)"));
   EXPECT_THAT(error_of([&] { linalg::norm(m, "bad"); }), HasSubstr("[linalg::norm] invalid ord 'bad'"));
   EXPECT_THAT(error_of([&] { linalg::norm(m, 3.0); }), HasSubstr("[linalg::norm] invalid ord 3 for a matrix norm"));
   EXPECT_THAT(error_of([&] { linalg::norm(zeros({2, 2, 2}), 1.0); }),
@@ -379,4 +377,36 @@ TEST(Norm, Errors) {
   // Empty but defined: sums over nothing.
   EXPECT_EQ(linalg::norm(zeros({0})).item<float>(), 0.0f);
   EXPECT_EQ(linalg::norm(zeros({0, 3}), 1.0).item<float>(), 0.0f);
+}
+
+TEST(Norm, SingularValueNorms) {
+  const array m(std::vector<float>{3, 0, 0, 0, -4, 0}, {2, 3});  // singular values 4 and 3
+  EXPECT_FLOAT_EQ(linalg::norm(m, 2.0).item<float>(), 4.0f);
+  EXPECT_FLOAT_EQ(linalg::norm(m, -2.0).item<float>(), 3.0f);
+  EXPECT_FLOAT_EQ(linalg::norm(m, "nuc").item<float>(), 7.0f);
+  EXPECT_EQ(linalg::norm(m, "nuc", std::vector<int>{0, 1}, true).shape(), (Shape{1, 1}));
+}
+
+TEST(Factorizations, DefiningIdentitiesFromCpp) {
+  const array a(std::vector<double>{4, 1, 2, 1, 3, 0, 2, 0, 5}, {3, 3}, float64);
+  const array eye3 = eye(3, std::nullopt, 0, float64);
+  EXPECT_TRUE(allclose(matmul(a, linalg::inv(a)), eye3, 1e-12, 1e-12));
+  const array l = linalg::cholesky(a);
+  EXPECT_TRUE(allclose(matmul(l, transpose(l)), a, 1e-12, 1e-12));
+  EXPECT_TRUE(array_equal(l, tril(l)));
+  const auto [w, v] = linalg::eigh(a);
+  EXPECT_TRUE(allclose(matmul(a, v), multiply(v, w), 1e-10, 1e-10));
+  const auto [q, r] = linalg::qr(a);
+  EXPECT_TRUE(allclose(matmul(q, r), a, 1e-12, 1e-12));
+  const Arrays usv = linalg::svd(a);
+  EXPECT_TRUE(allclose(matmul(multiply(usv[0], usv[1]), usv[2]), a, 1e-12, 1e-12));
+  const array b(std::vector<double>{1, 2, 3}, {3}, float64);
+  EXPECT_TRUE(allclose(matmul(a, linalg::solve(a, b)), b, 1e-12, 1e-12));
+  EXPECT_NEAR(linalg::det(a).item<double>(), 4 * 15 - 1 * 5 + 2 * (-6), 1e-12);
+  EXPECT_THAT(error_of<std::runtime_error>([&] { linalg::inv(zeros({2, 2})).eval(); }),
+              HasSubstr("[linalg::inv] the matrix is singular"));
+  EXPECT_THAT(error_of<std::runtime_error>([&] { linalg::cholesky(negative(a)).eval(); }),
+              HasSubstr("[linalg::cholesky] the matrix is not positive definite"));
+  EXPECT_THAT(error_of([&] { linalg::qr(zeros({3}, int32)); }),
+              HasSubstr("[linalg::qr] expects float32 or float64 arrays, got int32"));
 }

@@ -19,7 +19,7 @@ rng = np.random.default_rng(3)
 
 REFUSAL = r"\[export_function\] (\w+) \(node \d+\) bakes .+ and cannot be exported shapeless"
 # Ops that refuse while the function is traced (their result's structure depends on the traced shape).
-OP_REFUSAL = r"^\[\w+\] .*which a shapeless export cannot follow"
+OP_REFUSAL = r"^\[[\w:.]+\] .*which a shapeless export cannot follow"
 
 
 def arr(*shape, dtype=np.float32):
@@ -247,8 +247,8 @@ def test_op_shapeless(case: Case, tmp_path):
         try:
             want = fun(*inputs)
             mx.eval(want)
-        except (ValueError, IndexError):
-            continue  # the op itself does not take these shapes
+        except (ValueError, IndexError, RuntimeError):
+            continue  # the op itself does not take these shapes (or values: a grown matrix may be singular)
         got = f(*inputs)
         assert len(got) == len(want)
         for g, w in zip(got, want):
