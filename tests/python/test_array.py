@@ -95,10 +95,8 @@ def test_view_outlives_array_object():
 def test_bad_inputs_are_clear():
     with pytest.raises(ValueError, match=r"\[array\] cannot make an array from 'x'"):
         ingot.array("x")
-    with pytest.raises(ValueError, match=r"\[array\] complex numbers are not supported"):
-        ingot.array(1 + 2j)
-    with pytest.raises(ValueError, match=r"numpy dtype complex64 is not supported"):
-        ingot.array(np.zeros(2, np.complex64))
+    with pytest.raises(ValueError, match=r"numpy dtype complex256 is not supported"):
+        ingot.array(np.zeros(2, np.clongdouble))
     with pytest.raises(ValueError, match=r"does not fit in 64 bits"):
         ingot.array(2**70)
     with pytest.raises(ValueError, match=r"cannot convert an element of type str"):

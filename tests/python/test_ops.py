@@ -90,8 +90,10 @@ def assert_close(got, want, case, what):
             assert_close(g, w, case, what)
         return
     assert got.shape == want.shape, f"{what}: shape {got.shape}, want {want.shape}"
-    g = got.astype(np.float64) if got.dtype != np.bool_ else got
-    w = want.astype(np.float64) if want.dtype != np.bool_ else want
+    # complex values compare as complex128 (a cast to float64 would drop the imaginary parts)
+    wide = np.complex128 if np.iscomplexobj(got) or np.iscomplexobj(want) else np.float64
+    g = got.astype(wide) if got.dtype != np.bool_ else got
+    w = want.astype(wide) if want.dtype != np.bool_ else want
     if g.dtype == np.bool_ or w.dtype == np.bool_:
         np.testing.assert_array_equal(g, w, err_msg=what)
     else:
