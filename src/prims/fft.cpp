@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <map>
 #include <set>
 #include <vector>
 
@@ -23,26 +22,6 @@ namespace ingot {
 namespace {
 
 using Cd = std::complex<double>;
-
-// Transforms every line of `buf` (row-major, shape s) along axis `ax` in place; the inverse includes
-// the 1/n factor.
-void transform_axis(std::vector<Cd>& buf, const Shape& s, int ax, bool inverse) {
-  const int64_t n = s[ax];
-  if (n <= 1 || buf.empty()) return;
-  int64_t stride = 1, outer = 1;
-  for (size_t d = ax + 1; d < s.size(); ++d) stride *= s[d];
-  for (int ax0 = 0; ax0 < ax; ++ax0) outer *= s[ax0];
-  const kissfft<double> plan(static_cast<size_t>(n), inverse);
-  std::vector<Cd> line(n), out(n);
-  const double scale = inverse ? 1.0 / static_cast<double>(n) : 1.0;
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < stride; ++i) {
-      Cd* base = buf.data() + o * n * stride + i;
-      for (int64_t k = 0; k < n; ++k) line[k] = base[k * stride];
-      plan.transform(line.data(), out.data());
-      for (int64_t k = 0; k < n; ++k) base[k * stride] = out[k] * scale;
-    }
-}
 
 // Resizes axis `ax` of buf (shape s) to `to` entries, each line mapped by f(line_in, line_out).
 template <class F>
@@ -60,6 +39,19 @@ std::vector<Cd> remap_axis(const std::vector<Cd>& buf, Shape& s, int ax, int64_t
     }
   s[ax] = to;
   return out;
+}
+
+// Transforms every line of `buf` (row-major, shape s) along axis `ax`; the inverse includes the 1/n
+// factor.
+void transform_axis(std::vector<Cd>& buf, Shape& s, int ax, bool inverse) {
+  const int64_t n = s[ax];
+  if (n <= 1) return;
+  const kissfft<double> plan(static_cast<size_t>(n), inverse);
+  const double scale = inverse ? 1.0 / static_cast<double>(n) : 1.0;
+  buf = remap_axis(buf, s, ax, n, [&](const std::vector<Cd>& a, std::vector<Cd>& b) {
+    plan.transform(a.data(), b.data());
+    for (Cd& v : b) v *= scale;
+  });
 }
 
 }  // namespace
@@ -192,9 +184,7 @@ array transform(const array& a, const std::optional<Shape>& sizes, const std::op
     const int ax = axes[i];
     const int64_t want = real && inverse && i + 1 == axes.size() ? n[i] / 2 + 1 : n[i];
     if (want < x.shape(ax)) {
-      Shape stop = x.shape();
-      stop[ax] = want;
-      x = slice(x, Shape(x.ndim(), 0), stop);
+      x = slice(x, Shape{0}, std::vector<int>{ax}, Shape{want});
     } else if (want > x.shape(ax)) {
       x = pad(x, std::vector<int>{ax}, Shape{0}, Shape{want - x.shape(ax)});
     }
@@ -208,13 +198,8 @@ array transform(const array& a, const std::optional<Shape>& sizes, const std::op
   return inverse ? multiply(out, count) : divide(out, count);  // "forward": 1/N on the forward transform
 }
 
-std::vector<int> shift_axes(const array& a, const std::optional<std::vector<int>>& axes) {
-  if (axes) return *axes;
-  return all_axes(a.ndim());
-}
-
 array shift(const array& a, const std::optional<std::vector<int>>& axes, bool inverse, const char* fn) {
-  const std::vector<int> ax = shift_axes(a, axes);
+  const std::vector<int> ax = axes ? *axes : all_axes(a.ndim());
   if (ax.empty()) return a;
   Shape shifts;
   for (int d : ax) {

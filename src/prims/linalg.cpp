@@ -118,11 +118,7 @@ array diagonal_mask(const array& a) {
 }
 
 // The first k entries of a along axis -1 or -2.
-array first(const array& a, int axis, int64_t k) {
-  Shape stop = a.shape();
-  stop[a.ndim() + axis] = k;
-  return slice(a, Shape(a.ndim(), 0), stop);
-}
+array first(const array& a, int axis, int64_t k) { return slice(a, Shape{0}, std::vector<int>{axis}, Shape{k}); }
 
 // Common to the classes: one input, of float32 or float64, at least 2-D.
 template <class Derived>

@@ -77,9 +77,7 @@ array apply_block_mask(const array& x, const array& mask, int bs, const char* op
          "), got shape ", shape_str(mask.shape()), ".");
   target[target.size() - 2] = br, target.back() = bc;
   array m = repeat(repeat(broadcast_to(mask, target), bs, -2), bs, -1);
-  Shape stop = m.shape();
-  stop[stop.size() - 2] = r, stop.back() = c;
-  m = slice(m, Shape(m.ndim(), 0), stop);
+  m = slice(m, Shape{0, 0}, std::vector<int>{-2, -1}, Shape{r, c});
   return m.dtype() == bool_ ? where(m, x, 0.0) : multiply(x, astype(m, x.dtype()));
 }
 

@@ -51,7 +51,7 @@ def test_complex_arithmetic_matches_numpy_and_mlx():
         close(np.array(f(ix, iy, ir)), want)
         close(np.array(f(ix, iy, ir)), np.array(f(mxx, mxy, mxr)))
     for name in ("exp", "log", "sqrt", "sin", "cos", "square", "reciprocal", "abs", "negative", "tanh"):
-        want = getattr(np, name if name != "reciprocal" else "reciprocal")(x.astype(np.complex128))
+        want = getattr(np, name)(x.astype(np.complex128))
         got = getattr(ingot, name)(ix)
         close(np.array(got), want, 1e-5)
         assert got.dtype == (ingot.float32 if name == "abs" else ingot.complex64)
