@@ -198,13 +198,13 @@ double element_as_double(const void* p, Dtype t) {
 int64_t element_as_int64(const void* p, Dtype t) {
   if (t == int64) return *static_cast<const int64_t*>(p);
   if (t == uint64) return static_cast<int64_t>(*static_cast<const uint64_t*>(p));
-  return static_cast<int64_t>(element_as_double(p, t));
+  return cpu::cast_value<int64_t>(element_as_double(p, t));  // NaN or huge floats: defined, not UB
 }
 
 uint64_t element_as_uint64(const void* p, Dtype t) {
   if (t == uint64) return *static_cast<const uint64_t*>(p);
   if (t == int64) return static_cast<uint64_t>(*static_cast<const int64_t*>(p));
-  return static_cast<uint64_t>(static_cast<int64_t>(element_as_double(p, t)));
+  return cpu::cast_value<uint64_t>(element_as_double(p, t));
 }
 
 std::string shape_str(const Shape& s) {
