@@ -113,12 +113,12 @@ class Reader {
     if (count(v) > format::kMaxDims) bad(what + " has " + std::to_string(count(v)) + " dimensions (the limit is 32).");
     // The FlatBuffers verifier checks a vector's length field, not its 8-byte elements' alignment.
     if (count(v) > 0 && reinterpret_cast<uintptr_t>(v->data()) % alignof(int64_t) != 0) bad(what + " has a misaligned shape.");
-    int64_t n = 1;
+    int64_t n = 1;  // of the nonzero dimensions: (0, 2^47, 2^47) is refused too (shape_size's rule)
     for (size_t i = 0; i < count(v); ++i) {
       const int64_t d = v->Get(static_cast<uoffset_t>(i));
       if (d < 0 || d > format::kMaxElements) bad(what + " has an invalid dimension " + std::to_string(d) + ".");
       if (d != 0 && n > format::kMaxElements / d) bad(what + " has too many elements.");
-      n *= d;
+      n *= d != 0 ? d : 1;
       s.push_back(d);
     }
     return s;
