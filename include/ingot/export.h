@@ -139,8 +139,21 @@ class ImportedFunction {
   std::shared_ptr<const Impl> impl_;
 };
 
+// What a file may make the library do, so that a small hostile file cannot ask for unbounded work
+// (docs/format.md, "Resource budgets"). Fixed-shape traces are checked when the file is imported,
+// shapeless ones when a call fixes their shapes, before anything runs; exceeding a limit throws
+// std::runtime_error naming it. The defaults admit large language models at moderate batch sizes.
+struct ImportOptions {
+  uint64_t max_nodes = uint64_t{1} << 20;        // nodes over all traces of the file
+  uint64_t max_call_bytes = uint64_t{8} << 30;   // bytes of every intermediate and output array of one call
+  double max_call_flops = 1e13;                  // estimated scalar operations of one call
+  // Read the whole file into memory instead of mapping it, so that the function keeps working when the
+  // file is changed or truncated afterwards (a mapped file cut short raises SIGBUS on the next read).
+  bool copy_constants = false;
+};
+
 // Reads and verifies the graph; constant data stays in the file (memory-mapped) until first used.
-ImportedFunction import_function(const std::string& path);
+ImportedFunction import_function(const std::string& path, const ImportOptions& options = {});
 
 // Graphviz pictures of a lazy graph, or of every trace of an imported function.
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs);

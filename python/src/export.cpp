@@ -719,11 +719,15 @@ void init_export(nb::module_& m) {
 
   m.def(
       "import_function",
-      [](nb::handle file, bool return_metadata) -> nb::object {
+      [](nb::handle file, bool return_metadata, uint64_t max_nodes, uint64_t max_call_bytes, double max_call_flops,
+         bool copy_constants) -> nb::object {
         const std::string path = path_arg(file, "import_function");
+        if (!(max_call_flops >= 0))
+          throw nb::value_error(("[import_function] max_call_flops must be >= 0, got " + std::to_string(max_call_flops) + ".").c_str());
+        const ImportOptions options{max_nodes, max_call_bytes, max_call_flops, copy_constants};
         ImportedFunction f = [&] {
           nb::gil_scoped_release release;
-          return import_function(path);
+          return import_function(path, options);
         }();
         // MLX's form: the string given at export ("" for none); a dict given at export comes back as one.
         const Metadata& meta = f.metadata();
@@ -735,11 +739,18 @@ void init_export(nb::module_& m) {
         if (return_metadata) return nb::make_tuple(obj, md);
         return obj;
       },
-      "file"_a, "return_metadata"_a = false,
+      "file"_a, "return_metadata"_a = false, nb::kw_only(), "max_nodes"_a = ImportOptions{}.max_nodes,
+      "max_call_bytes"_a = ImportOptions{}.max_call_bytes, "max_call_flops"_a = ImportOptions{}.max_call_flops,
+      "copy_constants"_a = false,
       "Reads a function written by export_function or exporter. The result is called like the original "
       "(``f(*args, **kwargs)``, or one list/tuple and/or one dict of inputs) and returns a tuple of arrays; "
       "``.signatures`` and ``.metadata`` describe the file. With ``return_metadata=True`` returns "
-      "``(function, metadata)`` as MLX does: the string given at export (\"\" for none), or the dict given.");
+      "``(function, metadata)`` as MLX does: the string given at export (\"\" for none), or the dict given.\n\n"
+      "A file may make the library do only so much: at most ``max_nodes`` nodes, and per call at most "
+      "``max_call_bytes`` bytes of intermediate and output arrays and ``max_call_flops`` estimated operations "
+      "(checked at import for fixed shapes, at each call for shapeless traces, before anything runs; RuntimeError "
+      "names the limit). ``copy_constants=True`` reads the file into memory instead of mapping it, so the function "
+      "keeps working if the file is changed or truncated later.");
 
   m.def("export_to_dot", &dot, "file"_a, "args"_a, "kwargs"_a,
         "Writes a Graphviz picture of the graph computing the given arrays (named ones labelled by their "

@@ -20,6 +20,7 @@ struct ImportedFunction::Impl {
   };
   struct NodeInfo {
     std::shared_ptr<Primitive> primitive;  // immutable, shared by every call
+    uint32_t version = 0;                  // of the state layout the file recorded (older ones were upgraded)
     std::vector<uint32_t> inputs;
     std::vector<Shape> shapes;  // as traced
     std::vector<Dtype> dtypes;
@@ -37,7 +38,8 @@ struct ImportedFunction::Impl {
   };
 
   std::string path;
-  std::shared_ptr<void> mapping;  // keeps the mapped file alive for every constant array
+  ImportOptions options;
+  std::shared_ptr<void> mapping;  // keeps the mapped file (or its copy in memory) alive for every constant array
   uint32_t format_version = 0;
   std::string library_version;
   Metadata metadata;
@@ -47,6 +49,15 @@ struct ImportedFunction::Impl {
 
   mutable std::mutex mutex;               // guards constant_cache
   mutable std::vector<array> constant_cache;  // arrays over the mapping, made on first use
+
+  // The work one call asks for, summed node by node before anything runs; add() throws
+  // std::runtime_error naming the ImportOptions limit a node takes the call past.
+  struct Budget {
+    const ImportOptions& options;
+    const std::string& where;  // "<path>: trace <t>"
+    double bytes = 0, flops = 0;
+    void add(const Primitive& p, const Arrays& in, const std::vector<Shape>& shapes, const std::vector<Dtype>& dtypes);
+  };
 
   array constant(uint32_t index) const;
   std::vector<array> call(const Args& args, const Kwargs& kwargs) const;

@@ -6,7 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
+#include <iomanip>
 #include <limits>
+#include <sstream>
 
 #include "export/format.h"
 #include "ingot/ops.h"
@@ -30,11 +33,12 @@ size_t count(const V* v) {
 
 class Reader {
  public:
-  explicit Reader(std::string path) : path_(std::move(path)) {}
+  Reader(std::string path, const ImportOptions& options) : path_(std::move(path)), options_(options) {}
 
   std::shared_ptr<const Impl> read() {
     auto impl = std::make_shared<Impl>();
     impl->path = path_;
+    impl->options = options_;
     size_t size = 0;
     const uint8_t* base = map_file(*impl, size);
     const format::Header h = header(base, size);
@@ -74,10 +78,34 @@ class Reader {
       ::close(fd);
       bad("too small to be an ingot function file (" + std::to_string(size) + " bytes).");
     }
+    if (options_.copy_constants) return read_whole(impl, fd, size);
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (p == MAP_FAILED) bad(std::string("cannot map: ") + std::strerror(errno));
     impl.mapping = std::shared_ptr<void>(p, [size](void* q) { ::munmap(q, size); });
+    return static_cast<const uint8_t*>(p);
+  }
+
+  // ImportOptions::copy_constants: the file read into memory (aligned as the mapping would be), so that
+  // nothing refers to it after the import; a file shrinking meanwhile is reported, not a SIGBUS.
+  const uint8_t* read_whole(Impl& impl, int fd, size_t size) {
+    void* p = std::aligned_alloc(format::kAlignment, format::align_up(size));
+    if (!p) {
+      ::close(fd);
+      bad("cannot allocate " + std::to_string(size) + " bytes to copy the file into memory.");
+    }
+    impl.mapping = std::shared_ptr<void>(p, std::free);
+    for (size_t done = 0; done < size;) {
+      const ssize_t r = ::pread(fd, static_cast<uint8_t*>(p) + done, size - done, static_cast<off_t>(done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        const int err = r < 0 ? errno : 0;
+        ::close(fd);
+        bad(err ? std::string("cannot read: ") + std::strerror(err) : "the file shrank while it was read.");
+      }
+      done += static_cast<size_t>(r);
+    }
+    ::close(fd);
     return static_cast<const uint8_t*>(p);
   }
 
@@ -196,6 +224,12 @@ class Reader {
     const auto& registry = primitive_registry().entries();
     const size_t nnodes = count(tr->nodes());
     if (nnodes > format::kMaxNodes) bad(where + " has too many nodes.");
+    nodes_ += nnodes;
+    if (nodes_ > options_.max_nodes)
+      bad("the file has more than " + std::to_string(options_.max_nodes) + " nodes, the limit max_nodes (" +
+          where + " brings it to " + std::to_string(nodes_) + ").");
+    const std::string budget_where = path_ + ": " + where;
+    Impl::Budget budget{options_, budget_where};
     for (size_t k = 0; k < nnodes; ++k) {
       const auto* n = tr->nodes()->Get(static_cast<uoffset_t>(k));
       const std::string name = n->primitive()->str();
@@ -206,6 +240,7 @@ class Reader {
         bad(what + ": state version " + std::to_string(n->version()) + " is not supported (this ingot has version " +
             std::to_string(it->second.version) + ").");
       Impl::NodeInfo ni;
+      ni.version = n->version();
       static const uint8_t kNoState = 0;
       StateReader sr(n->state() ? n->state()->data() : &kNoState, count(n->state()), what + " in " + path_,
                      static_cast<int>(n->version()));
@@ -237,6 +272,7 @@ class Reader {
       }
       if (shapes != ni.shapes || dtypes != ni.dtypes)
         bad(what + ": the recorded output shapes or dtypes differ from what the primitive computes.");
+      if (!sig.shapeless) budget.add(*ni.primitive, ins, shapes, dtypes);  // shapeless: when a call fixes shapes
       if (vals.size() + nout > format::kMaxValues) bad(where + " has too many values.");
       for (size_t o = 0; o < nout; ++o) vals.push_back(array::placeholder(ni.shapes[o], ni.dtypes[o]));
       info.nodes.push_back(std::move(ni));
@@ -278,6 +314,8 @@ class Reader {
   }
 
   std::string path_;
+  const ImportOptions& options_;
+  mutable uint64_t nodes_ = 0;  // over the traces read so far
 };
 
 std::string call_signature(const Args& args, const Kwargs& kwargs) {
@@ -347,11 +385,14 @@ std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kw
   for (const auto& name : tr.kwarg_names) vals.push_back(kwargs.at(name));
   for (uint32_t c : tr.constants) vals.push_back(constant(c));
   const bool shapeless = signatures[t].shapeless;
+  const std::string where = path + ": trace " + std::to_string(t);
+  Budget budget{options, where};
   for (const auto& n : tr.nodes) {
     Arrays ins;
     ins.reserve(n.inputs.size());
     for (uint32_t id : n.inputs) ins.push_back(vals[id]);
     std::vector<Shape> shapes = shapeless ? n.primitive->output_shapes(ins) : n.shapes;
+    if (shapeless) budget.add(*n.primitive, ins, shapes, n.dtypes);
     for (auto& o : array::make_outputs(n.primitive, std::move(ins), std::move(shapes), n.dtypes)) vals.push_back(std::move(o));
   }
   std::vector<array> outs;
@@ -359,7 +400,30 @@ std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kw
   return outs;
 }
 
-ImportedFunction import_function(const std::string& path) { return ImportedFunction(Reader(path).read()); }
+void Impl::Budget::add(const Primitive& p, const Arrays& in, const std::vector<Shape>& shapes,
+                       const std::vector<Dtype>& dtypes) {
+  for (size_t o = 0; o < shapes.size(); ++o) bytes += detail::elements(shapes[o]) * size_of(dtypes[o]);
+  flops += p.cost(in, shapes);
+  auto over = [&](const std::string& need, const char* limit, const std::string& value) {
+    throw std::runtime_error("[import_function] " + where + " needs " + need + " per call (reached at a " + p.name() +
+                             " node), more than the limit " + limit + " = " + value + ". Raise the limit (ImportOptions "
+                             "in C++, the " + limit + " argument in Python) if the file is trusted.");
+  };
+  auto number = [](double v) {
+    std::ostringstream os;
+    os << std::setprecision(v < 1e15 ? 15 : 3) << v;
+    return os.str();
+  };
+  if (bytes > static_cast<double>(options.max_call_bytes))
+    over(number(bytes) + " bytes of intermediate and output arrays", "max_call_bytes",
+         std::to_string(options.max_call_bytes));
+  if (flops > options.max_call_flops)
+    over("an estimated " + number(flops) + " operations", "max_call_flops", number(options.max_call_flops));
+}
+
+ImportedFunction import_function(const std::string& path, const ImportOptions& options) {
+  return ImportedFunction(Reader(path, options).read());
+}
 
 std::vector<array> ImportedFunction::operator()(const Args& args) const { return impl_->call(args, {}); }
 std::vector<array> ImportedFunction::operator()(const Kwargs& kwargs) const { return impl_->call({}, kwargs); }

@@ -1,73 +1,20 @@
 // Writing a function file: FlatBuffer graph section, aligned data section, atomic rename.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "cpu/copy.h"
 #include "export/format.h"
 #include "export/schema_generated.h"
 #include "export/trace.h"
+#include "io/file.h"
 
 namespace ingot::exporting {
 
 static_assert(std::endian::native == std::endian::little, "the file format is little-endian");
 
 namespace {
-
-// A temporary file beside the destination; removed unless committed.
-class AtomicFile {
- public:
-  explicit AtomicFile(const std::string& path) : path_(path) {
-    auto p = std::filesystem::path(path);
-    auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-    tmp_ = (dir / ("." + p.filename().string() + ".XXXXXX")).string();
-    fd_ = ::mkstemp(tmp_.data());
-    if (fd_ < 0) fail_errno("cannot create a temporary file beside");
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    ::fchmod(fd_, 0666 & ~mask);
-  }
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(tmp_.c_str());
-  }
-  void write_at(uint64_t offset, const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        fail_errno("cannot write");
-      }
-      p += w, n -= static_cast<size_t>(w), offset += static_cast<uint64_t>(w);
-    }
-  }
-  void commit(uint64_t size) {
-    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) fail_errno("cannot size");
-    if (::fsync(fd_) != 0) fail_errno("cannot flush");
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      fail_errno("cannot close");
-    }
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail_errno("cannot rename the temporary file onto");
-    committed_ = true;
-  }
-
- private:
-  [[noreturn]] void fail_errno(const char* what) {
-    throw std::runtime_error(std::string("[export_function] ") + what + " " + path_ + ": " + std::strerror(errno));
-  }
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
 
 flatbuffers::Offset<fb::TensorType> tensor_type(flatbuffers::FlatBufferBuilder& b, const TensorSpec& t) {
   return fb::CreateTensorTypeDirect(b, static_cast<uint8_t>(t.dtype), &t.shape);
@@ -131,7 +78,7 @@ void write_function_file(const std::string& path, const Metadata& metadata, cons
   h.data_size = data_size;
   h.graph_crc32 = format::crc32(b.GetBufferPointer(), b.GetSize());
 
-  AtomicFile f(path);
+  io::AtomicWriter f(path, "export_function");
   f.write_at(0, &h, sizeof(h));
   f.write_at(h.graph_offset, b.GetBufferPointer(), b.GetSize());
   for (size_t i = 0; i < constants.size(); ++i) {

@@ -45,23 +45,32 @@ struct BlockDecoder {
 array load_array(std::shared_ptr<const MappedFile> file, uint64_t offset, Dtype dtype, Shape shape,
                  const BlockDecoder* decoder = nullptr);
 
-// A temporary file beside `path`, renamed onto it by commit(); removed if never committed.
+// Writes a file so that readers see the old file or the whole new one, never a part, and a process killed
+// while writing leaves nothing behind: the bytes go to an unnamed temporary file (O_TMPFILE) in the
+// destination's folder, linked under a hidden name and renamed onto `path` by commit(). Where the file
+// system has no unnamed files, a named temporary (".<name>.XXXXXX") is used instead; each writer holds a
+// lock on its temporary, and a writer to the same destination removes temporaries nobody holds (left by
+// killed processes). A directory at `path` is refused before anything is written.
 class AtomicWriter {
  public:
   AtomicWriter(std::string path, const char* op);
   ~AtomicWriter();
   AtomicWriter(const AtomicWriter&) = delete;
   AtomicWriter& operator=(const AtomicWriter&) = delete;
-  void write(const void* data, size_t n);
+  void write(const void* data, size_t n);  // after the bytes written so far
+  void write_at(uint64_t offset, const void* data, size_t n);
   // The array's logical bytes in row-major order (it must be evaluated).
   void write_array(const array& a);
-  void commit();
+  // Sets the file's size (bytes never written read as zeros), flushes it and puts it in place.
+  void commit(uint64_t size);
+  void commit() { commit(end_); }
 
  private:
   [[noreturn]] void fail_errno(const char* what);
-  std::string path_, tmp_, op_;
+  std::string path_, dir_, tmp_, op_;  // tmp_: the temporary's name, once it has one
   int fd_ = -1;
   bool committed_ = false;
+  uint64_t end_ = 0;  // the end of the bytes written so far
 };
 
 }  // namespace ingot::io

@@ -1,5 +1,6 @@
 // Convolution in MLX's channels-last layout: one primitive with MLX's state serves conv1d/2d/3d,
 // conv_general (asymmetric padding, input dilation, flip) and the transposed convolutions.
+#include <algorithm>
 #include <climits>
 
 #include "core/utils.h"
@@ -102,6 +103,14 @@ class Convolution : public PrimitiveBase<Convolution> {
     return {conv_out_shape(is, ws, stride_, lo_, hi_, kdil_, idil_, op)};
   }
 
+  // A multiply-add per output element and weight entry of its group, plus the dilated, padded input.
+  double cost(const Arrays& in, const std::vector<Shape>& out) const override {
+    const Shape& ws = in[1].shape();
+    double padded = static_cast<double>(in[0].shape()[0]) * static_cast<double>(in[0].shape().back());
+    for (size_t i = 0; i + 2 < in[0].shape().size(); ++i)
+      padded *= static_cast<double>(in[0].shape()[i + 1]) * idil_[i] + lo_[i] + hi_[i];
+    return 2 * detail::elements(out[0]) * (detail::elements(ws) / std::max<double>(1, ws[0])) + padded;
+  }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::ConvParams p{widen(stride_), widen(lo_), widen(hi_), widen(kdil_), widen(idil_), groups_, flip_};
     out[0].alloc();

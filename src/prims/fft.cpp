@@ -94,6 +94,20 @@ class FFT : public PrimitiveBase<FFT> {
     }
     return {out};
   }
+  // A mixed-radix FFT of length n does about 5 n (sum of n's prime factors) operations, so a prime length
+  // costs n^2: counted per transformed axis on the larger of the input and output.
+  double cost(const Arrays& in, const std::vector<Shape>& out) const override {
+    const Shape& s = in[0].shape();
+    const double n = std::max(detail::elements(s), detail::elements(out[0]));
+    double total = 0;
+    for (int ax : axes_) {
+      int64_t len = std::max(s[ax], out[0][ax]), factors = 0;
+      for (int64_t p = 2; p * p <= len; ++p)
+        while (len % p == 0) factors += p, len /= p;
+      total += 5 * n * static_cast<double>(factors + (len > 1 ? len : 0));
+    }
+    return total + n;
+  }
   std::vector<Dtype> output_dtypes(const Arrays&) const override {
     return {real_ && inverse_ ? float32 : complex64};
   }

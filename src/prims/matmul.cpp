@@ -11,6 +11,13 @@ namespace ingot {
 
 namespace {
 
+// Two operations (multiply, add) per output element and inner index, plus reading the inputs.
+double product_cost(const Arrays& in, const std::vector<Shape>& out) {
+  const Shape& a = in[0].shape();
+  const double inner = a.empty() ? 1.0 : static_cast<double>(a.back());
+  return 2 * detail::elements(out[0]) * inner + detail::elements(a) + detail::elements(in[1].shape());
+}
+
 // The shapes of a numpy matmul: a 1-D first operand is a row (1, K), a 1-D second operand a column
 // (K, 1), and those added dimensions are dropped from the result; leading dimensions broadcast.
 struct MatmulDims {
@@ -119,6 +126,7 @@ class Matmul : public PrimitiveBase<Matmul> {
     out[0].alloc();
     run(in[0], in[1], out[0], matmul_dims(in[0].shape(), in[1].shape(), "matmul"), 1.0f, 0.0f);
   }
+  double cost(const Arrays& in, const std::vector<Shape>& out) const override { return product_cost(in, out); }
   Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {
     auto [ga, gb] = matmul_vjp(in[0], in[1], cot[0]);
     Arrays r;
@@ -154,6 +162,7 @@ class AddMM : public PrimitiveBase<AddMM> {
            shape_str(out), ".");
     return {out};
   }
+  double cost(const Arrays& in, const std::vector<Shape>& out) const override { return product_cost(in, out); }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     const MatmulDims d = matmul_dims(in[0].shape(), in[1].shape(), "addmm");
     array& o = out[0];

@@ -77,6 +77,11 @@ class Pooling : public PrimitiveBase<Pooling> {
     if (reduce_ != "max" && reduce_ != "mean") fail("pool", "unknown reduction '", reduce_, "'.");
     return {pool_out_shape(reduce_ == "max" ? "max_pool" : "avg_pool", in[0], kernel_, stride_, lo_, hi_)};
   }
+  double cost(const Arrays& in, const std::vector<Shape>& out) const override {  // a window per output
+    double window = 1;
+    for (int k : kernel_) window *= k;
+    return detail::elements(in[0].shape()) + detail::elements(out[0]) * window;
+  }
   std::vector<Dtype> output_dtypes(const Arrays& in) const override {
     const Dtype t = in[0].dtype();
     return {reduce_ == "mean" && !is_floating_point(t) ? float32 : t};

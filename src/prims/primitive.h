@@ -60,7 +60,16 @@ class Primitive {
   // such a node is never merged with an equal one nor computed once as a constant, since every
   // evaluation is a message the other processes wait for.
   virtual bool communicates() const { return false; }
+  // An estimate of the scalar operations eval_cpu performs on inputs like `in` giving outputs of shapes
+  // `out`, for the import budgets (ImportOptions::max_call_flops). Default: one per element read and
+  // written; kernels that do more per element (products, windows, factorizations) say how much.
+  virtual double cost(const Arrays& in, const std::vector<Shape>& out) const;
 };
+
+namespace detail {
+// Elements of a shape as a double (no overflow on hostile shapes).
+double elements(const Shape& s);
+}
 
 namespace detail {
 [[noreturn]] void bad_inputs(const Primitive& p, const std::string& why);

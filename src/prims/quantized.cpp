@@ -291,6 +291,9 @@ class QuantizedMatmul : public PrimitiveBase<QuantizedMatmul> {
     out.back() = outer;
     return {out};
   }
+  double cost(const Arrays& in, const std::vector<Shape>& out) const override {  // as a product, plus unpacking
+    return 2 * detail::elements(out[0]) * static_cast<double>(in[0].shape().back()) + 8 * detail::elements(in[1].shape());
+  }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     const bool affine = spec_->mode == QuantMode::affine;
     cpu::quantized_matmul(in[0], in[1], in[2], affine ? in[3] : in[2], out[0], group_size_, bits_, transpose_,

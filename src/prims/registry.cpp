@@ -11,6 +11,19 @@ namespace ingot {
 
 void Primitive::print(std::ostream& os) const { os << name(); }
 
+double detail::elements(const Shape& s) {
+  double n = 1;
+  for (int64_t d : s) n *= static_cast<double>(d);
+  return n;
+}
+
+double Primitive::cost(const Arrays& in, const std::vector<Shape>& out) const {
+  double n = 0;
+  for (const auto& a : in) n += detail::elements(a.shape());
+  for (const auto& s : out) n += detail::elements(s);
+  return n;
+}
+
 void detail::bad_inputs(const Primitive& p, const std::string& why) {
   throw std::invalid_argument(std::string("[") + p.name() + "] " + why + ".");
 }

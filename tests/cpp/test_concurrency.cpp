@@ -1,9 +1,11 @@
 // Lazy arrays shared between threads: evaluating one graph from several threads, passing one lazy input
 // to an imported function from several threads, and dropping graphs while others evaluate them. Run in
-// the plain and sanitizer builds and, alone, under ThreadSanitizer.
+// the plain and sanitizer builds and, alone, under ThreadSanitizer. Also exports from several threads, to
+// their own paths and to one path that other threads import meanwhile.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <thread>
 
 #include "export_test_util.h"
@@ -102,4 +104,47 @@ TEST(Concurrency, DroppingGraphsWhileOthersEvaluateThem) {
     });
     for (double g : got) EXPECT_EQ(g, expected);
   }
+}
+
+TEST(Concurrency, ThreadsExportingToTheirOwnPaths) {
+  TempDir dir;
+  run_threads([&](int t) {
+    const float k = static_cast<float>(t + 1);
+    for (int i = 0; i < 5; ++i)
+      export_function(dir.file("f" + std::to_string(t) + ".ingot"), [k](const Args& a) { return Args{a[0] * k}; },
+                      {ones({16})});
+  });
+  for (int t = 0; t < kThreads; ++t) {
+    auto f = import_function(dir.file("f" + std::to_string(t) + ".ingot"));
+    EXPECT_EQ(vals(f({ones({16})})[0]), std::vector<double>(16, t + 1.0));
+  }
+  EXPECT_EQ(dir.count_entries(), static_cast<size_t>(kThreads));  // no temporary left behind
+}
+
+TEST(Concurrency, ThreadsExportingToOnePathWhileOthersImportIt) {
+  // Every import sees one whole file: the scale its function applies is one some writer wrote.
+  TempDir dir;
+  const std::string path = dir.file("shared.ingot");
+  const array w = arange(0.0, 4096.0, 1.0, float32);
+  eval(w);
+  auto write = [&](float k) {
+    export_function(path, [&, k](const Args& a) { return Args{add(multiply(a[0], array(k)), w)}; }, {zeros({4096})});
+  };
+  write(1.0f);
+  std::atomic<int> bad{0};
+  run_threads([&](int t) {
+    for (int i = 0; i < 10; ++i) {
+      if (t < kThreads / 2) {
+        write(static_cast<float>(t + 1));
+      } else {
+        const auto got = vals(import_function(path)({ones({4096})})[0]);
+        const double k = got[0];
+        bool whole = k >= 1 && k <= kThreads / 2 && k == std::floor(k);
+        for (size_t j = 0; j < got.size(); ++j) whole = whole && got[j] == k + static_cast<double>(j);
+        if (!whole) bad.fetch_add(1);
+      }
+    }
+  });
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(dir.count_entries(), 1u);
 }

@@ -1,9 +1,13 @@
 // export_function / exporter / import_function behaviour.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
+#include <set>
 #include <sstream>
 
 #include "export_test_util.h"
@@ -265,6 +269,37 @@ TEST(Export, FailingTraceLeavesThePreviousFileIntact) {
   EXPECT_THROW(export_function(path, throwing, {array({1.0f})}), std::runtime_error);
   EXPECT_EQ(ingot::testing::read_bytes(path), before);
   EXPECT_EQ(dir.count_entries(), 1u);  // no temporary file left behind
+}
+
+TEST(Export, ADirectoryAsTheDestinationIsRefusedBeforeWriting) {
+  TempDir dir;
+  const std::string sub = dir.file("models");
+  std::filesystem::create_directory(sub);
+  const std::string err = ingot::testing::error_of<std::runtime_error>(
+      [&] { export_function(sub, ArgsFunction([](const Args& a) { return Args{a[0] + 1.0f}; }), {array({1.0f})}); });
+  EXPECT_THAT(err, HasSubstr("[export_function] " + sub + " is a directory; give a file path."));
+  EXPECT_EQ(dir.count_entries(), 1u);
+  EXPECT_TRUE(std::filesystem::is_empty(sub));
+}
+
+TEST(Export, TemporariesLeftByKilledWritersAreRemovedByTheNextExport) {
+  // A writer killed part way (before unnamed temporary files, or where the file system lacks them) left
+  // ".<name>.XXXXXX" beside the destination. The next export to that destination removes the ones no
+  // live writer holds a lock on, and nothing else.
+  TempDir dir;
+  const std::string path = dir.file("m.ingot");
+  for (const char* name : {".m.ingot.a1b2c3", ".m.ingot.ZZZZZZ", ".m.ingot.held00", ".m.ingot.toolong", ".n.ingot.a1b2c3",
+                           "m.ingot.a1b2c3"})
+    ingot::testing::write_bytes(dir.file(name), std::vector<char>(100, 'x'));
+  const int held = ::open(dir.file(".m.ingot.held00").c_str(), O_RDONLY);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);  // a writer still at work
+  export_function(path, ArgsFunction([](const Args& a) { return Args{a[0] + 1.0f}; }), {array({1.0f})});
+  ::close(held);
+  std::set<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(dir.file(""))) left.insert(e.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{"m.ingot", ".m.ingot.held00", ".m.ingot.toolong", ".n.ingot.a1b2c3",
+                                          "m.ingot.a1b2c3"}));
 }
 
 TEST(Export, WriteFailureLeavesNoPartialFile) {
