@@ -66,15 +66,7 @@ bool parse(const uint8_t* d, size_t n, File& f) {
 std::vector<uint8_t> write(const File& f, size_t max) {
   flatbuffers::FlatBufferBuilder b;
   fb::FinishFunctionBuffer(b, fb::Function::Pack(b, &f.graph));
-  format::Header h{};
-  std::memcpy(h.magic, format::kMagic, 8);
-  h.format_version = format::kFormatVersion;
-  h.min_reader_version = format::kMinReaderVersion;
-  h.graph_offset = format::kHeaderSize;
-  h.graph_size = b.GetSize();
-  h.data_offset = format::align_up(h.graph_offset + h.graph_size);
-  h.data_size = f.data.size();
-  h.graph_crc32 = format::crc32(b.GetBufferPointer(), b.GetSize());
+  const format::Header h = format::header_for(b.GetBufferPointer(), b.GetSize(), f.data.size());
   if (h.data_offset + h.data_size > max) return {};
   std::vector<uint8_t> out(h.data_offset + h.data_size, 0);
   std::memcpy(out.data(), &h, sizeof(h));
