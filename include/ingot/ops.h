@@ -378,6 +378,10 @@ std::pair<array, array> qr(const array& a);               // reduced: Q (m, k), 
 Arrays svd(const array& a, bool compute_uv = true);       // {U (m, m), S (k), Vt (n, n)}, or {S}
 std::pair<array, array> eigh(const array& a, const std::string& uplo = "L");  // ascending values, vectors as columns
 array eigvalsh(const array& a, const std::string& uplo = "L");
+// General square matrices of float32, float64 or complex64: complex64 eigenvalues and unit-norm right
+// eigenvectors as columns (LAPACK's geev, numpy's order); no derivatives (complex results).
+std::pair<array, array> eig(const array& a);
+array eigvals(const array& a);
 Arrays lu(const array& a);                       // {row permutation p, L, U} with A = L[p] @ U
 std::pair<array, array> lu_factor(const array& a);  // packed LU and LAPACK's pivots (0-based)
 array solve(const array& a, const array& b);     // a x = b; b is (..., n) or (..., n, k)

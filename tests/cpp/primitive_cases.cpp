@@ -274,6 +274,10 @@ std::vector<PrimitiveCase> primitive_cases() {
                  auto [w, v] = linalg::eigh(gram(a[0]));
                  return Args{w, v, linalg::eigvalsh(gram(a[0]), "U")};
                }, {sq}, square_alts});
+  c.push_back({"Eig", [](const Args& a) {
+                 auto [w, v] = linalg::eig(a[0]);
+                 return Args{w, v, linalg::eigvals(a[0])};
+               }, {sq}, square_alts});
   c.push_back({"LUF", [](const Args& a) { auto [lu, piv] = linalg::lu_factor(a[0]); return Args{lu, piv}; },
                {sq}, square_alts});
   c.push_back({"QRF", [](const Args& a) {
