@@ -310,6 +310,17 @@ array quantized_matmul(const array& x, const array& w, const array& scales, cons
 array quantized_matmul(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
                        bool transpose, std::optional<int> group_size, std::optional<int> bits,
                        const std::string& mode);
+// MLX's gather_qmm: quantized_matmul of the matrices of x and of the packed w (with its scales and biases)
+// picked by lhs_indices / rhs_indices from their flattened batches, as gather_mm picks them.
+array gather_qmm(const array& x, const array& w, const array& scales, const std::optional<array>& biases = std::nullopt,
+                 const std::optional<array>& lhs_indices = std::nullopt,
+                 const std::optional<array>& rhs_indices = std::nullopt, bool transpose = true,
+                 std::optional<int> group_size = std::nullopt, std::optional<int> bits = std::nullopt,
+                 const std::string& mode = "affine", bool sorted_indices = false);
+// E4M3 ("fn") codes in uint8, as MLX: to nearest, ties to even, saturating at +-448 (NaN and infinities
+// too); from_fp8 decodes them exactly (0x7F and 0xFF are NaN) to a floating dtype.
+array to_fp8(const array& x);
+array from_fp8(const array& x, Dtype dtype = bfloat16);
 
 // ---- sorting and searching ----
 // Along `axis`, numpy's order: ascending, NaN last, -0 == +0. Without an axis (or std::nullopt) the
@@ -378,6 +389,10 @@ std::pair<array, array> qr(const array& a);               // reduced: Q (m, k), 
 Arrays svd(const array& a, bool compute_uv = true);       // {U (m, m), S (k), Vt (n, n)}, or {S}
 std::pair<array, array> eigh(const array& a, const std::string& uplo = "L");  // ascending values, vectors as columns
 array eigvalsh(const array& a, const std::string& uplo = "L");
+// General square matrices of float32, float64 or complex64: complex64 eigenvalues and unit-norm right
+// eigenvectors as columns (LAPACK's geev, numpy's order); no derivatives (complex results).
+std::pair<array, array> eig(const array& a);
+array eigvals(const array& a);
 Arrays lu(const array& a);                       // {row permutation p, L, U} with A = L[p] @ U
 std::pair<array, array> lu_factor(const array& a);  // packed LU and LAPACK's pivots (0-based)
 array solve(const array& a, const array& b);     // a x = b; b is (..., n) or (..., n, k)

@@ -62,6 +62,10 @@ void init_linalg(nb::module_& m) {
          "Eigenvalues (ascending) and eigenvectors (columns) of each symmetric matrix, reading its lower "
          "(``UPLO='L'``) or upper triangle.");
   la.def("eigvalsh", &linalg::eigvalsh, "a"_a, "UPLO"_a = "L", "The eigenvalues (ascending) of each symmetric matrix.");
+  la.def("eig", [](const array& a) { auto [w, v] = linalg::eig(a); return nb::make_tuple(w, v); }, "a"_a,
+         "Eigenvalues and right eigenvectors (unit-norm columns) of each general square matrix of float32, float64 "
+         "or complex64, as complex64 (LAPACK's geev, numpy's order).");
+  la.def("eigvals", &linalg::eigvals, "a"_a, "The eigenvalues of each general square matrix, as complex64.");
   la.def("lu", [](const array& a) { Arrays o = linalg::lu(a); return nb::make_tuple(o[0], o[1], o[2]); }, "a"_a,
          "The LU factorization with partial pivoting (p, L, U): A = L[p] @ U, p the row permutation (uint32).");
   la.def("lu_factor", [](const array& a) { auto [lu, piv] = linalg::lu_factor(a); return nb::make_tuple(lu, piv); },

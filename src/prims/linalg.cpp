@@ -1,7 +1,10 @@
 // The LAPACK-backed primitives of ingot::linalg: Inverse (general or triangular), Cholesky, QRF, SVD,
-// Eigh and LUF, and the ops that build them. Each takes (..., m, n) arrays of float32 or float64 (MLX's
-// rule) and runs LAPACK (OpenBLAS's, through the Fortran interface of lapack.h) once per matrix of the
-// batch, on a column-major copy.
+// Eigh, Eig and LUF, and the ops that build them. Each takes (..., m, n) arrays of float32 or float64
+// (MLX's rule; Eig also complex64) and runs LAPACK (OpenBLAS's, through the Fortran interface of
+// lapack.h) once per matrix of the batch, on a column-major copy.
+#include <complex>
+#define lapack_complex_float std::complex<float>  // lapack.h's documented C++ form
+#define lapack_complex_double std::complex<double>
 #include <lapack.h>
 
 #include <algorithm>
@@ -51,6 +54,19 @@ void syevd(char job, char uplo, int n, float* a, float* w, float* work, int lw, 
 }
 void syevd(char job, char uplo, int n, double* a, double* w, double* work, int lw, int* iw, int liw, int& info) {
   LAPACK_dsyevd(&job, &uplo, &n, a, &n, w, work, &lw, iw, &liw, &info);
+}
+void geev(char jobv, int n, float* a, float* wr, float* wi, float* v, float* w, int lw, int& info) {
+  const int ldv = std::max(n, 1);
+  LAPACK_sgeev("N", &jobv, &n, a, &n, wr, wi, nullptr, &ldv, v, &ldv, w, &lw, &info);
+}
+void geev(char jobv, int n, double* a, double* wr, double* wi, double* v, double* w, int lw, int& info) {
+  const int ldv = std::max(n, 1);
+  LAPACK_dgeev("N", &jobv, &n, a, &n, wr, wi, nullptr, &ldv, v, &ldv, w, &lw, &info);
+}
+void geev(char jobv, int n, std::complex<float>* a, std::complex<float>* w, std::complex<float>* v,
+          std::complex<float>* work, int lw, float* rwork, int& info) {
+  const int ldv = std::max(n, 1);
+  LAPACK_cgeev("N", &jobv, &n, a, &n, w, nullptr, &ldv, v, &ldv, work, &lw, rwork, &info);
 }
 
 // A workspace size LAPACK reported through a query call (lwork = -1).
@@ -129,6 +145,12 @@ class LinalgBase : public PrimitiveBase<Derived> {
   void check_inputs(const Arrays& in) const override {
     PrimitiveBase<Derived>::check_inputs(in);
     check_matrices(in[0].shape(), in[0].dtype(), Derived::kOp, Derived::kSquare);
+  }
+  // A factorization costs a small multiple of m n min(m, n) per matrix (SVD's iterations included).
+  double cost(const Arrays& in, const std::vector<Shape>&) const override {
+    const Shape& s = in[0].shape();
+    const double m = static_cast<double>(s[s.size() - 2]), n = static_cast<double>(s.back());
+    return 20 * detail::elements(s) * std::min(m, n);
   }
   // The kernels map over leading axes: the batch axis moves to the front.
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
@@ -448,6 +470,96 @@ class Eigh : public LinalgBase<Eigh> {
 };
 INGOT_REGISTER_PRIMITIVE(Eigh)
 
+// Eigenvalues and right eigenvectors of general square matrices (MLX's eig): complex64 results for
+// float32, float64 and complex64 input, as LAPACK's geev gives them (numpy's order; each vector of unit
+// norm with its largest component real).
+class Eig : public LinalgBase<Eig> {
+ public:
+  static constexpr const char* kName = "Eig";
+  static constexpr const char* kOp = "linalg::eig";
+  static constexpr bool kSquare = true;
+  static constexpr int kVersion = 1;
+  explicit Eig(bool vectors) : vectors_(vectors) {}
+  auto state() const { return std::tuple(vectors_); }
+
+  void check_inputs(const Arrays& in) const override {
+    PrimitiveBase<Eig>::check_inputs(in);
+    check(in[0].shape(), in[0].dtype(), kOp);
+  }
+  static void check(const Shape& s, Dtype t, const char* op) {
+    if (t != float32 && t != float64 && t != complex64)
+      fail(op, "expects float32, float64 or complex64 arrays, got ", t, ".");
+    check_matrices(s, t == complex64 ? float32 : t, op, true);
+  }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    const Shape& a = in[0].shape();
+    check(a, in[0].dtype(), kOp);
+    Shape w(a.begin(), a.end() - 1);
+    if (!vectors_) return {w};
+    return {w, a};
+  }
+  std::vector<Dtype> output_dtypes(const Arrays&) const override {
+    return std::vector<Dtype>(vectors_ ? 2 : 1, complex64);
+  }
+  void eval_cpu(const Arrays& in, Arrays& out) const override {
+    for (auto& o : out) o.alloc();
+    const int n = static_cast<int>(in[0].shape(-1));
+    if (n == 0) return;
+    auto* w = static_cast<complex64_t*>(out[0].raw_data());
+    auto* v = vectors_ ? static_cast<complex64_t*>(out[1].raw_data()) : nullptr;
+    const char job = vectors_ ? 'V' : 'N';
+    auto done = [&](int info) {
+      if (info > 0) runtime_fail(kOp, "the QR algorithm did not converge.");
+      if (info < 0) runtime_fail(kOp, "LAPACK failed with code " + std::to_string(info) + ".");
+    };
+    if (in[0].dtype() == complex64) {
+      using C = std::complex<float>;
+      std::vector<C> vr(vectors_ ? static_cast<size_t>(n) * n : 1), work, vals(n);
+      std::vector<float> rwork(2 * static_cast<size_t>(n));
+      each_matrix<C>(in[0], [&](C* a, int64_t b) {
+        int info = 0;
+        C query;
+        geev(job, n, a, vals.data(), vr.data(), &query, -1, rwork.data(), info);
+        work.resize(std::max<size_t>(work.size(), work_size(query.real())));
+        geev(job, n, a, vals.data(), vr.data(), work.data(), static_cast<int>(work.size()), rwork.data(), info);
+        done(info);
+        for (int j = 0; j < n; ++j) w[b * n + j] = vals[j];
+        if (vectors_) store(vr.data(), n, n, n, reinterpret_cast<C*>(v) + b * n * n);
+      });
+      return;
+    }
+    float_dispatch(in[0].dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      std::vector<T> wr(n), wi(n), vr(vectors_ ? static_cast<size_t>(n) * n : 1), work;
+      each_matrix<T>(in[0], [&](T* a, int64_t b) {
+        int info = 0;
+        T query = 0;
+        geev(job, n, a, wr.data(), wi.data(), vr.data(), &query, -1, info);
+        work.resize(std::max<size_t>(work.size(), work_size(query)));
+        geev(job, n, a, wr.data(), wi.data(), vr.data(), work.data(), static_cast<int>(work.size()), info);
+        done(info);
+        for (int j = 0; j < n; ++j) w[b * n + j] = complex64_t(static_cast<float>(wr[j]), static_cast<float>(wi[j]));
+        if (!vectors_) return;
+        // A complex pair (j, j + 1) shares columns: v_j = vr[:, j] + i vr[:, j + 1], v_{j+1} its conjugate.
+        complex64_t* vb = v + b * n * n;
+        for (int j = 0; j < n; ++j) {
+          const bool pair = wi[j] != 0 && j + 1 < n;
+          for (int i = 0; i < n; ++i) {
+            const float re = static_cast<float>(vr[j * n + i]), im = pair ? static_cast<float>(vr[(j + 1) * n + i]) : 0.f;
+            vb[i * n + j] = complex64_t(re, im);
+            if (pair) vb[i * n + j + 1] = complex64_t(re, -im);
+          }
+          if (pair) ++j;
+        }
+      });
+    });
+  }
+
+ private:
+  bool vectors_;
+};
+INGOT_REGISTER_PRIMITIVE(Eig)
+
 // LU factorization with partial pivoting, as MLX's: LU (..., m, n) holding unit lower L below the
 // diagonal and U on and above it, LAPACK's pivots (..., k) 0-based, and the row permutation r
 // (..., m) with A = (L U)[r].
@@ -565,6 +677,17 @@ std::pair<array, array> eigh(const array& a, const std::string& uplo) {
   Eigh::check_uplo(uplo);
   const Arrays o = make_multi<Eigh>({a}, uplo, true);
   return {o[0], o[1]};
+}
+
+std::pair<array, array> eig(const array& a) {
+  Eig::check(a.shape(), a.dtype(), "linalg::eig");
+  const Arrays o = make_multi<Eig>({a}, true);
+  return {o[0], o[1]};
+}
+
+array eigvals(const array& a) {
+  Eig::check(a.shape(), a.dtype(), "linalg::eigvals");
+  return make<Eig>({a}, false);
 }
 
 array eigvalsh(const array& a, const std::string& uplo) {

@@ -148,3 +148,89 @@ def test_errors_raise_when_evaluated_inside_a_graph():
     x = ingot.linalg.solve(ingot.array([[1.0, 2.0], [2.0, 4.0]]), ingot.array([1.0, 1.0]))
     with pytest.raises(RuntimeError, match=r"\[linalg::tri_inv\] the matrix is singular"):
         ingot.eval(x)
+
+
+def _phase_free(v):
+    """Each column of complex eigenvectors turned so its largest component is real and positive."""
+    idx = np.argmax(np.abs(v), axis=-2)
+    pick = np.take_along_axis(v, idx[..., None, :], -2)
+    return v * (np.abs(pick) / pick)
+
+
+def _matched(w, mw, mv=None):
+    """Another library's eigenvalues (and vectors) reordered to pair each of ours with the nearest of theirs."""
+    w, mw = np.asarray(w).reshape(-1, w.shape[-1]), np.asarray(mw).reshape(-1, w.shape[-1])
+    order = np.zeros(w.shape, np.int64)
+    for b in range(w.shape[0]):
+        free = list(range(w.shape[1]))
+        for i in range(w.shape[1]):
+            j = min(free, key=lambda k: abs(mw[b, k] - w[b, i]))
+            order[b, i] = j
+            free.remove(j)
+    shape = mv.shape[:-1] if mv is not None else None
+    vals = np.take_along_axis(mw, order, -1)
+    if mv is None:
+        return vals
+    order = order.reshape(shape[:-1] + (1, -1))
+    return vals, np.take_along_axis(mv, np.broadcast_to(order, mv.shape), -1)
+
+
+@pytest.mark.parametrize("a", [
+    np.array([[1.0, 1.0], [3.0, 4.0]], np.float32),
+    np.array([[1.0, -1.0], [1.0, 1.0]], np.float32),  # complex eigenvalues of a real matrix
+    RNG.standard_normal((5, 5)).astype(np.float32),
+    RNG.standard_normal((3, 6, 6)).astype(np.float32),
+    RNG.standard_normal((4, 4)),
+    (RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))).astype(np.complex64),
+], ids=["real", "complex_pair", "random", "batched", "float64", "complex64"])
+def test_eig_matches_numpy_and_mlx(a):
+    w, v = ingot.linalg.eig(ingot.array(a))
+    assert w.dtype == ingot.complex64 and v.dtype == ingot.complex64
+    w, v = np.array(w), np.array(v)
+    # The same LAPACK routine as numpy, but numpy's wheel carries its own LAPACK build, which may order them
+    # otherwise: each of ours against the nearest of numpy's, vectors compared up to phase.
+    nw, nv = _matched(w, *np.linalg.eig(a))
+    np.testing.assert_allclose(nw.reshape(w.shape), w, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(_phase_free(v), _phase_free(nv), atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=-2), 1, rtol=1e-5)
+    np.testing.assert_allclose(a @ v, v * w[..., None, :], atol=1e-4 * max(1, np.abs(a).max()))
+    np.testing.assert_allclose(np.array(ingot.linalg.eigvals(ingot.array(a))), w, rtol=1e-6, atol=1e-6)
+    # MLX's too.
+    mw, mv = (np.array(x) for x in mx.linalg.eig(mx.array(a), stream=mx.cpu))
+    smw, smv = _matched(w, mw, mv)
+    np.testing.assert_allclose(smw.reshape(w.shape), w, rtol=1e-4, atol=1e-5)
+    if a.dtype != np.complex64:  # MLX 0.32's complex eigenvectors fail A v = w v (conjugated); ours match numpy
+        np.testing.assert_allclose(_phase_free(smv), _phase_free(v), atol=1e-3)
+    mvals = np.array(mx.linalg.eigvals(mx.array(a), stream=mx.cpu))
+    np.testing.assert_allclose(_matched(w, mvals).reshape(w.shape), w, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (3, 0, 0), (0, 4, 4)])
+def test_eig_of_empty_matrices(shape):
+    a = np.zeros(shape, np.float32)
+    w, v = ingot.linalg.eig(ingot.array(a))
+    nw, nv = np.linalg.eig(a)
+    assert np.array(w).shape == nw.shape and np.array(v).shape == nv.shape
+    assert np.array(ingot.linalg.eigvals(ingot.array(a))).shape == nw.shape
+
+
+def test_eig_errors_name_the_function():
+    with pytest.raises(ValueError, match=r"\[linalg::eig\] expects arrays with at least 2 dimensions, got shape \(2,\)"):
+        ingot.linalg.eig(ingot.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"\[linalg::eigvals\] expects square matrices, got shape \(3,2\)"):
+        ingot.linalg.eigvals(ingot.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"\[linalg::eig\] expects float32, float64 or complex64 arrays, got int32"):
+        ingot.linalg.eig(ingot.zeros((2, 2), ingot.int32))
+    with pytest.raises(ValueError, match=r"derivatives through complex64 values are not supported"):
+        ingot.grad(lambda x: ingot.sum(ingot.abs(ingot.linalg.eigvals(x))))(ingot.eye(2))
+
+
+def test_eig_exports_and_replays_shapeless(tmp_path):
+    path = str(tmp_path / "eig.ingot")
+    ingot.export_function(path, lambda x: ingot.linalg.eig(x), ingot.zeros((2, 2)), shapeless=True)
+    f = ingot.import_function(path)
+    for a in (RNG.standard_normal((4, 4)).astype(np.float32), RNG.standard_normal((3, 3)).astype(np.float32)):
+        w, v = f(ingot.array(a))
+        ew, ev = ingot.linalg.eig(ingot.array(a))
+        np.testing.assert_array_equal(np.array(w), np.array(ew))
+        np.testing.assert_array_equal(np.array(v), np.array(ev))
