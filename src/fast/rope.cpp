@@ -106,9 +106,6 @@ class RoPE : public PrimitiveBase<RoPE> {
     if (!fast::detail::kernels_enabled() || !fast::detail::kernel_dtype(x.dtype()))
       return fast::detail::adopt(decompose(in), out);
     const Dtype t = x.dtype();
-    array& o = out[0];
-    o.alloc();
-    if (x.size() == 0) return;  // and B * T * D below is not 0
     const int64_t D = x.shape().back(), T = x.shape()[x.ndim() - 2], B = x.shape()[0];
     const int64_t heads = x.size() / (B * T * D);  // the axes between the first and the positions
     const int half = dims_ / 2;
@@ -129,6 +126,8 @@ class RoPE : public PrimitiveBase<RoPE> {
       const fast::detail::Rows orow(o);
       for (int64_t b = 0; b < B; ++b) offsets[b] = static_cast<const int64_t*>(orow.data)[in[1].size() == 1 ? 0 : b];
     }
+    array& o = out[0];
+    o.alloc();
     const fast::detail::Rows xr(x);
     const size_t sz = size_of(t);
     // One task per (sequence, position): its angles, then every head's row.
