@@ -414,10 +414,11 @@ void Impl::Budget::add(const Primitive& p, const Arrays& in, const std::vector<S
     os << std::setprecision(v < 1e15 ? 15 : 3) << v;
     return os.str();
   };
-  if (bytes > static_cast<double>(options.max_call_bytes))
+  // Written as !(x <= limit): a NaN estimate (a hostile shape's 0 / 0) fails the check instead of passing.
+  if (!(bytes <= static_cast<double>(options.max_call_bytes)))
     over(number(bytes) + " bytes of intermediate and output arrays", "max_call_bytes",
          std::to_string(options.max_call_bytes));
-  if (flops > options.max_call_flops)
+  if (!(flops <= options.max_call_flops))
     over("an estimated " + number(flops) + " operations", "max_call_flops", number(options.max_call_flops));
 }
 
