@@ -125,6 +125,21 @@ int main(int argc, char** argv) {
     fuzz::recompute_outputs(f);
     save("rope_empty_batch", f);
   }
+  {  // an empty head dimension: the cost estimate was 0 / 0 (NaN passed the budget), the kernel's tiles
+     // walked 2^48 query-key pairs for an empty result
+    File f = exported([](const Args& a) { return Args{fast::scaled_dot_product_attention(a[0], a[1], a[2], 1.0f)}; },
+                      {zeros({1, 1, 4, 2}), zeros({1, 1, 4, 2}), zeros({1, 1, 4, 2})});
+    for (auto& arg : f.graph.traces[0]->args) arg->shape = {1, 1, int64_t{1} << 24, 0};
+    fuzz::recompute_outputs(f);
+    save("attention_empty_head_dim", f);
+  }
+  {  // an empty batch and output channels: the kernel still listed the 2^48 taps of its kernel
+    File f = exported([](const Args& a) { return Args{conv2d(a[0], a[1])}; }, {zeros({1, 4, 4, 1}), zeros({1, 2, 2, 1})});
+    f.graph.traces[0]->args[0]->shape = {0, int64_t{1} << 24, int64_t{1} << 24, 1};
+    f.graph.traces[0]->args[1]->shape = {0, int64_t{1} << 24, int64_t{1} << 24, 1};
+    fuzz::recompute_outputs(f);
+    save("conv_empty_huge_kernel", f);
+  }
   {  // NaN, infinity and out-of-range floats converted to int32
     const array c = array(std::vector<float>{1, 2, 3, 4}, {4});
     File f = exported([c](const Args& a) { return Args{a[0] + astype(c, int32)}; }, {zeros({4}, int32)});
