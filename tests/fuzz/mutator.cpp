@@ -105,6 +105,7 @@ void mutate_state(fb::NodeT& node, Rng& r) {
     const uint8_t tag = s[at + 4];
     const size_t width = 1 + (tag == 2 || tag == 3 ? 8 : 1);
     const size_t last = at + 4 + (n - 1) * width;
+    if (last + width > s.size()) return;  // scalars of several widths (after byte mutations)
     if (r() % 2) {
       const std::vector<uint8_t> element(s.begin() + static_cast<long>(last), s.begin() + static_cast<long>(last + width));
       s.insert(s.begin() + static_cast<long>(last + width), element.begin(), element.end());
