@@ -9,6 +9,7 @@
 #include <bit>
 #include <climits>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -244,7 +245,6 @@ void mutate_once(File& f, Rng& r) {
   }
 }
 
-// A shape import_function would accept (format::kMaxDims, kMaxElements).
 // Writes the mutant into out; 0 when it does not fit.
 size_t finish(File& f, uint8_t* out, size_t max, Rng& r) {
   if (r() % 4) fuzz::recompute_outputs(f);
