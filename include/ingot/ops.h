@@ -327,6 +327,17 @@ array quantized_matmul(const array& x, const array& w, const array& scales, cons
 array quantized_matmul(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
                        bool transpose, std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
                        StreamOrDevice s = {});
+// MLX's gather_qmm: quantized_matmul of the matrices of x and of the packed w (with its scales and biases)
+// picked by lhs_indices / rhs_indices from their flattened batches, as gather_mm picks them.
+array gather_qmm(const array& x, const array& w, const array& scales, const std::optional<array>& biases = std::nullopt,
+                 const std::optional<array>& lhs_indices = std::nullopt,
+                 const std::optional<array>& rhs_indices = std::nullopt, bool transpose = true,
+                 std::optional<int> group_size = std::nullopt, std::optional<int> bits = std::nullopt,
+                 const std::string& mode = "affine", bool sorted_indices = false, StreamOrDevice s = {});
+// E4M3 ("fn") codes in uint8, as MLX: to nearest, ties to even, saturating at +-448 (NaN and infinities
+// too); from_fp8 decodes them exactly (0x7F and 0xFF are NaN) to a floating dtype.
+array to_fp8(const array& x, StreamOrDevice s = {});
+array from_fp8(const array& x, Dtype dtype = bfloat16, StreamOrDevice s = {});
 
 // ---- sorting and searching ----
 // Along `axis`, numpy's order: ascending, NaN last, -0 == +0. Without an axis (or std::nullopt) the

@@ -62,12 +62,16 @@ from . import nn, utils  # noqa: E402,F401
 
 # Constants, aliases, small ops and dtype utilities composed from the ops above.
 from ._extras import *  # noqa: E402,F401,F403
+from . import _extras  # noqa: E402
 
 # grad, value_and_grad, vjp, jvp, vmap, custom_function and checkpoint over trees of arrays.
 from ._transforms import *  # noqa: E402,F401,F403
 from ._transforms import RandomState as _RandomState  # noqa: E402
 
 random.state = _RandomState()
+
+fft.fftfreq, fft.rfftfreq = _extras.fftfreq, _extras.rfftfreq
+_streams.metal_memory_aliases(metal)
 
 
 def cmake_dir() -> str:

@@ -27,6 +27,8 @@ __all__ = [
     "einsum_path",
     # windows
     "hanning", "hamming", "blackman", "bartlett",
+    # composed ops of MLX's newer surface
+    "isdtype", "convolve", "as_strided", "hadamard_transform",
 ]
 
 # ---- constants (plain Python values, as in MLX) ----
@@ -468,3 +470,123 @@ def blackman(M, *, stream=None):
 def bartlett(M, *, stream=None):
     """The Bartlett (triangular) window of M points: 1 - |2 n / (M - 1) - 1|."""
     return _window("bartlett", M, lambda n, d: 1.0 - _core.abs(2.0 * n / d - 1.0), stream)
+
+
+# ---- composed ops of MLX's newer surface ----
+_KINDS = {
+    "bool": lambda d: d == _core.bool_,
+    "signed integer": lambda d: issubdtype(d, signedinteger),
+    "unsigned integer": lambda d: issubdtype(d, unsignedinteger),
+    "integral": lambda d: issubdtype(d, integer),
+    "real floating": lambda d: issubdtype(d, floating),
+    "complex floating": lambda d: issubdtype(d, complexfloating),
+    "numeric": lambda d: issubdtype(d, number),
+}
+
+
+def isdtype(dtype, kind):
+    """Whether ``dtype`` is ``kind``: a Dtype, one of the array API's kind names ("bool", "signed integer",
+    "unsigned integer", "integral", "real floating", "complex floating", "numeric"), or a tuple of them."""
+    def one(k):
+        if isinstance(k, _core.Dtype):
+            return dtype == k
+        if isinstance(k, str):
+            if k not in _KINDS:
+                raise ValueError(f"[isdtype] Unknown data type kind: '{k}'.")
+            return _KINDS[k](dtype)
+        raise ValueError("[isdtype] `kind` must be a dtype, a string, or a tuple of dtypes and strings.")
+    if not isinstance(dtype, _core.Dtype):
+        raise TypeError(f"[isdtype] expected a Dtype, got {type(dtype).__name__}.")
+    return any(one(k) for k in kind) if isinstance(kind, tuple) else one(kind)
+
+
+def convolve(a, v, /, mode="full", *, stream=None):
+    """numpy's discrete linear convolution of two 1-D arrays, ``mode`` "full", "same" or "valid" (the longer
+    input slides under the shorter, as numpy and MLX)."""
+    a, v = _as_array(a), _as_array(v)
+    if a.ndim != 1 or v.ndim != 1:
+        raise ValueError(f"[convolve] inputs must be 1-D, got shapes {tuple(a.shape)} and {tuple(v.shape)}.")
+    if a.size == 0 or v.size == 0:
+        raise ValueError("[convolve] inputs cannot be empty.")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"[convolve] mode must be 'full', 'same' or 'valid', got {mode!r}.")
+    x, w = (v, a) if a.size < v.size else (a, v)
+    n, m = x.size, w.size
+    t = result_type(x, w)
+    if not _is_floating(t):
+        t = _core.float32
+    lo = {"full": m - 1, "same": m // 2, "valid": 0}[mode]
+    hi = {"full": m - 1, "same": m - 1 - m // 2, "valid": 0}[mode]
+    xp = _core.pad(x.astype(t), [(lo, hi)])
+    out = _core.conv1d(_core.reshape(xp, (1, -1, 1)), _core.reshape(w.astype(t)[::-1], (1, -1, 1)))
+    return _core.reshape(out, (-1,))
+
+
+def as_strided(a, /, shape=None, strides=None, offset=0, *, stream=None):
+    """MLX's as_strided over ``a``'s row-major elements: element ``i`` of the result is element
+    ``offset + sum(i_k * strides[k])`` of ``a`` flattened. Positions outside ``a`` are refused (MLX reads
+    whatever memory lies there)."""
+    a = _as_array(a)
+    shape = tuple(a.shape) if shape is None else tuple(int(d) for d in shape)
+    if strides is None:
+        strides, step = [], 1
+        for d in reversed(shape):
+            strides.insert(0, step)
+            step *= d
+    strides = tuple(int(s) for s in strides)
+    if len(strides) != len(shape):
+        raise ValueError(f"[as_strided] got {len(shape)} dimensions {shape} but {len(strides)} strides {strides}.")
+    if any(d < 0 for d in shape):
+        raise ValueError(f"[as_strided] negative dimension in shape {shape}.")
+    if _math.prod(shape) == 0:
+        return _core.zeros(shape, a.dtype)
+    lo = offset + sum(min(0, (d - 1) * s) for d, s in zip(shape, strides))
+    hi = offset + sum(max(0, (d - 1) * s) for d, s in zip(shape, strides))
+    if lo < 0 or hi >= a.size:
+        raise ValueError(f"[as_strided] shape {shape}, strides {strides} and offset {offset} reach positions "
+                         f"{lo} to {hi} of an array of {a.size} elements.")
+    idx = _np.full(shape, offset, _np.int64)
+    for k, (d, s) in enumerate(zip(shape, strides)):
+        idx = idx + (_np.arange(d, dtype=_np.int64) * s).reshape((d,) + (1,) * (len(shape) - k - 1))
+    return _core.take(_core.reshape(a, (-1,)), _core.array(idx.astype(_np.int32 if a.size < 2**31 else _np.int64)))
+
+
+def _hadamard(n):
+    h = _np.ones((1, 1), _np.float32)
+    while h.shape[0] < n:
+        h = _np.block([[h, h], [h, -h]])
+    return h
+
+
+def hadamard_transform(a, scale=None, stream=None):
+    """The Walsh-Hadamard transform along the last axis (of a power-of-two size), in Sylvester's natural
+    order, times ``scale`` (default ``1 / sqrt(n)``), computed in float32 and returned in ``a``'s floating
+    dtype (float32 for others). MLX also takes 12, 20 or 28 times a power of two; ingot refuses those."""
+    a = _as_array(a)
+    n = a.shape[-1] if a.ndim else 1
+    if n < 1 or n & (n - 1):
+        raise ValueError(f"[hadamard_transform] the last axis must have a power-of-two size, got {n} "
+                         "(MLX's 12, 20 and 28 times a power of two are not supported).")
+    if scale is None:
+        scale = 1.0 / _math.sqrt(n)
+    t = a.dtype if _is_floating(a.dtype) else _core.float32
+    work = _core.float64 if t == _core.float64 else _core.float32
+    return _core.matmul(a.astype(work), _core.array(_hadamard(n) * scale, work)).astype(t)
+
+
+# ---- ingot.fft's sample frequencies (attached to the fft module in __init__) ----
+def fftfreq(n, d=1.0, stream=None):
+    """numpy's fftfreq as float32: the sample frequencies of an n-point transform with spacing d."""
+    if int(n) != n or n <= 0:
+        raise ValueError(f"[fftfreq] n must be a positive integer, got {n}.")
+    n = int(n)
+    k = _np.concatenate([_np.arange(0, (n - 1) // 2 + 1), _np.arange(-(n // 2), 0)])
+    return _core.array((k / (n * d)).astype(_np.float32))
+
+
+def rfftfreq(n, d=1.0, stream=None):
+    """numpy's rfftfreq as float32: the non-negative sample frequencies of an n-point real transform."""
+    if int(n) != n or n <= 0:
+        raise ValueError(f"[rfftfreq] n must be a positive integer, got {n}.")
+    n = int(n)
+    return _core.array((_np.arange(0, n // 2 + 1) / (n * d)).astype(_np.float32))

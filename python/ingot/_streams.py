@@ -64,3 +64,16 @@ def _unavailable_backend(name):
 
 metal = _unavailable_backend("metal")
 cuda = _unavailable_backend("cuda")
+
+
+def metal_memory_aliases(ns):
+    """MLX's older mx.metal memory functions, the same as the top-level ones (which count CPU memory
+    here); capture, a Metal debugger feature, is refused."""
+    for name in ("get_active_memory", "get_peak_memory", "reset_peak_memory", "get_cache_memory",
+                 "set_cache_limit", "set_memory_limit", "set_wired_limit", "clear_cache"):
+        setattr(ns, name, getattr(_core, name))
+
+    def capture(*args, **kwargs):
+        raise RuntimeError("[metal.start_capture] there is no metal device to capture: ingot computes on the CPU.")
+
+    ns.start_capture = ns.stop_capture = capture

@@ -45,6 +45,27 @@ void init_ops_quantized(nb::module_& m) {
       "``x @ dequantize(w, ...).T`` (``transpose=True``, the default) or ``x @ dequantize(w, ...)``, computed "
       "from the packed weights without unpacking them. ``biases`` is required in the affine mode and refused "
       "in the others, whose result has x's dtype.");
+  m.def(
+      "gather_qmm",
+      [](const array& x, const array& w, const array& scales, const std::optional<array>& biases,
+         const std::optional<array>& lhs_indices, const std::optional<array>& rhs_indices, bool transpose,
+         std::optional<int> group_size, std::optional<int> bits, const std::string& mode, bool sorted_indices) {
+        return ingot::gather_qmm(x, w, scales, biases, lhs_indices, rhs_indices, transpose, group_size, bits, mode,
+                                 sorted_indices);
+      },
+      "x"_a, "w"_a, "scales"_a, "biases"_a = nb::none(), "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(),
+      "transpose"_a = true, "group_size"_a = nb::none(), "bits"_a = nb::none(), "mode"_a = "affine", nb::kw_only(),
+      "sorted_indices"_a = false,
+      "quantized_matmul of the matrices of x and of the packed w (with its scales and biases) picked by "
+      "``lhs_indices`` and ``rhs_indices`` from their flattened batches, as gather_mm picks them; a missing index "
+      "array keeps that side's batch. ``sorted_indices`` is a hint and changes nothing.");
+  m.def(
+      "to_fp8", [](const array& x) { return ingot::to_fp8(x); }, "x"_a,
+      "E4M3 (fp8) codes of a floating array, as uint8: to nearest, ties to even, saturating at +-448 (NaN and "
+      "infinities too), as MLX.");
+  m.def(
+      "from_fp8", [](const array& x, Dtype dtype) { return ingot::from_fp8(x, dtype); }, "x"_a, "dtype"_a = bfloat16,
+      "The values of uint8 E4M3 (fp8) codes, exactly, as ``dtype`` (default bfloat16, as MLX).");
 }
 
 }  // namespace ingot::py

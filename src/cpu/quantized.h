@@ -44,6 +44,12 @@ void quantized_matmul(const array& x, const array& w, const array& scales, const
                       int group_size, int bits, bool transpose, QuantMode mode = QuantMode::affine);
 
 // ---- the floating-point modes ----
+// Elementwise E4M3 ("fn") codes, as MLX's to_fp8 / from_fp8: x (any float dtype, row-major dense) to
+// out (uint8, allocated here), to nearest with ties to even, saturating at +-448 (NaN too, as MLX);
+// and codes (uint8) to out of out.dtype(), exactly.
+void fp8_encode(const array& x, array& out);
+void fp8_decode(const array& codes, array& out);
+
 // w: (rows, K) row-major dense, float16/bfloat16/float32/float64; global_scale: null or one float32
 // (nvfp4 only). wq (rows, K * bits / 32) uint32 and scales (rows, K / group) uint8 are allocated here.
 // Each step rounds to w's dtype where MLX 0.32's CPU computation does, so the bytes match, NaN and

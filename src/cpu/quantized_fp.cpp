@@ -247,4 +247,28 @@ template void fp_decode_rows<float>(const uint32_t*, const uint8_t*, int64_t, in
 template void fp_decode_rows<double>(const uint32_t*, const uint8_t*, int64_t, int64_t, int64_t, QuantMode, Dtype,
                                      double*);
 
+void fp8_encode(const array& x, array& out) {
+  out.alloc();
+  auto* o = static_cast<uint8_t*>(out.raw_data());
+  dispatch_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T> || is_half_v<T>) {
+      const T* p = static_cast<const T*>(x.raw_data());
+      for (int64_t i = 0; i < x.size(); ++i) o[i] = static_cast<uint8_t>(e4m3_code(static_cast<compute_t<T>>(p[i])));
+    }
+  });
+}
+
+void fp8_decode(const array& codes, array& out) {
+  out.alloc();
+  const auto* c = static_cast<const uint8_t*>(codes.raw_data());
+  dispatch_dtype(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T> || is_half_v<T>) {
+      T* o = static_cast<T*>(out.raw_data());
+      for (int64_t i = 0; i < codes.size(); ++i) o[i] = static_cast<T>(e4m3_value(c[i]));
+    }
+  });
+}
+
 }  // namespace ingot::cpu

@@ -441,4 +441,29 @@ array quantized_matmul(const array& x, const array& w, const array& scales, cons
   return make<QuantizedMatmul>(std::move(in), group_size, bits, transpose, "affine");
 }
 
+// The picked matrices go through quantized_matmul, which broadcasts the index arrays' shapes as batches;
+// a side without indices keeps its own batch, as its default indices (its positions) would.
+array gather_qmm(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
+                 const std::optional<array>& lhs_indices, const std::optional<array>& rhs_indices, bool transpose,
+                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode, bool,
+                 StreamOrDevice s) {
+  const char* op = "gather_qmm";
+  to_stream(s, op);
+  if (!lhs_indices && !rhs_indices) return quantized_matmul(x, w, scales, biases, transpose, group_size, bits, mode);
+  for (const auto* idx : {&lhs_indices, &rhs_indices})
+    if (*idx && ((*idx)->dtype() == bool_ || !is_integral((*idx)->dtype())))
+      fail(op, "indices must be integers, got ", (*idx)->dtype(), ".");
+  if (x.ndim() < 2 || w.ndim() < 2)  // as MLX: matrices, not vectors
+    fail(op, "expects x and packed w with at least 2 dimensions each, got shapes ", shape_str(x.shape()), " and ",
+         shape_str(w.shape()), ".");
+  auto pick = [](const array& m, const std::optional<array>& idx) {
+    if (!idx) return m;
+    return take(m.ndim() == 2 ? expand_dims(m, 0) : flatten(m, 0, m.ndim() - 3), *idx, 0);
+  };
+  std::optional<array> b;
+  if (biases) b = pick(*biases, rhs_indices);
+  return quantized_matmul(pick(x, lhs_indices), pick(w, rhs_indices), pick(scales, rhs_indices), b, transpose,
+                          group_size, bits, mode);
+}
+
 }  // namespace ingot

@@ -159,6 +159,11 @@ std::vector<PrimitiveCase> primitive_cases() {
   alts({{rs(sig, {2, 7, 2})}, {rs(sig, {1, 4, 2})}});
   const auto wfull = f32(ramp(2 * 64, 0.05f), {2, 64}), xrow = f32(ramp(3 * 64, 0.1f), {3, 64});
   // Every mode, nvfp4 also with a global scale (dequantize's an input, so that its derivative is checked).
+  c.push_back({"ConvertFP8", [](const Args& a) {
+                 const array codes = to_fp8(a[0]);
+                 return Args{codes, from_fp8(codes, float32), from_fp8(to_fp8(astype(a[0], float16)), float16)};
+               }, {xrow}});
+  alts({{rs(xrow, {2, 5})}, {rs(xrow, {1, 64})}});
   c.push_back({"Quantize", [](const Args& a) {
                  auto [q, s, b] = quantize(a[0], 32, 4);
                  Args out{q, s, b};

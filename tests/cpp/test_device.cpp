@@ -101,6 +101,11 @@ TEST(Device, OpsTakeACpuStreamOrDeviceAndRefuseTheGpu) {
       {"quantized_matmul", [&](StreamOrDevice s) { return quantized_matmul(qw, qv, qs, qb, true, 64, 4, s); }},
       {"dequantize", [&](StreamOrDevice s) { return dequantize(qv, qs, qb, 64, 4, std::nullopt, s); }},
       {"quantize", [&](StreamOrDevice s) { return std::get<0>(quantize(qw, 64, 4, s)); }},
+      {"gather_qmm",
+       [&](StreamOrDevice s) {
+         return gather_qmm(qw, qv, qs, qb, std::nullopt, array({1, 0}), true, 64, 4, "affine", false, s);
+       }},
+      {"to_fp8", [&](StreamOrDevice s) { return to_fp8(a, s); }},
   };
   const Stream gpu_stream{0, Device::gpu};
   for (const Case& c : cases) {

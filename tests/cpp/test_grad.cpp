@@ -28,6 +28,7 @@ const std::map<std::pair<std::string, int>, std::string> kRefuses = {
     {{"Dequantize", 0}, "[vjp] primitive Quantize has no vjp"},
     {{"QuantizedMatmul", 0}, "[vjp] primitive QuantizedMatmul has a vjp with respect to its input x only"},
     {{"QRF", 0}, "[vjp] primitive QRF has no vjp"},
+    {{"ConvertFP8", 0}, "[vjp] primitive ConvertFP8 has no vjp"},
     {{"FFT", 1}, "[vjp] derivatives through complex64 values are not supported (primitive FFT)"},
     {{"Eig", 0}, "[vjp] derivatives through complex64 values are not supported (primitive Eig)"},
     {{"Send", 0}, "[vjp] primitive Send has no vjp"},
