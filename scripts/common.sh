@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev libpcre2-dev liblapacke-dev libkissfft-dev
   graphviz chromium chromium-driver openmpi-bin libopenmpi-dev
+  clang-14 libclang-rt-14-dev  # scripts/fuzz: libFuzzer and the sanitizers' runtimes
 )
 # The package's build tools (installed so that builds need no isolated environment), its dependencies,
 # and the peers the tests compare against (the language-model tests: transformers on torch's CPU build,

@@ -224,9 +224,7 @@ def unstack(x, /, *, axis=0):
     if x.ndim == 0:
         raise ValueError("[unstack] axis 0 is out of range for an array with 0 dimensions.")
     ax = _check_axis("unstack", axis, x.ndim)
-    if _core._in_shapeless_trace():
-        raise ValueError("[unstack] the number of outputs is the axis's traced size, which a shapeless export "
-                         "cannot follow.")
+    _refuse_shapeless("unstack", "the number of outputs is the axis's traced size")
     lead = (slice(None),) * ax
     return tuple(x[lead + (i,)] for i in range(x.shape[ax]))
 
@@ -473,6 +471,12 @@ def bartlett(M, *, stream=None):
 
 
 # ---- composed ops of MLX's newer surface ----
+def _refuse_shapeless(op, what):
+    """These compositions size their constants from the traced shapes: a shapeless export refuses them."""
+    if _core._in_shapeless_trace():
+        raise ValueError(f"[{op}] {what}, which a shapeless export cannot follow.")
+
+
 _KINDS = {
     "bool": lambda d: d == _core.bool_,
     "signed integer": lambda d: issubdtype(d, signedinteger),
@@ -510,6 +514,7 @@ def convolve(a, v, /, mode="full", *, stream=None):
         raise ValueError("[convolve] inputs cannot be empty.")
     if mode not in ("full", "same", "valid"):
         raise ValueError(f"[convolve] mode must be 'full', 'same' or 'valid', got {mode!r}.")
+    _refuse_shapeless("convolve", "pads and orders its inputs by their traced lengths")
     x, w = (v, a) if a.size < v.size else (a, v)
     n, m = x.size, w.size
     t = result_type(x, w)
@@ -527,6 +532,7 @@ def as_strided(a, /, shape=None, strides=None, offset=0, *, stream=None):
     ``offset + sum(i_k * strides[k])`` of ``a`` flattened. Positions outside ``a`` are refused (MLX reads
     whatever memory lies there)."""
     a = _as_array(a)
+    _refuse_shapeless("as_strided", "gathers positions checked against the traced size")
     shape = tuple(a.shape) if shape is None else tuple(int(d) for d in shape)
     if strides is None:
         strides, step = [], 1
@@ -567,6 +573,7 @@ def hadamard_transform(a, scale=None, stream=None):
     if n < 1 or n & (n - 1):
         raise ValueError(f"[hadamard_transform] the last axis must have a power-of-two size, got {n} "
                          "(MLX's 12, 20 and 28 times a power of two are not supported).")
+    _refuse_shapeless("hadamard_transform", "multiplies by the Hadamard matrix of the traced size")
     if scale is None:
         scale = 1.0 / _math.sqrt(n)
     t = a.dtype if _is_floating(a.dtype) else _core.float32

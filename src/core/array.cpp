@@ -15,20 +15,26 @@ Strides row_major_strides(const Shape& shape) {
   int64_t acc = 1;
   for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
     s[i] = acc;
-    acc *= shape[i];
+    // A product that overflows (a shape no array has: shape_size refuses it) gives strides of 0 from
+    // there on, not undefined behaviour.
+    if (__builtin_mul_overflow(acc, shape[i], &acc)) acc = 0;
   }
   return s;
 }
 
 int64_t shape_size(const Shape& shape, const char* op) {
-  int64_t n = 1;
+  // The nonzero dimensions' product must fit too (numpy's rule): then no product of some of the
+  // dimensions (a stride, a flattened size) overflows, even where a zero dimension empties the array.
+  int64_t nonzero = 1;
+  bool empty = false;
   for (auto d : shape) {
     if (d < 0) throw std::invalid_argument(std::string("[") + op + "] negative dimension in shape " + shape_str(shape) + ".");
-    if (d != 0 && n > INT64_MAX / d)
+    if (d != 0 && nonzero > INT64_MAX / d)
       throw std::invalid_argument(std::string("[") + op + "] shape " + shape_str(shape) + " has too many elements.");
-    n *= d;
+    if (d == 0) empty = true;
+    else nonzero *= d;
   }
-  return n;
+  return empty ? 0 : nonzero;
 }
 
 ArrayDesc::ArrayDesc(Shape s, Dtype t) : shape(std::move(s)), dtype(t) {
@@ -198,13 +204,13 @@ double element_as_double(const void* p, Dtype t) {
 int64_t element_as_int64(const void* p, Dtype t) {
   if (t == int64) return *static_cast<const int64_t*>(p);
   if (t == uint64) return static_cast<int64_t>(*static_cast<const uint64_t*>(p));
-  return static_cast<int64_t>(element_as_double(p, t));
+  return cpu::cast_value<int64_t>(element_as_double(p, t));  // NaN or huge floats: defined, not UB
 }
 
 uint64_t element_as_uint64(const void* p, Dtype t) {
   if (t == uint64) return *static_cast<const uint64_t*>(p);
   if (t == int64) return static_cast<uint64_t>(*static_cast<const int64_t*>(p));
-  return static_cast<uint64_t>(static_cast<int64_t>(element_as_double(p, t)));
+  return cpu::cast_value<uint64_t>(element_as_double(p, t));
 }
 
 std::string shape_str(const Shape& s) {

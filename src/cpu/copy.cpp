@@ -40,11 +40,11 @@ void convert_typed(const From* s, To* d, int64_t n) {
     else
       for (int64_t i = 0; i < n; ++i) d[i] = s[i] != From(0);
   } else if constexpr (std::is_same_v<From, float16_t> || std::is_same_v<From, bfloat16_t>) {
-    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<To>(static_cast<float>(s[i]));
+    for (int64_t i = 0; i < n; ++i) d[i] = cast_value<To>(static_cast<float>(s[i]));
   } else if constexpr (std::is_same_v<To, float16_t> || std::is_same_v<To, bfloat16_t>) {
     for (int64_t i = 0; i < n; ++i) d[i] = To(static_cast<float>(s[i]));
   } else {
-    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<To>(s[i]);
+    for (int64_t i = 0; i < n; ++i) d[i] = cast_value<To>(s[i]);
   }
 }
 }  // namespace

@@ -1,6 +1,7 @@
 #include "export/format.h"
 
 #include <array>
+#include <cstring>
 
 namespace ingot::format {
 
@@ -18,6 +19,19 @@ uint32_t crc32(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   for (size_t i = 0; i < size; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
+}
+
+Header header_for(const void* graph, uint64_t graph_size, uint64_t data_size) {
+  Header h{};
+  std::memcpy(h.magic, kMagic, 8);
+  h.format_version = kFormatVersion;
+  h.min_reader_version = kMinReaderVersion;
+  h.graph_offset = kHeaderSize;
+  h.graph_size = graph_size;
+  h.data_offset = align_up(h.graph_offset + h.graph_size);
+  h.data_size = data_size;
+  h.graph_crc32 = crc32(graph, graph_size);
+  return h;
 }
 
 }  // namespace ingot::format

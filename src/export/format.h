@@ -41,4 +41,8 @@ inline constexpr uint64_t align_up(uint64_t v) { return (v + kAlignment - 1) / k
 
 uint32_t crc32(const void* data, size_t size);
 
+// The header of a file whose graph section (graph_size bytes at graph) follows it, and whose data section
+// of data_size bytes starts at the next aligned offset.
+Header header_for(const void* graph, uint64_t graph_size, uint64_t data_size);
+
 }  // namespace ingot::format

@@ -141,12 +141,12 @@ class Reader {
     if (count(v) > format::kMaxDims) bad(what + " has " + std::to_string(count(v)) + " dimensions (the limit is 32).");
     // The FlatBuffers verifier checks a vector's length field, not its 8-byte elements' alignment.
     if (count(v) > 0 && reinterpret_cast<uintptr_t>(v->data()) % alignof(int64_t) != 0) bad(what + " has a misaligned shape.");
-    int64_t n = 1;
+    int64_t n = 1;  // of the nonzero dimensions: (0, 2^47, 2^47) is refused too (shape_size's rule)
     for (size_t i = 0; i < count(v); ++i) {
       const int64_t d = v->Get(static_cast<uoffset_t>(i));
       if (d < 0 || d > format::kMaxElements) bad(what + " has an invalid dimension " + std::to_string(d) + ".");
       if (d != 0 && n > format::kMaxElements / d) bad(what + " has too many elements.");
-      n *= d;
+      n *= d != 0 ? d : 1;
       s.push_back(d);
     }
     return s;
@@ -414,10 +414,11 @@ void Impl::Budget::add(const Primitive& p, const Arrays& in, const std::vector<S
     os << std::setprecision(v < 1e15 ? 15 : 3) << v;
     return os.str();
   };
-  if (bytes > static_cast<double>(options.max_call_bytes))
+  // Written as !(x <= limit): a NaN estimate (a hostile shape's 0 / 0) fails the check instead of passing.
+  if (!(bytes <= static_cast<double>(options.max_call_bytes)))
     over(number(bytes) + " bytes of intermediate and output arrays", "max_call_bytes",
          std::to_string(options.max_call_bytes));
-  if (flops > options.max_call_flops)
+  if (!(flops <= options.max_call_flops))
     over("an estimated " + number(flops) + " operations", "max_call_flops", number(options.max_call_flops));
 }
 

@@ -68,15 +68,7 @@ void write_function_file(const std::string& path, const Metadata& metadata, cons
   fb::FinishFunctionBuffer(b, root);
   if (b.GetSize() > format::kMaxGraphBytes) throw std::runtime_error("[export_function] the graph is too large to write.");
 
-  format::Header h{};
-  std::memcpy(h.magic, format::kMagic, 8);
-  h.format_version = format::kFormatVersion;
-  h.min_reader_version = format::kMinReaderVersion;
-  h.graph_offset = format::kHeaderSize;
-  h.graph_size = b.GetSize();
-  h.data_offset = format::align_up(h.graph_offset + h.graph_size);
-  h.data_size = data_size;
-  h.graph_crc32 = format::crc32(b.GetBufferPointer(), b.GetSize());
+  const format::Header h = format::header_for(b.GetBufferPointer(), b.GetSize(), data_size);
 
   io::AtomicWriter f(path, "export_function");
   f.write_at(0, &h, sizeof(h));

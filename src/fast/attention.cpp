@@ -82,7 +82,9 @@ class ScaledDotProductAttention : public PrimitiveBase<ScaledDotProductAttention
   // Two products (queries by keys, weights by values) over every query-key pair, and the softmax.
   double cost(const Arrays& in, const std::vector<Shape>& out) const override {
     const Shape &q = in[0].shape(), &k = in[1].shape(), &v = in[2].shape();
-    const double pairs = detail::elements(q) / static_cast<double>(q[3]) * static_cast<double>(k[2]);
+    // B * Hq * Lq * Lk, not elements(q) / D: that is 0 / 0 for an empty head dimension, and a NaN passes any limit.
+    const double pairs = static_cast<double>(q[0]) * static_cast<double>(q[1]) * static_cast<double>(q[2]) *
+                         static_cast<double>(k[2]);
     return pairs * (2.0 * static_cast<double>(q[3]) + 2.0 * static_cast<double>(v[3]) + 8) + detail::elements(out[0]);
   }
   Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {

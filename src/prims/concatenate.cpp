@@ -48,8 +48,11 @@ class Concatenate : public PrimitiveBase<Concatenate> {
       if (!ok)
         fail("concatenate", "cannot concatenate arrays of shapes ", shape_str(in[0].shape()), " and ", shape_str(s),
              " along axis ", axis_, ".");
-      out[axis_] += s[axis_];
+      // A file may repeat one huge input 65536 times: the sum must not overflow.
+      if (__builtin_add_overflow(out[axis_], s[axis_], &out[axis_]))
+        fail("concatenate", "the result along axis ", axis_, " has too many elements.");
     }
+    shape_size(out, "concatenate");
     return {out};
   }
   void eval_cpu(const Arrays& in, Arrays& out) const override {

@@ -95,7 +95,8 @@ class Convolution : public PrimitiveBase<Convolution> {
       if (lo_[i] < 0 || hi_[i] < 0)
         fail(op, "padding must be non-negative, got ", ints_str(lo_), " and ", ints_str(hi_), ".");
     }
-    if (groups_ < 1 || is.back() % groups_ != 0 || ws[0] % groups_ != 0 || ws.back() * groups_ != is.back())
+    // C_in / groups, not C_in' * groups: a file's channel count times its groups may overflow.
+    if (groups_ < 1 || is.back() % groups_ != 0 || ws[0] % groups_ != 0 || ws.back() != is.back() / groups_)
       fail(op, "an input of shape ", shape_str(is), " and a weight of shape ", shape_str(ws), " do not fit ", groups_,
            " groups: both channel counts must be divisible by the groups and the weight must hold C_in / groups "
            "input channels.");

@@ -97,21 +97,24 @@ class Arange : public PrimitiveBase<Arange> {
     array& o = out[0];
     o.alloc();
     const int64_t n = o.size();
-    const bool exact_int = is_integral(dtype_) && start_ == std::trunc(start_) && step_ == std::trunc(step_);
+    // Exact in int64 while start and step fit it (values past it wrap); a file may hold 1e300.
+    const bool exact_int = is_integral(dtype_) && start_ == std::trunc(start_) && step_ == std::trunc(step_) &&
+                           std::fabs(start_) < 0x1p63 && std::fabs(step_) < 0x1p63;
     dispatch_dtype(dtype_, [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* p = static_cast<T*>(o.raw_data());
       if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
         if (exact_int) {
-          const int64_t s = static_cast<int64_t>(start_), st = static_cast<int64_t>(step_);
-          for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + i * st);
+          const auto s = static_cast<uint64_t>(static_cast<int64_t>(start_)),
+                     st = static_cast<uint64_t>(static_cast<int64_t>(step_));
+          for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + static_cast<uint64_t>(i) * st);
           return;
         }
       }
       for (int64_t i = 0; i < n; ++i) {
         const double v = start_ + static_cast<double>(i) * step_;
         if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) p[i] = T(static_cast<float>(v));
-        else p[i] = static_cast<T>(v);
+        else p[i] = cpu::cast_value<T>(v);
       }
     });
   }

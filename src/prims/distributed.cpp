@@ -132,7 +132,8 @@ class AllGather : public Collective<AllGather> {
     ref_.check("all_gather");
     Shape s = in[0].shape();
     if (s.empty()) s.push_back(ref_.size);
-    else s[0] *= ref_.size;
+    else if (__builtin_mul_overflow(s[0], ref_.size, &s[0]))  // a file's group size times a huge axis
+      fail("all_gather", "gathering ", in[0].shape()[0], " rows from ", ref_.size, " processes overflows.");
     shape_size(s, "all_gather");
     return {s};
   }

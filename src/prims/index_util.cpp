@@ -101,6 +101,16 @@ ResolvedSlice resolve_slice(const Shape& s, const Shape& start, const Shape& sto
   return r;
 }
 
+Strides slice_strides(const Strides& st, const ResolvedSlice& r, int64_t& offset) {
+  Strides out(st.size());
+  offset = 0;
+  for (size_t i = 0; i < st.size(); ++i) {
+    out[i] = r.shape[i] > 1 ? st[i] * r.bounds.strides[i] : st[i];
+    offset += r.bounds.start[i] * st[i];
+  }
+  return out;
+}
+
 SliceBounds read_v1_slice_bounds(StateReader& r) {
   std::tuple<Shape, Shape, Shape> t;
   r.read_all(t);

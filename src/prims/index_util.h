@@ -103,6 +103,10 @@ struct ResolvedSlice {
 };
 ResolvedSlice resolve_slice(const Shape& s, const Shape& start, const Shape& stop, const Shape& strides,
                             const char* op);
+// The strides (elements) of the view that slice r takes of an array with strides st, and the offset of
+// its first element. An axis of at most one element keeps st's stride: a step there may be as large as
+// INT64_MAX, and the product would overflow.
+Strides slice_strides(const Strides& st, const ResolvedSlice& r, int64_t& offset);
 // Reads version 1 state (start, stop, strides) and returns it as version 2 bounds.
 SliceBounds read_v1_slice_bounds(StateReader& r);
 

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/utils.h"
 #include "cpu/elementwise.h"
 #include "cpu/simd.h"
 #include "ingot/ops.h"
@@ -76,7 +77,11 @@ class Round : public PrimitiveBase<Round> {
   explicit Round(int decimals) : decimals_(decimals) {}
   auto state() const { return std::tuple(decimals_); }
 
-  std::vector<Shape> output_shapes(const Arrays& in) const override { return {in[0].shape()}; }
+  std::vector<Shape> output_shapes(const Arrays& in) const override {
+    // The kernels negate decimals (and take its absolute value): INT_MIN has no negation.
+    if (decimals_ == std::numeric_limits<int>::min()) fail("round", "decimals ", decimals_, " is out of range.");
+    return {in[0].shape()};
+  }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     cpu::apply_elementwise(in, out[0], round_kernel(in[0].dtype(), decimals_));
   }

@@ -28,13 +28,8 @@ class Slice : public PrimitiveBase<Slice> {
   std::vector<Shape> output_shapes(const Arrays& in) const override { return {resolve(in[0]).shape}; }
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     const array& a = in[0];
-    const auto b = resolve(a).bounds;
-    Strides st(a.ndim());
-    int64_t offset = 0;
-    for (int i = 0; i < a.ndim(); ++i) {
-      st[i] = a.strides()[i] * b.strides[i];
-      offset += b.start[i] * a.strides()[i];
-    }
+    int64_t offset;
+    Strides st = indexing::slice_strides(a.strides(), resolve(a), offset);
     make_view(a, out[0], std::move(st), offset);
   }
   Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>&, const Arrays&) const override {

@@ -128,13 +128,8 @@ class SliceUpdate : public PrimitiveBase<SliceUpdate> {
     o.alloc();
     cpu::copy_to_row_major(in[0], o.raw_data(), o.dtype());
     if (in[1].size() == 0) return;
-    const auto b = resolve(in[0]).bounds;
-    Strides st(o.ndim());
-    int64_t offset = 0;
-    for (int i = 0; i < o.ndim(); ++i) {
-      st[i] = o.strides()[i] * b.strides[i];
-      offset += b.start[i] * o.strides()[i];
-    }
+    int64_t offset;
+    const Strides st = indexing::slice_strides(o.strides(), resolve(in[0]), offset);
     copy_into(in[1], o, st, offset);
   }
   Arrays vjp(const Arrays& in, const Arrays& cot, const std::vector<int>& argnums, const Arrays&) const override {

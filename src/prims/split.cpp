@@ -67,7 +67,8 @@ class Split : public PrimitiveBase<Split> {
 
  private:
   size_t pieces() const {
-    if (sections_ < 0 || (sections_ > 0 && !indices_.empty()) || sections_ > static_cast<int64_t>(format_limit))
+    if (sections_ < 0 || (sections_ > 0 && !indices_.empty()) || sections_ > static_cast<int64_t>(format_limit) ||
+        indices_.size() >= static_cast<size_t>(format_limit))
       fail("split", "invalid state: ", sections_, " sections with ", indices_.size(), " indices.");
     return sections_ > 0 ? static_cast<size_t>(sections_) : indices_.size() + 1;
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "export/format.h"
 #include "ingot/ingot.h"
 #include "test_util.h"
 
@@ -65,6 +66,35 @@ inline std::string mapping_of(const void* p) {
     const uintptr_t lo = std::stoull(range.substr(0, dash), nullptr, 16),
                     hi = std::stoull(range.substr(dash + 1), nullptr, 16);
     if (addr >= lo && addr < hi) return path;
+  }
+  return "";
+}
+
+// Sets the header's graph checksum to that of the graph section, as a hostile writer can, so that the
+// reader's later checks see an edit of the graph.
+inline void put_crc(std::vector<char>& bytes) {
+  format::Header h;
+  std::memcpy(&h, bytes.data(), sizeof(h));
+  if (h.graph_offset + h.graph_size > bytes.size()) return;
+  h.graph_crc32 = format::crc32(bytes.data() + h.graph_offset, h.graph_size);
+  std::memcpy(bytes.data(), &h, sizeof(h));
+}
+
+// Imports and, when that succeeds, runs every trace on zeros of its signature: either must throw a
+// std::exception (whose message it returns) or work ("").
+inline std::string import_and_run(const std::string& path) {
+  try {
+    auto f = import_function(path);
+    for (const auto& sig : f.signatures()) {
+      Args args;
+      for (const auto& s : sig.args) args.push_back(zeros(s.shape, s.dtype));
+      Kwargs kwargs;
+      for (const auto& [k, s] : sig.kwargs) kwargs.emplace(k, zeros(s.shape, s.dtype));
+      auto out = f(args, kwargs);
+      eval(out);
+    }
+  } catch (const std::exception& e) {
+    return e.what();
   }
   return "";
 }

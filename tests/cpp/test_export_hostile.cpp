@@ -6,6 +6,8 @@
 #include "export_test_util.h"
 
 using namespace ingot;
+using ingot::testing::import_and_run;
+using ingot::testing::put_crc;
 using ingot::testing::TempDir;
 
 namespace {
@@ -26,30 +28,6 @@ std::string make_valid_file(const TempDir& dir) {
   ex({ones({1, 2})}, {{"s", array(2.0f)}});
   ex.close();
   return path;
-}
-
-// Imports and, when that succeeds, runs every trace: either must throw or work.
-void import_and_run(const std::string& path) {
-  try {
-    auto f = import_function(path);
-    for (const auto& sig : f.signatures()) {
-      Args args;
-      for (const auto& s : sig.args) args.push_back(zeros(s.shape, s.dtype));
-      Kwargs kwargs;
-      for (const auto& [k, s] : sig.kwargs) kwargs.emplace(k, zeros(s.shape, s.dtype));
-      auto out = f(args, kwargs);
-      eval(out);
-    }
-  } catch (const std::exception&) {
-  }
-}
-
-void put_crc(std::vector<char>& bytes) {
-  format::Header h;
-  std::memcpy(&h, bytes.data(), sizeof(h));
-  if (h.graph_offset + h.graph_size > bytes.size()) return;
-  h.graph_crc32 = format::crc32(bytes.data() + h.graph_offset, h.graph_size);
-  std::memcpy(bytes.data(), &h, sizeof(h));
 }
 
 }  // namespace

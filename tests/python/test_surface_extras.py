@@ -113,3 +113,14 @@ def test_metal_memory_functions_are_the_top_level_ones():
     assert ingot.metal.get_peak_memory() == ingot.get_peak_memory() > 0
     with pytest.raises(RuntimeError, match=r"\[metal.start_capture\] there is no metal device"):
         ingot.metal.start_capture("trace.gputrace")
+
+
+@pytest.mark.parametrize("fn,what", [
+    (lambda x: ingot.convolve(x, x[:3]), r"\[convolve\] pads and orders its inputs by their traced lengths"),
+    (lambda x: ingot.as_strided(x, (2, 2), (1, 1)), r"\[as_strided\] gathers positions checked against the traced"),
+    (lambda x: ingot.hadamard_transform(x), r"\[hadamard_transform\] multiplies by the Hadamard matrix of the traced"),
+])
+def test_compositions_sized_by_the_traced_shape_refuse_shapeless_export(tmp_path, fn, what):
+    with pytest.raises(ValueError, match=what + r".*which a shapeless export cannot follow"):
+        ingot.export_function(str(tmp_path / "f.ingot"), fn, ingot.zeros((8,)), shapeless=True)
+    ingot.export_function(str(tmp_path / "g.ingot"), fn, ingot.zeros((8,)))  # fixed shapes export
