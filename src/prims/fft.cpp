@@ -85,6 +85,8 @@ class FFT : public PrimitiveBase<FFT> {
     if (real_) {
       const int ax = axes_.back();
       if (!inverse_) {
+        // One frequency from no values would be read past the end (the ops refuse empty sizes too).
+        if (s[ax] == 0) fail("rfftn", "cannot transform axis ", ax, " of size 0 (array of shape ", shape_str(s), ").");
         out[ax] = s[ax] / 2 + 1;
       } else {
         out[ax] = last_ >= 0 ? last_ : 2 * (s[ax] - 1);

@@ -9,6 +9,7 @@
 #include <bit>
 #include <climits>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -105,6 +106,7 @@ void mutate_state(fb::NodeT& node, Rng& r) {
     const uint8_t tag = s[at + 4];
     const size_t width = 1 + (tag == 2 || tag == 3 ? 8 : 1);
     const size_t last = at + 4 + (n - 1) * width;
+    if (last + width > s.size()) return;  // scalars of several widths (after byte mutations)
     if (r() % 2) {
       const std::vector<uint8_t> element(s.begin() + static_cast<long>(last), s.begin() + static_cast<long>(last + width));
       s.insert(s.begin() + static_cast<long>(last + width), element.begin(), element.end());
@@ -243,7 +245,6 @@ void mutate_once(File& f, Rng& r) {
   }
 }
 
-// A shape import_function would accept (format::kMaxDims, kMaxElements).
 // Writes the mutant into out; 0 when it does not fit.
 size_t finish(File& f, uint8_t* out, size_t max, Rng& r) {
   if (r() % 4) fuzz::recompute_outputs(f);
