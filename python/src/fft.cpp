@@ -12,9 +12,9 @@ namespace ingot::py {
 
 namespace {
 
-using OneFn = array (*)(const array&, std::optional<int64_t>, int, const std::string&);
+using OneFn = array (*)(const array&, std::optional<int64_t>, int, const std::string&, StreamOrDevice);
 using ManyFn = array (*)(const array&, const std::optional<Shape>&, const std::optional<std::vector<int>>&,
-                         const std::string&);
+                         const std::string&, StreamOrDevice);
 
 struct One {
   const char* name;
@@ -29,15 +29,16 @@ struct Many {
 };
 
 // The two-axis functions in the n-axis form (their errors name them); axes None: the last two.
-template <array (*F)(const array&, const std::optional<Shape>&, const std::vector<int>&, const std::string&)>
+template <array (*F)(const array&, const std::optional<Shape>&, const std::vector<int>&, const std::string&,
+                     StreamOrDevice)>
 array two(const array& a, const std::optional<Shape>& s, const std::optional<std::vector<int>>& axes,
-          const std::string& norm) {
-  return F(a, s, axes.value_or(std::vector<int>{-2, -1}), norm);
+          const std::string& norm, StreamOrDevice stream) {
+  return F(a, s, axes.value_or(std::vector<int>{-2, -1}), norm, stream);
 }
 
 array many_fn(ManyFn fn, const Operand& a, const std::optional<Shape>& s, const std::optional<std::vector<int>>& axes,
               const std::string& norm) {
-  return fn(arr(a), s, axes, norm);
+  return fn(arr(a), s, axes, norm, {});
 }
 
 }  // namespace
@@ -55,7 +56,7 @@ void init_fft(nb::module_& m) {
     f.def(
         o.name,
         [fn = o.fn](const Operand& a, std::optional<int64_t> n, int axis, const std::string& norm) {
-          return fn(arr(a), n, axis, norm);
+          return fn(arr(a), n, axis, norm, {});
         },
         "a"_a, "n"_a = nb::none(), "axis"_a = -1, "norm"_a = "backward", o.doc);
   static const Many kMany[] = {

@@ -292,13 +292,13 @@ array updates_for(const ScatterArgs& s, const array& value, int src_ndim, const 
   return reshape(fit_value(value, s.result, op), full);
 }
 
-using ScatterFn = array (*)(const array&, const Arrays&, const array&, const std::vector<int>&);
+using ScatterFn = array (*)(const array&, const Arrays&, const array&, const std::vector<int>&, StreamOrDevice);
 
 array scatter_update(const array& a, nb::handle index, const Operand& value, ScatterFn fn) {
   Parsed p = parse(a, index);
   array v = value.to_array(a.dtype(), "array.at");
   ScatterArgs s = scatter_args(p);
-  return without_new_axes(p, fn(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.at"), s.axes));
+  return without_new_axes(p, fn(p.src, s.indices, updates_for(s, v, p.src.ndim(), "array.at"), s.axes, {}));
 }
 
 // a[mask] = v. The value either broadcasts over the selected elements (one value for all), or has one
@@ -365,11 +365,11 @@ array setitem(const array& a, nb::handle index, const Operand& value) {
   return without_new_axes(p, slice_update(p.src, upd, start, stop, step));
 }
 
-array scatter_sub(const array& a, const Arrays& i, const array& u, const std::vector<int>& ax) {
-  return scatter_add(a, i, negative(u), ax);
+array scatter_sub(const array& a, const Arrays& i, const array& u, const std::vector<int>& ax, StreamOrDevice s) {
+  return scatter_add(a, i, negative(u), ax, s);
 }
-array scatter_div(const array& a, const Arrays& i, const array& u, const std::vector<int>& ax) {
-  return scatter_prod(a, i, astype(reciprocal(u), a.dtype()), ax);
+array scatter_div(const array& a, const Arrays& i, const array& u, const std::vector<int>& ax, StreamOrDevice s) {
+  return scatter_prod(a, i, astype(reciprocal(u), a.dtype()), ax, s);
 }
 
 // a.at[idx]: remembers the index until one of the update methods is called.

@@ -35,15 +35,20 @@ void init_linalg(nb::module_& m) {
          "norms 1 / -1 (max / min column sum of abs(x)) and inf / -inf (row sums). A string: 'fro' (or 'f'), "
          "the Frobenius norm of a matrix. ``axis`` is None, an int or a list of one or two ints. Integer "
          "inputs give float32. Matrix ord 2 / -2 and 'nuc' use the singular values.");
-  la.def("inv", &linalg::inv, "a"_a, "The inverse of each square matrix over the last two axes (float32 or float64).");
-  la.def("tri_inv", &linalg::tri_inv, "a"_a, "upper"_a = false,
-         "The inverse of each triangular matrix: its upper (or lower) triangle is read, the other triangle of "
-         "the result is zero.");
-  la.def("cholesky", &linalg::cholesky, "a"_a, "upper"_a = false,
-         "The Cholesky factor L of each symmetric positive definite matrix (A = L @ L.T), reading its lower "
-         "triangle; ``upper``: U with A = U.T @ U, reading the upper one.");
-  la.def("cholesky_inv", &linalg::cholesky_inv, "L"_a, "upper"_a = false,
-         "The inverse of A given its Cholesky factor (lower, or upper with ``upper``).");
+  la.def(
+      "inv", [](const array& a) { return linalg::inv(a); }, "a"_a,
+      "The inverse of each square matrix over the last two axes (float32 or float64).");
+  la.def(
+      "tri_inv", [](const array& a, bool upper) { return linalg::tri_inv(a, upper); }, "a"_a, "upper"_a = false,
+      "The inverse of each triangular matrix: its upper (or lower) triangle is read, the other triangle of "
+      "the result is zero.");
+  la.def(
+      "cholesky", [](const array& a, bool upper) { return linalg::cholesky(a, upper); }, "a"_a, "upper"_a = false,
+      "The Cholesky factor L of each symmetric positive definite matrix (A = L @ L.T), reading its lower "
+      "triangle; ``upper``: U with A = U.T @ U, reading the upper one.");
+  la.def(
+      "cholesky_inv", [](const array& a, bool upper) { return linalg::cholesky_inv(a, upper); }, "L"_a,
+      "upper"_a = false, "The inverse of A given its Cholesky factor (lower, or upper with ``upper``).");
   la.def("qr", [](const array& a) { auto [q, r] = linalg::qr(a); return nb::make_tuple(q, r); }, "a"_a,
          "The reduced QR factorization (Q, R): Q (..., m, k) orthonormal columns, R (..., k, n) upper "
          "triangular, k = min(m, n).");
@@ -61,26 +66,37 @@ void init_linalg(nb::module_& m) {
          "a"_a, "UPLO"_a = "L",
          "Eigenvalues (ascending) and eigenvectors (columns) of each symmetric matrix, reading its lower "
          "(``UPLO='L'``) or upper triangle.");
-  la.def("eigvalsh", &linalg::eigvalsh, "a"_a, "UPLO"_a = "L", "The eigenvalues (ascending) of each symmetric matrix.");
+  la.def(
+      "eigvalsh", [](const array& a, const std::string& uplo) { return linalg::eigvalsh(a, uplo); }, "a"_a,
+      "UPLO"_a = "L", "The eigenvalues (ascending) of each symmetric matrix.");
   la.def("eig", [](const array& a) { auto [w, v] = linalg::eig(a); return nb::make_tuple(w, v); }, "a"_a,
          "Eigenvalues and right eigenvectors (unit-norm columns) of each general square matrix of float32, float64 "
          "or complex64, as complex64 (LAPACK's geev, numpy's order).");
-  la.def("eigvals", &linalg::eigvals, "a"_a, "The eigenvalues of each general square matrix, as complex64.");
+  la.def(
+      "eigvals", [](const array& a) { return linalg::eigvals(a); }, "a"_a,
+      "The eigenvalues of each general square matrix, as complex64.");
   la.def("lu", [](const array& a) { Arrays o = linalg::lu(a); return nb::make_tuple(o[0], o[1], o[2]); }, "a"_a,
          "The LU factorization with partial pivoting (p, L, U): A = L[p] @ U, p the row permutation (uint32).");
   la.def("lu_factor", [](const array& a) { auto [lu, piv] = linalg::lu_factor(a); return nb::make_tuple(lu, piv); },
          "a"_a, "The packed LU factorization and LAPACK's pivots (0-based, uint32): row i was swapped with pivots[i].");
-  la.def("solve", &linalg::solve, "a"_a, "b"_a, "The solution x of a @ x = b, b (..., n) or (..., n, k).");
-  la.def("solve_triangular", &linalg::solve_triangular, "a"_a, "b"_a, "upper"_a = false,
-         "The solution of a @ x = b for triangular a (its lower, or ``upper``, triangle).");
-  la.def("pinv", &linalg::pinv, "a"_a,
-         "The Moore-Penrose pseudo-inverse through the SVD (singular values below max(m, n) * eps * the "
-         "largest count as zero).");
-  la.def("det", &linalg::det, "a"_a, "The determinant of each square matrix.");
+  la.def(
+      "solve", [](const array& a, const array& b) { return linalg::solve(a, b); }, "a"_a, "b"_a,
+      "The solution x of a @ x = b, b (..., n) or (..., n, k).");
+  la.def(
+      "solve_triangular",
+      [](const array& a, const array& b, bool upper) { return linalg::solve_triangular(a, b, upper); }, "a"_a, "b"_a,
+      "upper"_a = false, "The solution of a @ x = b for triangular a (its lower, or ``upper``, triangle).");
+  la.def(
+      "pinv", [](const array& a) { return linalg::pinv(a); }, "a"_a,
+      "The Moore-Penrose pseudo-inverse through the SVD (singular values below max(m, n) * eps * the "
+      "largest count as zero).");
+  la.def("det", [](const array& a) { return linalg::det(a); }, "a"_a, "The determinant of each square matrix.");
   la.def("slogdet", [](const array& a) { auto [s, l] = linalg::slogdet(a); return nb::make_tuple(s, l); }, "a"_a,
          "The sign and the natural log of the absolute value of each determinant.");
-  la.def("cross", &linalg::cross, "a"_a, "b"_a, "axis"_a = -1,
-         "The cross product of vectors of 2 or 3 components along ``axis`` (a 2-vector has a zero third one).");
+  la.def(
+      "cross", [](const array& a, const array& b, int axis) { return linalg::cross(a, b, axis); }, "a"_a, "b"_a,
+      "axis"_a = -1,
+      "The cross product of vectors of 2 or 3 components along ``axis`` (a 2-vector has a zero third one).");
 }
 
 }  // namespace ingot::py

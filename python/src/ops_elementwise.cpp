@@ -12,7 +12,7 @@ namespace {
 
 struct UnaryOp {
   const char* name;
-  array (*fn)(const array&);
+  array (*fn)(const array&, StreamOrDevice);
   const char* doc;
 };
 
@@ -63,7 +63,7 @@ const UnaryOp kUnary[] = {
 
 struct BinaryOp {
   const char* name;
-  array (*fn)(const Operand&, const Operand&);
+  array (*fn)(const Operand&, const Operand&, StreamOrDevice);
   const char* doc;
 };
 
@@ -119,10 +119,9 @@ void init_ops_elementwise(nb::module_& m) {
       },
       "inputs"_a, "dependencies"_a,
       "``inputs`` (an array or a list of arrays) unchanged, but computed only after ``dependencies``.");
-  for (const UnaryOp& u : kUnary)
-    m.def(u.name, [fn = u.fn](const Operand& a) { return fn(arr(a)); }, "a"_a, u.doc);
+  for (const UnaryOp& u : kUnary) m.def(u.name, [fn = u.fn](const Operand& a) { return fn(arr(a), {}); }, "a"_a, u.doc);
   for (const BinaryOp& b : kBinary)
-    m.def(b.name, [fn = b.fn](const Operand& a, const Operand& b_) { return fn(a, b_); }, "a"_a, "b"_a, b.doc);
+    m.def(b.name, [fn = b.fn](const Operand& a, const Operand& b_) { return fn(a, b_, {}); }, "a"_a, "b"_a, b.doc);
 
   m.def(
       "round", [](const Operand& a, int decimals) { return round(arr(a), decimals); }, "a"_a, "decimals"_a = 0,

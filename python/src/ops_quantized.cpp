@@ -59,11 +59,13 @@ void init_ops_quantized(nb::module_& m) {
       "quantized_matmul of the matrices of x and of the packed w (with its scales and biases) picked by "
       "``lhs_indices`` and ``rhs_indices`` from their flattened batches, as gather_mm picks them; a missing index "
       "array keeps that side's batch. ``sorted_indices`` is a hint and changes nothing.");
-  m.def("to_fp8", &ingot::to_fp8, "x"_a,
-        "E4M3 (fp8) codes of a floating array, as uint8: to nearest, ties to even, saturating at +-448 (NaN and "
-        "infinities too), as MLX.");
-  m.def("from_fp8", &ingot::from_fp8, "x"_a, "dtype"_a = bfloat16,
-        "The values of uint8 E4M3 (fp8) codes, exactly, as ``dtype`` (default bfloat16, as MLX).");
+  m.def(
+      "to_fp8", [](const array& x) { return ingot::to_fp8(x); }, "x"_a,
+      "E4M3 (fp8) codes of a floating array, as uint8: to nearest, ties to even, saturating at +-448 (NaN and "
+      "infinities too), as MLX.");
+  m.def(
+      "from_fp8", [](const array& x, Dtype dtype) { return ingot::from_fp8(x, dtype); }, "x"_a, "dtype"_a = bfloat16,
+      "The values of uint8 E4M3 (fp8) codes, exactly, as ``dtype`` (default bfloat16, as MLX).");
 }
 
 }  // namespace ingot::py

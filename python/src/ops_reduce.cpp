@@ -11,8 +11,8 @@ namespace {
 // One reduction's three C++ overloads: every axis, one axis, a list of axes.
 struct ReduceOp {
   const char* name;
-  array (*all)(const array&, bool);
-  array (*list)(const array&, const std::vector<int>&, bool);
+  array (*all)(const array&, bool, StreamOrDevice);
+  array (*list)(const array&, const std::vector<int>&, bool, StreamOrDevice);
   const char* doc;
 };
 
@@ -28,13 +28,13 @@ const ReduceOp kReduce[] = {
      "log(sum(exp(a))) over ``axis`` (every axis when None), computed without overflow."},
 };
 
-using Moments = array (*)(const array&, const std::vector<int>&, bool, int);
-using ArgReduce = array (*)(const array&, int, bool);
-using ArgReduceAll = array (*)(const array&, bool);
-using Scan = array (*)(const array&, std::optional<int>, bool, bool);
+using Moments = array (*)(const array&, const std::vector<int>&, bool, int, StreamOrDevice);
+using ArgReduce = array (*)(const array&, int, bool, StreamOrDevice);
+using ArgReduceAll = array (*)(const array&, bool, StreamOrDevice);
+using Scan = array (*)(const array&, std::optional<int>, bool, bool, StreamOrDevice);
 
 array reduce(const ReduceOp& op, const array& a, const AxisArg& axis, bool keepdims) {
-  return axis ? op.list(a, axes_of(*axis), keepdims) : op.all(a, keepdims);
+  return axis ? op.list(a, axes_of(*axis), keepdims, {}) : op.all(a, keepdims, {});
 }
 
 void def_moments(nb::module_& m, const char* name, Moments fn, const char* doc) {
@@ -42,7 +42,7 @@ void def_moments(nb::module_& m, const char* name, Moments fn, const char* doc) 
       name,
       [fn](const Operand& a, const AxisArg& axis, bool keepdims, int ddof) {
         array x = arr(a);
-        return fn(x, axes_of(axis, x.ndim()), keepdims, ddof);
+        return fn(x, axes_of(axis, x.ndim()), keepdims, ddof, {});
       },
       "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, doc);
 }
@@ -52,7 +52,7 @@ void def_arg(nb::module_& m, const char* name, ArgReduceAll all_fn, ArgReduce fn
       name,
       [all_fn, fn](const Operand& a, std::optional<int> axis, bool keepdims) {
         array x = arr(a);
-        return axis ? fn(x, *axis, keepdims) : all_fn(x, keepdims);
+        return axis ? fn(x, *axis, keepdims, {}) : all_fn(x, keepdims, {});
       },
       "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, doc);
 }
@@ -65,7 +65,7 @@ void def_scan(nb::module_& m, const char* name, Scan fn, bool with_dtype, const 
           array x = arr(a);
           // As MLX: the input is cast to ``dtype`` before the scan.
           if (dtype && *dtype != x.dtype()) x = astype(x, *dtype);
-          return fn(x, axis, reverse, inclusive);
+          return fn(x, axis, reverse, inclusive, {});
         },
         "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true,
         "dtype"_a = nb::none(), doc);
@@ -73,7 +73,7 @@ void def_scan(nb::module_& m, const char* name, Scan fn, bool with_dtype, const 
     m.def(
         name,
         [fn](const Operand& a, std::optional<int> axis, bool reverse, bool inclusive) {
-          return fn(arr(a), axis, reverse, inclusive);
+          return fn(arr(a), axis, reverse, inclusive, {});
         },
         "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, doc);
   }

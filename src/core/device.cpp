@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <fstream>
-#include <mutex>
 #include <stdexcept>
 
 #include "core/utils.h"
@@ -13,8 +12,9 @@ namespace ingot {
 
 namespace {
 std::atomic<int> next_stream{1};  // 0 is the CPU's default stream
-std::mutex default_mutex;
-Stream default_cpu_stream{0, Device::cpu};
+// The default stream's index: its device is always the CPU (set_default_stream refuses others). An atomic, not
+// a mutex, since every op reads it (to_stream).
+std::atomic<int> default_cpu_stream{0};
 
 void check_device(const Device& d, const char* op) {
   if (d.type == Device::gpu)
@@ -57,14 +57,12 @@ std::map<std::string, std::variant<std::string, size_t>> device_info(const Devic
 
 Stream default_stream(const Device& d) {
   check_device(d, "default_stream");
-  std::lock_guard<std::mutex> lock(default_mutex);
-  return default_cpu_stream;
+  return Stream{default_cpu_stream.load(std::memory_order_relaxed), d};
 }
 
 void set_default_stream(const Stream& s) {
   check_device(s.device, "set_default_stream");
-  std::lock_guard<std::mutex> lock(default_mutex);
-  default_cpu_stream = s;
+  default_cpu_stream.store(s.index, std::memory_order_relaxed);
 }
 
 Stream new_stream(const Device& d) {

@@ -249,7 +249,9 @@ INGOT_REGISTER_PRIMITIVE(ScaledDotProductAttention)
 namespace fast {
 
 array scaled_dot_product_attention(const array& q, const array& k, const array& v, float scale,
-                                   const std::string& mask_mode, const std::vector<array>& mask_arrs) {
+                                   const std::string& mask_mode, const std::vector<array>& mask_arrs,
+                                   StreamOrDevice s) {
+  to_stream(s, "scaled_dot_product_attention");
   const char* op = "scaled_dot_product_attention";
   int mode = kNoMask;
   if (mask_mode == "causal") mode = kCausal;

@@ -223,14 +223,17 @@ INGOT_REGISTER_PRIMITIVE(LayerNorm)
 
 namespace fast {
 
-array rms_norm(const array& x, const std::optional<array>& weight, float eps) {
+array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
+  to_stream(s, "rms_norm");
   Arrays in{x};
   if (weight) in.push_back(*weight);
   check_norm_inputs("rms_norm", in);
   return make<RMSNorm>(std::move(in), eps);
 }
 
-array layer_norm(const array& x, const std::optional<array>& weight, const std::optional<array>& bias, float eps) {
+array layer_norm(const array& x, const std::optional<array>& weight, const std::optional<array>& bias, float eps,
+                 StreamOrDevice s) {
+  to_stream(s, "layer_norm");
   Arrays in{x};
   if (weight) in.push_back(*weight);
   if (bias) in.push_back(*bias);

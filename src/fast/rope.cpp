@@ -182,12 +182,14 @@ array make_rope(const array& x, int dims, bool traditional, std::optional<float>
 }  // namespace
 
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale, int offset,
-           const std::optional<array>& freqs) {
+           const std::optional<array>& freqs, StreamOrDevice s) {
+  to_stream(s, "rope");
   return make_rope(x, dims, traditional, base, scale, offset, std::nullopt, freqs);
 }
 
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale, const array& offset,
-           const std::optional<array>& freqs) {
+           const std::optional<array>& freqs, StreamOrDevice s) {
+  to_stream(s, "rope");
   return make_rope(x, dims, traditional, base, scale, 0, offset, freqs);
 }
 

@@ -73,8 +73,10 @@ INGOT_REGISTER_FAMILY(ArgReduce) {
 
 namespace {
 
-array build_arg_reduce(ArgReduceOp op, const array& a, std::optional<int> axis, bool keepdims) {
+array build_arg_reduce(ArgReduceOp op, const array& a, std::optional<int> axis, bool keepdims,
+                       const StreamOrDevice& stream = {}) {
   const char* fn = row_of(op).fn;
+  to_stream(stream, fn);
   const int ax = axis ? normalize_axis(*axis, a.ndim(), fn) : -1;
   const int64_t n = axis ? a.shape()[ax] : a.size();
   if (n == 0)
@@ -86,13 +88,17 @@ array build_arg_reduce(ArgReduceOp op, const array& a, std::optional<int> axis, 
 
 }  // namespace
 
-array argmax(const array& a, bool keepdims) { return build_arg_reduce(ArgReduceOp::argmax, a, std::nullopt, keepdims); }
-array argmax(const array& a, int axis, bool keepdims) {
-  return build_arg_reduce(ArgReduceOp::argmax, a, axis, keepdims);
+array argmax(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_arg_reduce(ArgReduceOp::argmax, a, std::nullopt, keepdims, s);
 }
-array argmin(const array& a, bool keepdims) { return build_arg_reduce(ArgReduceOp::argmin, a, std::nullopt, keepdims); }
-array argmin(const array& a, int axis, bool keepdims) {
-  return build_arg_reduce(ArgReduceOp::argmin, a, axis, keepdims);
+array argmax(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_arg_reduce(ArgReduceOp::argmax, a, axis, keepdims, s);
+}
+array argmin(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_arg_reduce(ArgReduceOp::argmin, a, std::nullopt, keepdims, s);
+}
+array argmin(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_arg_reduce(ArgReduceOp::argmin, a, axis, keepdims, s);
 }
 
 }  // namespace ingot

@@ -126,7 +126,8 @@ class Depends : public PrimitiveBase<Depends> {
 };
 INGOT_REGISTER_PRIMITIVE(Depends)
 
-Arrays depends(const Arrays& inputs, const Arrays& dependencies) {
+Arrays depends(const Arrays& inputs, const Arrays& dependencies, StreamOrDevice s) {
+  to_stream(s, "depends");
   if (inputs.empty()) fail("depends", "needs at least one input to pass through.");
   if (dependencies.empty()) return inputs;
   Arrays in = inputs;
@@ -134,13 +135,23 @@ Arrays depends(const Arrays& inputs, const Arrays& dependencies) {
   return make_multi<Depends>(std::move(in), static_cast<int>(inputs.size()));
 }
 
-array contiguous(const array& a, bool allow_col_major) {
+array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
+  to_stream(s, "contiguous");
   if (a.is_evaluated() && (a.flags().row_contiguous || (allow_col_major && a.flags().col_contiguous))) return a;
   return copy(a);
 }
 
-array astype(const array& a, Dtype dtype) { return a.dtype() == dtype ? a : make<AsType>({a}, dtype); }
-array copy(const array& a) { return make<Copy>({a}); }
-array stop_gradient(const array& a) { return make<StopGradient>({a}); }
+array astype(const array& a, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "astype");
+  return a.dtype() == dtype ? a : make<AsType>({a}, dtype);
+}
+array copy(const array& a, StreamOrDevice s) {
+  to_stream(s, "copy");
+  return make<Copy>({a});
+}
+array stop_gradient(const array& a, StreamOrDevice s) {
+  to_stream(s, "stop_gradient");
+  return make<StopGradient>({a});
+}
 
 }  // namespace ingot

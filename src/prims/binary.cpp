@@ -430,38 +430,66 @@ std::pair<array, array> prepare(Op op, const Operand& a, const Operand& b, const
   return {std::move(x), std::move(y)};
 }
 
-array binary(Op op, const Operand& a, const Operand& b, const char* fn) {
+array binary(Op op, const Operand& a, const Operand& b, const char* fn, const StreamOrDevice& s = {}) {
+  to_stream(s, fn);
   auto [x, y] = prepare(op, a, b, fn);
   return make<Binary>({std::move(x), std::move(y)}, op);
 }
 }  // namespace
 
-array add(const Operand& a, const Operand& b) { return binary(kAdd, a, b, "add"); }
-array subtract(const Operand& a, const Operand& b) { return binary(kSubtract, a, b, "subtract"); }
-array multiply(const Operand& a, const Operand& b) { return binary(kMultiply, a, b, "multiply"); }
-array divide(const Operand& a, const Operand& b) { return binary(kDivide, a, b, "divide"); }
-array floor_divide(const Operand& a, const Operand& b) { return binary(kFloorDivide, a, b, "floor_divide"); }
-array remainder(const Operand& a, const Operand& b) { return binary(kRemainder, a, b, "remainder"); }
-array power(const Operand& a, const Operand& b) { return binary(kPower, a, b, "power"); }
-array maximum(const Operand& a, const Operand& b) { return binary(kMaximum, a, b, "maximum"); }
-array minimum(const Operand& a, const Operand& b) { return binary(kMinimum, a, b, "minimum"); }
-array arctan2(const Operand& a, const Operand& b) { return binary(kArcTan2, a, b, "arctan2"); }
-array logaddexp(const Operand& a, const Operand& b) { return binary(kLogAddExp, a, b, "logaddexp"); }
-array equal(const Operand& a, const Operand& b) { return binary(kEqual, a, b, "equal"); }
-array not_equal(const Operand& a, const Operand& b) { return binary(kNotEqual, a, b, "not_equal"); }
-array less(const Operand& a, const Operand& b) { return binary(kLess, a, b, "less"); }
-array less_equal(const Operand& a, const Operand& b) { return binary(kLessEqual, a, b, "less_equal"); }
-array greater(const Operand& a, const Operand& b) { return binary(kGreater, a, b, "greater"); }
-array greater_equal(const Operand& a, const Operand& b) { return binary(kGreaterEqual, a, b, "greater_equal"); }
-array logical_and(const Operand& a, const Operand& b) { return binary(kLogicalAnd, a, b, "logical_and"); }
-array logical_or(const Operand& a, const Operand& b) { return binary(kLogicalOr, a, b, "logical_or"); }
-array bitwise_and(const Operand& a, const Operand& b) { return binary(kBitwiseAnd, a, b, "bitwise_and"); }
-array bitwise_or(const Operand& a, const Operand& b) { return binary(kBitwiseOr, a, b, "bitwise_or"); }
-array bitwise_xor(const Operand& a, const Operand& b) { return binary(kBitwiseXor, a, b, "bitwise_xor"); }
-array left_shift(const Operand& a, const Operand& b) { return binary(kLeftShift, a, b, "left_shift"); }
-array right_shift(const Operand& a, const Operand& b) { return binary(kRightShift, a, b, "right_shift"); }
+array add(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kAdd, a, b, "add", s); }
+array subtract(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kSubtract, a, b, "subtract", s); }
+array multiply(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kMultiply, a, b, "multiply", s); }
+array divide(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kDivide, a, b, "divide", s); }
+array floor_divide(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kFloorDivide, a, b, "floor_divide", s);
+}
+array remainder(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kRemainder, a, b, "remainder", s);
+}
+array power(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kPower, a, b, "power", s); }
+array maximum(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kMaximum, a, b, "maximum", s); }
+array minimum(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kMinimum, a, b, "minimum", s); }
+array arctan2(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kArcTan2, a, b, "arctan2", s); }
+array logaddexp(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kLogAddExp, a, b, "logaddexp", s);
+}
+array equal(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kEqual, a, b, "equal", s); }
+array not_equal(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kNotEqual, a, b, "not_equal", s);
+}
+array less(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kLess, a, b, "less", s); }
+array less_equal(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kLessEqual, a, b, "less_equal", s);
+}
+array greater(const Operand& a, const Operand& b, StreamOrDevice s) { return binary(kGreater, a, b, "greater", s); }
+array greater_equal(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kGreaterEqual, a, b, "greater_equal", s);
+}
+array logical_and(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kLogicalAnd, a, b, "logical_and", s);
+}
+array logical_or(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kLogicalOr, a, b, "logical_or", s);
+}
+array bitwise_and(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kBitwiseAnd, a, b, "bitwise_and", s);
+}
+array bitwise_or(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kBitwiseOr, a, b, "bitwise_or", s);
+}
+array bitwise_xor(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kBitwiseXor, a, b, "bitwise_xor", s);
+}
+array left_shift(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kLeftShift, a, b, "left_shift", s);
+}
+array right_shift(const Operand& a, const Operand& b, StreamOrDevice s) {
+  return binary(kRightShift, a, b, "right_shift", s);
+}
 
-std::pair<array, array> divmod(const Operand& a, const Operand& b) {
+std::pair<array, array> divmod(const Operand& a, const Operand& b, StreamOrDevice s) {
+  to_stream(s, "divmod");
   auto [x, y] = prepare(kFloorDivide, a, b, "divmod");
   auto outs = make_multi<DivMod>({std::move(x), std::move(y)});
   return {outs[0], outs[1]};

@@ -101,7 +101,8 @@ class BroadcastLike : public PrimitiveBase<BroadcastLike> {
 };
 INGOT_REGISTER_PRIMITIVE(BroadcastLike)
 
-array broadcast_to(const array& a, const Shape& shape) {
+array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
+  to_stream(s, "broadcast_to");
   shape_size(shape, "broadcast_to");  // rejects negative dimensions
   if (!broadcastable_to(a.shape(), shape))
     fail("broadcast_to", "cannot broadcast array of shape ", shape_str(a.shape()), " to shape ", shape_str(shape),
@@ -116,13 +117,15 @@ array broadcast_to(const array& a, const Shape& shape) {
   return make<Broadcast>({a}, std::move(spec));
 }
 
-array broadcast_like(const array& a, const Arrays& like) {
+array broadcast_like(const array& a, const Arrays& like, StreamOrDevice s) {
+  to_stream(s, "broadcast_like");
   Arrays in{a};
   in.insert(in.end(), like.begin(), like.end());
   return make<BroadcastLike>(std::move(in));
 }
 
-Arrays broadcast_arrays(const Arrays& inputs) {
+Arrays broadcast_arrays(const Arrays& inputs, StreamOrDevice stream) {
+  to_stream(stream, "broadcast_arrays");
   if (inputs.empty()) return {};
   Shape s = inputs[0].shape();
   for (size_t i = 1; i < inputs.size(); ++i) s = broadcast_shapes(s, inputs[i].shape(), "broadcast_arrays");

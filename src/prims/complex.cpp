@@ -67,9 +67,18 @@ INGOT_REGISTER_FAMILY(ComplexPart) {
     });
 }
 
-array real(const array& a) { return a.dtype() == complex64 ? make<ComplexPart>({a}, kReal) : a; }
-array imag(const array& a) { return a.dtype() == complex64 ? make<ComplexPart>({a}, kImag) : zeros_like(a); }
-array conjugate(const array& a) { return a.dtype() == complex64 ? make<ComplexPart>({a}, kConjugate) : a; }
+array real(const array& a, StreamOrDevice s) {
+  to_stream(s, "real");
+  return a.dtype() == complex64 ? make<ComplexPart>({a}, kReal) : a;
+}
+array imag(const array& a, StreamOrDevice s) {
+  to_stream(s, "imag");
+  return a.dtype() == complex64 ? make<ComplexPart>({a}, kImag) : zeros_like(a);
+}
+array conjugate(const array& a, StreamOrDevice s) {
+  to_stream(s, "conjugate");
+  return a.dtype() == complex64 ? make<ComplexPart>({a}, kConjugate) : a;
+}
 array detail::complex_abs(const array& a) { return make<ComplexPart>({a}, kAbs); }
 
 }  // namespace ingot

@@ -95,7 +95,8 @@ class Concatenate : public PrimitiveBase<Concatenate> {
 };
 INGOT_REGISTER_PRIMITIVE(Concatenate)
 
-array concatenate(const Arrays& arrays, int axis) {
+array concatenate(const Arrays& arrays, int axis, StreamOrDevice stream) {
+  to_stream(stream, "concatenate");
   if (arrays.empty()) fail("concatenate", "no arrays to concatenate.");
   const Shape& first = arrays[0].shape();
   if (first.empty()) fail("concatenate", "zero-dimensional arrays cannot be concatenated.");
@@ -119,7 +120,8 @@ array concatenate(const Arrays& arrays, int axis) {
   return make<Concatenate>(std::move(in), axis);
 }
 
-array concatenate(const Arrays& arrays, std::nullopt_t) {
+array concatenate(const Arrays& arrays, std::nullopt_t, StreamOrDevice s) {
+  to_stream(s, "concatenate");
   if (arrays.empty()) fail("concatenate", "no arrays to concatenate.");
   Arrays flat;
   flat.reserve(arrays.size());
@@ -127,7 +129,8 @@ array concatenate(const Arrays& arrays, std::nullopt_t) {
   return concatenate(flat, 0);
 }
 
-array stack(const Arrays& arrays, int axis) {
+array stack(const Arrays& arrays, int axis, StreamOrDevice s) {
+  to_stream(s, "stack");
   if (arrays.empty()) fail("stack", "no arrays to stack.");
   const Shape& first = arrays[0].shape();
   for (const auto& a : arrays)

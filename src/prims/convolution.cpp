@@ -283,36 +283,44 @@ array conv_transpose_impl(const char* op, const array& in, const array& wt, std:
 
 array conv_general(const array& input, const array& weight, std::vector<int> stride, std::vector<int> padding_lo,
                    std::vector<int> padding_hi, std::vector<int> kernel_dilation, std::vector<int> input_dilation,
-                   int groups, bool flip) {
+                   int groups, bool flip, StreamOrDevice s) {
+  to_stream(s, "conv_general");
   return conv_impl("conv_general", 0, input, weight, std::move(stride), std::move(padding_lo), std::move(padding_hi),
                    std::move(kernel_dilation), std::move(input_dilation), groups, flip);
 }
 
-array conv1d(const array& input, const array& weight, int stride, int padding, int dilation, int groups) {
+array conv1d(const array& input, const array& weight, int stride, int padding, int dilation, int groups,
+             StreamOrDevice s) {
+  to_stream(s, "conv1d");
   return conv_impl("conv1d", 1, input, weight, {stride}, {padding}, {padding}, {dilation}, {1}, groups, false);
 }
 
 array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride,
-             const std::pair<int, int>& padding, const std::pair<int, int>& dilation, int groups) {
+             const std::pair<int, int>& padding, const std::pair<int, int>& dilation, int groups, StreamOrDevice s) {
+  to_stream(s, "conv2d");
   return conv_impl("conv2d", 2, input, weight, {stride.first, stride.second}, {padding.first, padding.second},
                    {padding.first, padding.second}, {dilation.first, dilation.second}, {1, 1}, groups, false);
 }
 
 array conv3d(const array& input, const array& weight, const std::tuple<int, int, int>& stride,
-             const std::tuple<int, int, int>& padding, const std::tuple<int, int, int>& dilation, int groups) {
+             const std::tuple<int, int, int>& padding, const std::tuple<int, int, int>& dilation, int groups,
+             StreamOrDevice s) {
+  to_stream(s, "conv3d");
   auto v = [](const std::tuple<int, int, int>& t) { return std::vector<int>{std::get<0>(t), std::get<1>(t), std::get<2>(t)}; };
   return conv_impl("conv3d", 3, input, weight, v(stride), v(padding), v(padding), v(dilation), {1, 1, 1}, groups, false);
 }
 
 array conv_transpose1d(const array& input, const array& weight, int stride, int padding, int dilation,
-                       int output_padding, int groups) {
+                       int output_padding, int groups, StreamOrDevice s) {
+  to_stream(s, "conv_transpose1d");
   return conv_transpose_impl("conv_transpose1d", input, weight, {stride}, {padding}, {dilation}, {output_padding},
                              groups);
 }
 
 array conv_transpose2d(const array& input, const array& weight, const std::pair<int, int>& stride,
                        const std::pair<int, int>& padding, const std::pair<int, int>& dilation,
-                       const std::pair<int, int>& output_padding, int groups) {
+                       const std::pair<int, int>& output_padding, int groups, StreamOrDevice s) {
+  to_stream(s, "conv_transpose2d");
   return conv_transpose_impl("conv_transpose2d", input, weight, {stride.first, stride.second},
                              {padding.first, padding.second}, {dilation.first, dilation.second},
                              {output_padding.first, output_padding.second}, groups);
@@ -320,7 +328,8 @@ array conv_transpose2d(const array& input, const array& weight, const std::pair<
 
 array conv_transpose3d(const array& input, const array& weight, const std::tuple<int, int, int>& stride,
                        const std::tuple<int, int, int>& padding, const std::tuple<int, int, int>& dilation,
-                       const std::tuple<int, int, int>& output_padding, int groups) {
+                       const std::tuple<int, int, int>& output_padding, int groups, StreamOrDevice s) {
+  to_stream(s, "conv_transpose3d");
   auto v = [](const std::tuple<int, int, int>& t) { return std::vector<int>{std::get<0>(t), std::get<1>(t), std::get<2>(t)}; };
   return conv_transpose_impl("conv_transpose3d", input, weight, v(stride), v(padding), v(dilation), v(output_padding),
                              groups);

@@ -179,11 +179,13 @@ class ArangeAlong : public PrimitiveBase<ArangeAlong> {
 };
 INGOT_REGISTER_PRIMITIVE(ArangeAlong)
 
-array arange_along(const array& like, int axis, Dtype dtype) {
+array arange_along(const array& like, int axis, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "arange_along");
   return make<ArangeAlong>({like}, normalize_axis(axis, like.ndim(), "arange_along"), dtype);
 }
 
-array full(const Shape& shape, const Operand& value, std::optional<Dtype> dtype) {
+array full(const Shape& shape, const Operand& value, std::optional<Dtype> dtype, StreamOrDevice s) {
+  to_stream(s, "full");
   shape_size(shape, "full");
   array v = value.to_array(dtype ? *dtype : value.own_dtype(), "full");
   if (!broadcastable_to(v.shape(), shape))
@@ -191,10 +193,17 @@ array full(const Shape& shape, const Operand& value, std::optional<Dtype> dtype)
   return make<Full>({std::move(v)}, shape);
 }
 
-array zeros(const Shape& shape, Dtype dtype) { return full(shape, array(0, dtype), dtype); }
-array ones(const Shape& shape, Dtype dtype) { return full(shape, array(1, dtype), dtype); }
+array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "zeros");
+  return full(shape, array(0, dtype), dtype);
+}
+array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "ones");
+  return full(shape, array(1, dtype), dtype);
+}
 // In a shapeless trace the shape must come from `a` at call time, not from the traced shape.
-array full_like(const array& a, const Operand& value, std::optional<Dtype> dtype) {
+array full_like(const array& a, const Operand& value, std::optional<Dtype> dtype, StreamOrDevice s) {
+  to_stream(s, "full_like");
   const Dtype t = dtype.value_or(a.dtype());
   if (!detail::in_shapeless_trace()) return full(a.shape(), value, t);
   array v = value.to_array(t, "full_like");
@@ -203,25 +212,35 @@ array full_like(const array& a, const Operand& value, std::optional<Dtype> dtype
          ".");
   return broadcast_like(v, {a});
 }
-array zeros_like(const array& a, std::optional<Dtype> dtype) { return full_like(a, 0, dtype); }
-array ones_like(const array& a, std::optional<Dtype> dtype) { return full_like(a, 1, dtype); }
+array zeros_like(const array& a, std::optional<Dtype> dtype, StreamOrDevice s) {
+  to_stream(s, "zeros_like");
+  return full_like(a, 0, dtype);
+}
+array ones_like(const array& a, std::optional<Dtype> dtype, StreamOrDevice s) {
+  to_stream(s, "ones_like");
+  return full_like(a, 1, dtype);
+}
 
-array arange(double start, double stop, double step, Dtype dtype) {
+array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "arange");
   Arange::check(start, stop, step, dtype);
   return make<Arange>({}, start, stop, step, dtype);
 }
-array arange(double stop, Dtype dtype) { return arange(0.0, stop, 1.0, dtype); }
-array arange(int64_t start, int64_t stop, int64_t step, Dtype dtype) {
-  return arange(static_cast<double>(start), static_cast<double>(stop), static_cast<double>(step), dtype);
+array arange(double stop, Dtype dtype, StreamOrDevice s) { return arange(0.0, stop, 1.0, dtype, s); }
+array arange(int64_t start, int64_t stop, int64_t step, Dtype dtype, StreamOrDevice s) {
+  return arange(static_cast<double>(start), static_cast<double>(stop), static_cast<double>(step), dtype, s);
 }
-array arange(int64_t stop, Dtype dtype) { return arange(int64_t{0}, stop, int64_t{1}, dtype); }
-array arange(int start, int stop, int step, Dtype dtype) {
-  return arange(int64_t{start}, int64_t{stop}, int64_t{step}, dtype);
+array arange(int64_t stop, Dtype dtype, StreamOrDevice s) { return arange(int64_t{0}, stop, int64_t{1}, dtype, s); }
+array arange(int start, int stop, int step, Dtype dtype, StreamOrDevice s) {
+  return arange(int64_t{start}, int64_t{stop}, int64_t{step}, dtype, s);
 }
-array arange(int stop, Dtype dtype) { return arange(int64_t{0}, int64_t{stop}, int64_t{1}, dtype); }
+array arange(int stop, Dtype dtype, StreamOrDevice s) {
+  return arange(int64_t{0}, int64_t{stop}, int64_t{1}, dtype, s);
+}
 
 // numpy's formula: start + i * step in float64, with the last sample set to stop exactly.
-array linspace(double start, double stop, int64_t num, Dtype dtype) {
+array linspace(double start, double stop, int64_t num, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "linspace");
   if (num < 0) fail("linspace", "number of samples ", num, " must be non-negative.");
   if (num == 1) return full({1}, array(start, float64), dtype);
   const double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0.0;
@@ -237,7 +256,8 @@ void check_nm(const char* op, int64_t n, int64_t m) {
 }
 }  // namespace
 
-array tri(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype) {
+array tri(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "tri");
   const int64_t cols = m.value_or(n);
   check_nm("tri", n, cols);
   array i = reshape(arange(int64_t{0}, n, int64_t{1}, int64), {n, 1});
@@ -245,7 +265,8 @@ array tri(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype) {
   return astype(greater_equal(add(i, array(k, int64)), j), dtype);
 }
 
-array eye(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype) {
+array eye(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "eye");
   const int64_t cols = m.value_or(n);
   check_nm("eye", n, cols);
   array i = reshape(arange(int64_t{0}, n, int64_t{1}, int64), {n, 1});
@@ -253,7 +274,8 @@ array eye(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype) {
   return astype(equal(add(i, array(k, int64)), j), dtype);
 }
 
-array identity(int64_t n, Dtype dtype) {
+array identity(int64_t n, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "identity");
   if (n < 0) fail("identity", "the size must be non-negative, got ", n, ".");
   return eye(n, n, 0, dtype);
 }
@@ -268,8 +290,14 @@ array tri_like(const array& a, int64_t k, const char* op) {
 }
 }  // namespace
 
-array tril(const array& a, int k) { return where(tri_like(a, k, "tril"), a, array(0, a.dtype())); }
+array tril(const array& a, int k, StreamOrDevice s) {
+  to_stream(s, "tril");
+  return where(tri_like(a, k, "tril"), a, array(0, a.dtype()));
+}
 
-array triu(const array& a, int k) { return where(tri_like(a, int64_t{k} - 1, "triu"), array(0, a.dtype()), a); }
+array triu(const array& a, int k, StreamOrDevice s) {
+  to_stream(s, "triu");
+  return where(tri_like(a, int64_t{k} - 1, "triu"), array(0, a.dtype()), a);
+}
 
 }  // namespace ingot

@@ -169,7 +169,8 @@ namespace fft {
 namespace {
 
 array transform(const array& a, const std::optional<Shape>& sizes, const std::optional<std::vector<int>>& axes_in,
-                bool real, bool inverse, const std::string& norm, const char* fn) {
+                bool real, bool inverse, const std::string& norm, const char* fn, const StreamOrDevice& stream = {}) {
+  to_stream(stream, fn);
   if (a.ndim() < 1) fail(fn, "expects an array with at least one dimension, got a scalar.");
   if (norm != "backward" && norm != "ortho" && norm != "forward")
     fail(fn, "norm must be 'backward', 'ortho' or 'forward', got '", norm, "'.");
@@ -214,7 +215,9 @@ array transform(const array& a, const std::optional<Shape>& sizes, const std::op
   return inverse ? multiply(out, count) : divide(out, count);  // "forward": 1/N on the forward transform
 }
 
-array shift(const array& a, const std::optional<std::vector<int>>& axes, bool inverse, const char* fn) {
+array shift(const array& a, const std::optional<std::vector<int>>& axes, bool inverse, const char* fn,
+            const StreamOrDevice& s = {}) {
+  to_stream(s, fn);
   const std::vector<int> ax = axes ? *axes : all_axes(a.ndim());
   if (ax.empty()) return a;
   Shape shifts;
@@ -230,50 +233,58 @@ std::optional<Shape> one(std::optional<int64_t> n) { return n ? std::optional<Sh
 }  // namespace
 
 array fftn(const array& a, const std::optional<Shape>& s, const std::optional<std::vector<int>>& axes,
-           const std::string& norm) {
-  return transform(a, s, axes, false, false, norm, "fftn");
+           const std::string& norm, StreamOrDevice stream) {
+  return transform(a, s, axes, false, false, norm, "fftn", stream);
 }
 array ifftn(const array& a, const std::optional<Shape>& s, const std::optional<std::vector<int>>& axes,
-            const std::string& norm) {
-  return transform(a, s, axes, false, true, norm, "ifftn");
+            const std::string& norm, StreamOrDevice stream) {
+  return transform(a, s, axes, false, true, norm, "ifftn", stream);
 }
 array rfftn(const array& a, const std::optional<Shape>& s, const std::optional<std::vector<int>>& axes,
-            const std::string& norm) {
-  return transform(a, s, axes, true, false, norm, "rfftn");
+            const std::string& norm, StreamOrDevice stream) {
+  return transform(a, s, axes, true, false, norm, "rfftn", stream);
 }
 array irfftn(const array& a, const std::optional<Shape>& s, const std::optional<std::vector<int>>& axes,
-             const std::string& norm) {
-  return transform(a, s, axes, true, true, norm, "irfftn");
+             const std::string& norm, StreamOrDevice stream) {
+  return transform(a, s, axes, true, true, norm, "irfftn", stream);
 }
 
-array fft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm) {
-  return transform(a, one(n), std::vector<int>{axis}, false, false, norm, "fft");
+array fft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm, StreamOrDevice s) {
+  return transform(a, one(n), std::vector<int>{axis}, false, false, norm, "fft", s);
 }
-array ifft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm) {
-  return transform(a, one(n), std::vector<int>{axis}, false, true, norm, "ifft");
+array ifft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm, StreamOrDevice s) {
+  return transform(a, one(n), std::vector<int>{axis}, false, true, norm, "ifft", s);
 }
-array rfft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm) {
-  return transform(a, one(n), std::vector<int>{axis}, true, false, norm, "rfft");
+array rfft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm, StreamOrDevice s) {
+  return transform(a, one(n), std::vector<int>{axis}, true, false, norm, "rfft", s);
 }
-array irfft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm) {
-  return transform(a, one(n), std::vector<int>{axis}, true, true, norm, "irfft");
-}
-
-array fft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm) {
-  return transform(a, s, axes, false, false, norm, "fft2");
-}
-array ifft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm) {
-  return transform(a, s, axes, false, true, norm, "ifft2");
-}
-array rfft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm) {
-  return transform(a, s, axes, true, false, norm, "rfft2");
-}
-array irfft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm) {
-  return transform(a, s, axes, true, true, norm, "irfft2");
+array irfft(const array& a, std::optional<int64_t> n, int axis, const std::string& norm, StreamOrDevice s) {
+  return transform(a, one(n), std::vector<int>{axis}, true, true, norm, "irfft", s);
 }
 
-array fftshift(const array& a, const std::optional<std::vector<int>>& axes) { return shift(a, axes, false, "fftshift"); }
-array ifftshift(const array& a, const std::optional<std::vector<int>>& axes) { return shift(a, axes, true, "ifftshift"); }
+array fft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm,
+           StreamOrDevice stream) {
+  return transform(a, s, axes, false, false, norm, "fft2", stream);
+}
+array ifft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm,
+            StreamOrDevice stream) {
+  return transform(a, s, axes, false, true, norm, "ifft2", stream);
+}
+array rfft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm,
+            StreamOrDevice stream) {
+  return transform(a, s, axes, true, false, norm, "rfft2", stream);
+}
+array irfft2(const array& a, const std::optional<Shape>& s, const std::vector<int>& axes, const std::string& norm,
+             StreamOrDevice stream) {
+  return transform(a, s, axes, true, true, norm, "irfft2", stream);
+}
+
+array fftshift(const array& a, const std::optional<std::vector<int>>& axes, StreamOrDevice s) {
+  return shift(a, axes, false, "fftshift", s);
+}
+array ifftshift(const array& a, const std::optional<std::vector<int>>& axes, StreamOrDevice s) {
+  return shift(a, axes, true, "ifftshift", s);
+}
 
 }  // namespace fft
 

@@ -45,12 +45,14 @@ class ConvertFP8 : public PrimitiveBase<ConvertFP8> {
 };
 INGOT_REGISTER_PRIMITIVE(ConvertFP8)
 
-array to_fp8(const array& x) {
+array to_fp8(const array& x, StreamOrDevice s) {
+  to_stream(s, "to_fp8");
   check_float(x.dtype(), "to_fp8", "x.dtype() ==");
   return make<ConvertFP8>({x}, true, uint8);
 }
 
-array from_fp8(const array& x, Dtype dtype) {
+array from_fp8(const array& x, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "from_fp8");
   if (x.dtype() != uint8) fail("from_fp8", "the input must have type uint8, got ", x.dtype(), ".");
   check_float(dtype, "from_fp8", "dtype ==");
   return make<ConvertFP8>({x}, false, dtype);

@@ -292,7 +292,9 @@ void check_index_dtype(const array& idx, const char* op) {
 }
 }  // namespace
 
-array gather(const array& a, const Arrays& indices, const std::vector<int>& axes, const Shape& slice_sizes) {
+array gather(const array& a, const Arrays& indices, const std::vector<int>& axes, const Shape& slice_sizes,
+             StreamOrDevice s) {
+  to_stream(s, "gather");
   const int nd = a.ndim();
   if (indices.size() != axes.size())
     fail("gather", "expects one index array per axis: got ", indices.size(), " index arrays and ", axes.size(),
@@ -317,12 +319,13 @@ array gather(const array& a, const Arrays& indices, const std::vector<int>& axes
 
 template <class Idx>
   requires std::same_as<Idx, array>
-array gather(const array& a, const Idx& indices, int axis, const Shape& slice_sizes) {
-  return gather(a, Arrays{indices}, std::vector<int>{axis}, slice_sizes);
+array gather(const array& a, const Idx& indices, int axis, const Shape& slice_sizes, StreamOrDevice s) {
+  return gather(a, Arrays{indices}, std::vector<int>{axis}, slice_sizes, s);
 }
-template array gather<array>(const array&, const array&, int, const Shape&);
+template array gather<array>(const array&, const array&, int, const Shape&, StreamOrDevice);
 
-array take(const array& a, const array& indices, int axis) {
+array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
+  to_stream(s, "take");
   check_index_dtype(indices, "take");
   if (a.ndim() == 0) fail("take", "cannot take along an axis of a 0-dimensional array.");
   axis = normalize_axis(axis, a.ndim(), "take");
@@ -331,9 +334,10 @@ array take(const array& a, const array& indices, int axis) {
   return make<Take>({a, indices}, axis);
 }
 
-array take(const array& a, const array& indices) { return take(flatten(a), indices, 0); }
+array take(const array& a, const array& indices, StreamOrDevice s) { return take(flatten(a), indices, 0, s); }
 
-array take(const array& a, int64_t index, int axis) {
+array take(const array& a, int64_t index, int axis, StreamOrDevice s) {
+  to_stream(s, "take");
   if (a.ndim() == 0) fail("take", "cannot take along an axis of a 0-dimensional array.");
   axis = normalize_axis(axis, a.ndim(), "take");
   const int64_t n = a.shape()[axis];
@@ -346,9 +350,10 @@ array take(const array& a, int64_t index, int axis) {
   return squeeze(slice(a, start, stop), axis);
 }
 
-array take(const array& a, int64_t index) { return take(flatten(a), index, 0); }
+array take(const array& a, int64_t index, StreamOrDevice s) { return take(flatten(a), index, 0, s); }
 
-array take_along_axis(const array& a, const array& indices, int axis) {
+array take_along_axis(const array& a, const array& indices, int axis, StreamOrDevice s) {
+  to_stream(s, "take_along_axis");
   check_index_dtype(indices, "take_along_axis");
   if (a.ndim() == 0) fail("take_along_axis", "cannot take along an axis of a 0-dimensional array.");
   axis = normalize_axis(axis, a.ndim(), "take_along_axis");

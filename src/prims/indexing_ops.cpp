@@ -12,7 +12,8 @@
 
 namespace ingot {
 
-array clip(const array& a, const std::optional<Operand>& a_min, const std::optional<Operand>& a_max) {
+array clip(const array& a, const std::optional<Operand>& a_min, const std::optional<Operand>& a_max, StreamOrDevice s) {
+  to_stream(s, "clip");
   if (!a_min && !a_max) fail("clip", "at least one of a_min and a_max must be given.");
   array out = a;
   if (a_min) out = maximum(out, *a_min);
@@ -20,7 +21,9 @@ array clip(const array& a, const std::optional<Operand>& a_min, const std::optio
   return out;
 }
 
-array nan_to_num(const array& a, double nan, std::optional<double> posinf, std::optional<double> neginf) {
+array nan_to_num(const array& a, double nan, std::optional<double> posinf, std::optional<double> neginf,
+                 StreamOrDevice s) {
+  to_stream(s, "nan_to_num");
   const Dtype t = a.dtype();
   if (!is_floating_point(t)) return a;
   const double big = finite_max(t);
@@ -28,7 +31,8 @@ array nan_to_num(const array& a, double nan, std::optional<double> posinf, std::
   return where(isnan(a), z, where(isposinf(a), p, where(isneginf(a), n, a)));
 }
 
-array repeat(const array& a, int64_t repeats, int axis) {
+array repeat(const array& a, int64_t repeats, int axis, StreamOrDevice s) {
+  to_stream(s, "repeat");
   if (repeats < 0) fail("repeat", "the number of repeats cannot be negative, got ", repeats, ".");
   if (a.ndim() == 0) fail("repeat", "axis ", axis, " is out of range for a 0-dimensional array.");
   axis = normalize_axis(axis, a.ndim(), "repeat");
@@ -42,9 +46,10 @@ array repeat(const array& a, int64_t repeats, int axis) {
   return flatten(broadcast_to(expand_dims(a, axis + 1), wide), axis, axis + 1);
 }
 
-array repeat(const array& a, int64_t repeats) { return repeat(flatten(a), repeats, 0); }
+array repeat(const array& a, int64_t repeats, StreamOrDevice s) { return repeat(flatten(a), repeats, 0, s); }
 
-array tile(const array& a, const Shape& reps) {
+array tile(const array& a, const Shape& reps, StreamOrDevice s) {
+  to_stream(s, "tile");
   for (auto r : reps)
     if (r < 0) fail("tile", "repetitions cannot be negative, got ", shape_str(reps), ".");
   Shape shape = a.shape(), rp = reps;
@@ -65,7 +70,8 @@ array tile(const array& a, const Shape& reps) {
   return reshape(broadcast_to(reshape(a, expanded), wide), out);
 }
 
-array roll(const array& a, const Shape& shift, const std::vector<int>& axes) {
+array roll(const array& a, const Shape& shift, const std::vector<int>& axes, StreamOrDevice stream) {
+  to_stream(stream, "roll");
   if (axes.empty()) return a;
   if (shift.empty() || (shift.size() != axes.size() && shift.size() != 1 && axes.size() != 1))
     fail("roll", "got ", shift.size(), " shifts for ", axes.size(), " axes; they must match or one must be single.");
@@ -102,26 +108,35 @@ array roll(const array& a, const Shape& shift, const std::vector<int>& axes) {
   return out;
 }
 
-array roll(const array& a, int64_t shift) {
+array roll(const array& a, int64_t shift, StreamOrDevice s) {
+  to_stream(s, "roll");
   if (a.ndim() == 1 || !detail::in_shapeless_trace())
     return reshape(roll(flatten(a), Shape{shift}, std::vector<int>{0}), a.shape());
   fail("roll", "rolling the flattened array bakes its shape, which a shapeless export cannot follow; name the axes.");
 }
 
-array roll(const array& a, const Shape& shift) {
+array roll(const array& a, const Shape& shift, StreamOrDevice stream) {
+  to_stream(stream, "roll");
   int64_t total = 0;
   const int64_t n = std::max<int64_t>(a.size(), 1);
   for (auto s : shift) total = (total + s % n) % n;
   return roll(a, total);
 }
 
-array roll(const array& a, int64_t shift, int axis) { return roll(a, Shape{shift}, std::vector<int>{axis}); }
+array roll(const array& a, int64_t shift, int axis, StreamOrDevice s) {
+  return roll(a, Shape{shift}, std::vector<int>{axis}, s);
+}
 
-array roll(const array& a, int64_t shift, const std::vector<int>& axes) { return roll(a, Shape{shift}, axes); }
+array roll(const array& a, int64_t shift, const std::vector<int>& axes, StreamOrDevice s) {
+  return roll(a, Shape{shift}, axes, s);
+}
 
-array roll(const array& a, const Shape& shift, int axis) { return roll(a, shift, std::vector<int>{axis}); }
+array roll(const array& a, const Shape& shift, int axis, StreamOrDevice s) {
+  return roll(a, shift, std::vector<int>{axis}, s);
+}
 
-Arrays meshgrid(const Arrays& arrays, bool sparse, const std::string& indexing) {
+Arrays meshgrid(const Arrays& arrays, bool sparse, const std::string& indexing, StreamOrDevice stream) {
+  to_stream(stream, "meshgrid");
   if (indexing != "xy" && indexing != "ij")
     fail("meshgrid", "indexing must be 'xy' or 'ij', got '", indexing, "'.");
   const size_t nd = arrays.size();
@@ -136,7 +151,8 @@ Arrays meshgrid(const Arrays& arrays, bool sparse, const std::string& indexing) 
   return sparse ? out : broadcast_arrays(out);
 }
 
-array diagonal(const array& a, int offset, int axis1, int axis2) {
+array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {
+  to_stream(s, "diagonal");
   const int nd = a.ndim();
   if (nd < 2) fail("diagonal", "the array must have at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
   const int ax1 = normalize_axis(axis1, nd, "diagonal"), ax2 = normalize_axis(axis2, nd, "diagonal");
@@ -158,7 +174,8 @@ array diagonal(const array& a, int offset, int axis1, int axis2) {
   return moveaxis(squeeze(g, std::vector<int>{ax1 + 1, ax2 + 1}), 0, -1);
 }
 
-array diag(const array& a, int k) {
+array diag(const array& a, int k, StreamOrDevice s) {
+  to_stream(s, "diag");
   if (a.ndim() == 2) return diagonal(a, k, 0, 1);
   if (a.ndim() != 1) fail("diag", "the array must be 1- or 2-dimensional, got shape ", shape_str(a.shape()), ".");
   const int64_t m = a.size(), n = m + std::abs(static_cast<int64_t>(k));
@@ -169,7 +186,8 @@ array diag(const array& a, int k) {
                  reshape(a, {m, 1, 1}), {0, 1});
 }
 
-array trace(const array& a, int offset, int axis1, int axis2, std::optional<Dtype> dtype) {
+array trace(const array& a, int offset, int axis1, int axis2, std::optional<Dtype> dtype, StreamOrDevice s) {
+  to_stream(s, "trace");
   const int nd = a.ndim();
   if (nd < 2) fail("trace", "the array must have at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
   const int ax1 = normalize_axis(axis1, nd, "trace"), ax2 = normalize_axis(axis2, nd, "trace");

@@ -624,34 +624,40 @@ INGOT_REGISTER_PRIMITIVE(LUF)
 
 namespace linalg {
 
-array inv(const array& a) {
+array inv(const array& a, StreamOrDevice s) {
+  to_stream(s, "linalg::inv");
   check_matrices(a.shape(), a.dtype(), "linalg::inv", true);
   return make<Inverse>({a}, false, false);
 }
 
-array tri_inv(const array& a, bool upper) {
+array tri_inv(const array& a, bool upper, StreamOrDevice s) {
+  to_stream(s, "linalg::tri_inv");
   check_matrices(a.shape(), a.dtype(), "linalg::tri_inv", true);
   return make<Inverse>({a}, true, upper);
 }
 
-array cholesky(const array& a, bool upper) {
+array cholesky(const array& a, bool upper, StreamOrDevice s) {
+  to_stream(s, "linalg::cholesky");
   check_matrices(a.shape(), a.dtype(), "linalg::cholesky", true);
   return make<Cholesky>({a}, upper);
 }
 
-std::pair<array, array> qr(const array& a) {
+std::pair<array, array> qr(const array& a, StreamOrDevice s) {
+  to_stream(s, "linalg::qr");
   check_matrices(a.shape(), a.dtype(), "linalg::qr", false);
   const Arrays o = make_multi<QRF>({a});
   return {o[0], o[1]};
 }
 
-Arrays svd(const array& a, bool compute_uv) {
+Arrays svd(const array& a, bool compute_uv, StreamOrDevice s) {
+  to_stream(s, "linalg::svd");
   check_matrices(a.shape(), a.dtype(), "linalg::svd", false);
   return make_multi<SVD>({a}, compute_uv);
 }
 
 // Singular values below max(m, n) * eps * the largest one count as zero, as numpy and MLX.
-array pinv(const array& a) {
+array pinv(const array& a, StreamOrDevice stream) {
+  to_stream(stream, "linalg::pinv");
   if (a.ndim() < 2) fail("linalg::pinv", "expects arrays with at least 2 dimensions, got shape ", shape_str(a.shape()), ".");
   if (detail::in_shapeless_trace())
     fail("linalg::pinv", "keeps min(m, n) singular vectors, a count taken from the traced shape ", shape_str(a.shape()),
@@ -672,37 +678,43 @@ array pinv(const array& a) {
   return matmul(multiply(v, rs), u);
 }
 
-std::pair<array, array> eigh(const array& a, const std::string& uplo) {
+std::pair<array, array> eigh(const array& a, const std::string& uplo, StreamOrDevice s) {
+  to_stream(s, "linalg::eigh");
   check_matrices(a.shape(), a.dtype(), "linalg::eigh", true);
   Eigh::check_uplo(uplo);
   const Arrays o = make_multi<Eigh>({a}, uplo, true);
   return {o[0], o[1]};
 }
 
-std::pair<array, array> eig(const array& a) {
+std::pair<array, array> eig(const array& a, StreamOrDevice s) {
+  to_stream(s, "linalg::eig");
   Eig::check(a.shape(), a.dtype(), "linalg::eig");
   const Arrays o = make_multi<Eig>({a}, true);
   return {o[0], o[1]};
 }
 
-array eigvals(const array& a) {
+array eigvals(const array& a, StreamOrDevice s) {
+  to_stream(s, "linalg::eigvals");
   Eig::check(a.shape(), a.dtype(), "linalg::eigvals");
   return make<Eig>({a}, false);
 }
 
-array eigvalsh(const array& a, const std::string& uplo) {
+array eigvalsh(const array& a, const std::string& uplo, StreamOrDevice s) {
+  to_stream(s, "linalg::eigvalsh");
   check_matrices(a.shape(), a.dtype(), "linalg::eigvalsh", true);
   Eigh::check_uplo(uplo);
   return make<Eigh>({a}, uplo, false);
 }
 
-std::pair<array, array> lu_factor(const array& a) {
+std::pair<array, array> lu_factor(const array& a, StreamOrDevice s) {
+  to_stream(s, "linalg::lu_factor");
   check_matrices(a.shape(), a.dtype(), "linalg::lu_factor", false);
   const Arrays o = make_multi<LUF>({a});
   return {o[0], o[1]};
 }
 
-Arrays lu(const array& a) {
+Arrays lu(const array& a, StreamOrDevice s) {
+  to_stream(s, "linalg::lu");
   check_matrices(a.shape(), a.dtype(), "linalg::lu", false);
   const Arrays o = make_multi<LUF>({a});
   const int64_t m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);

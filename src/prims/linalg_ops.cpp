@@ -84,7 +84,8 @@ array apply_block_mask(const array& x, const array& mask, int bs, const char* op
 }  // namespace
 
 array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_indices,
-                const std::optional<array>& rhs_indices, bool) {
+                const std::optional<array>& rhs_indices, bool, StreamOrDevice s) {
+  to_stream(s, "gather_mm");
   if (!lhs_indices && !rhs_indices) return matmul(a, b);
   std::vector<int> drop;
   auto [x, y] = as_matrices(a, b, "gather_mm", drop);
@@ -101,7 +102,8 @@ array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_
 }
 
 array block_masked_mm(const array& a, const array& b, int block_size, const std::optional<array>& mask_out,
-                      const std::optional<array>& mask_lhs, const std::optional<array>& mask_rhs) {
+                      const std::optional<array>& mask_lhs, const std::optional<array>& mask_rhs, StreamOrDevice s) {
+  to_stream(s, "block_masked_mm");
   if (!mask_out && !mask_lhs && !mask_rhs) return matmul(a, b);
   if (block_size != 32 && block_size != 64)
     fail("block_masked_mm", "block_size must be 32 or 64, got ", block_size, ".");
@@ -123,9 +125,13 @@ array block_masked_mm(const array& a, const array& b, int block_size, const std:
   return unsqueezed(out, drop);
 }
 
-array outer(const array& a, const array& b) { return multiply(reshape(a, {-1, 1}), flatten(b)); }
+array outer(const array& a, const array& b, StreamOrDevice s) {
+  to_stream(s, "outer");
+  return multiply(reshape(a, {-1, 1}), flatten(b));
+}
 
-array inner(const array& a, const array& b) {
+array inner(const array& a, const array& b, StreamOrDevice s) {
+  to_stream(s, "inner");
   if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b);
   if (a.shape().back() != b.shape().back())
     fail("inner", "the last dimensions of shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
@@ -133,7 +139,8 @@ array inner(const array& a, const array& b) {
   return tensordot(a, b, {-1}, {-1});
 }
 
-array tensordot(const array& a, const array& b, int axes) {
+array tensordot(const array& a, const array& b, int axes, StreamOrDevice s) {
+  to_stream(s, "tensordot");
   if (axes < 0) fail("tensordot", "axes must be non-negative, got ", axes, ".");
   if (axes > a.ndim() || axes > b.ndim())
     fail("tensordot", "cannot contract ", axes, " axes of arrays of shapes ", shape_str(a.shape()), " and ",
@@ -144,7 +151,9 @@ array tensordot(const array& a, const array& b, int axes) {
   return tensordot(a, b, axa, axb);
 }
 
-array tensordot(const array& a, const array& b, const std::vector<int>& axes_a, const std::vector<int>& axes_b) {
+array tensordot(const array& a, const array& b, const std::vector<int>& axes_a, const std::vector<int>& axes_b,
+                StreamOrDevice s) {
+  to_stream(s, "tensordot");
   if (axes_a.size() != axes_b.size())
     fail("tensordot", "the axes lists ", list_str(axes_a), " and ", list_str(axes_b), " must have the same length.");
   std::vector<int> axa, axb;
@@ -361,7 +370,8 @@ array diagonals(array x, std::vector<int>& labels, size_t i, const std::string& 
 }
 }  // namespace
 
-array einsum(const std::string& subscripts, const Arrays& operands) {
+array einsum(const std::string& subscripts, const Arrays& operands, StreamOrDevice s) {
+  to_stream(s, "einsum");
   if (operands.empty()) fail("einsum", "needs at least one operand.");
   std::string spec;
   for (char c : subscripts)
@@ -550,32 +560,39 @@ array matrix_norm(const array& a, double ord, int row, int col, bool keepdims) {
 
 }  // namespace
 
-array norm(const array& a, bool keepdims) {
+array norm(const array& a, bool keepdims, StreamOrDevice s) {
+  to_stream(s, "linalg::norm");
   std::vector<int> all(a.ndim());
   std::iota(all.begin(), all.end(), 0);
   return two_norm(a, all, keepdims);
 }
 
-array norm(const array& a, const std::vector<int>& axes, bool keepdims) {
+array norm(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  to_stream(s, "linalg::norm");
   if (axes.size() != 1 && axes.size() != 2)
     fail("linalg::norm", "expects 1 axis (vector norm) or 2 axes (matrix norm), got ", axes.size(), ".");
   return two_norm(a, normalize_axes(axes, a.ndim(), "linalg::norm"), keepdims);
 }
 
-array norm(const array& a, int axis, bool keepdims) { return norm(a, std::vector<int>{axis}, keepdims); }
+array norm(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return norm(a, std::vector<int>{axis}, keepdims, s);
+}
 
-array norm(const array& a, double ord, const std::optional<std::vector<int>>& axes, bool keepdims) {
+array norm(const array& a, double ord, const std::optional<std::vector<int>>& axes, bool keepdims, StreamOrDevice s) {
+  to_stream(s, "linalg::norm");
   if (std::isnan(ord)) fail("linalg::norm", "ord cannot be NaN.");
   const auto ax = resolve_axes(a, axes);
   if (ax.size() == 1) return vector_norm(a, ord, ax[0], keepdims);
   return matrix_norm(a, ord, ax[0], ax[1], keepdims);
 }
 
-array norm(const array& a, double ord, int axis, bool keepdims) {
-  return norm(a, ord, std::vector<int>{axis}, keepdims);
+array norm(const array& a, double ord, int axis, bool keepdims, StreamOrDevice s) {
+  return norm(a, ord, std::vector<int>{axis}, keepdims, s);
 }
 
-array norm(const array& a, const char* ord, const std::optional<std::vector<int>>& axes, bool keepdims) {
+array norm(const array& a, const char* ord, const std::optional<std::vector<int>>& axes, bool keepdims,
+           StreamOrDevice stream) {
+  to_stream(stream, "linalg::norm");
   const std::string o = ord ? ord : "";
   if (axes && axes->size() != 2)
     fail("linalg::norm", "ord '", o, "' is a matrix norm and needs 2 axes, got ", axes->size(), ".");
@@ -649,12 +666,14 @@ std::pair<array, array> slogdet_of(const array& x) {
 
 }  // namespace
 
-array cholesky_inv(const array& l, bool upper) {
+array cholesky_inv(const array& l, bool upper, StreamOrDevice s) {
+  to_stream(s, "linalg::cholesky_inv");
   const array li = tri_inv(l, upper);
   return upper ? matmul(li, swapaxes(li, -1, -2)) : matmul(swapaxes(li, -1, -2), li);
 }
 
-array solve_triangular(const array& a, const array& b, bool upper) {
+array solve_triangular(const array& a, const array& b, bool upper, StreamOrDevice s) {
+  to_stream(s, "linalg::solve_triangular");
   check_solve(a, b, "linalg::solve_triangular");
   const Dtype t = promote_types(a.dtype(), b.dtype());
   return matmul(tri_inv(astype(a, t), upper), astype(b, t));
@@ -662,7 +681,8 @@ array solve_triangular(const array& a, const array& b, bool upper) {
 
 // Through the LU factorization A = L[p] @ U: L U x = P^T b with P[i, j] = (p[i] == j), then the two
 // triangular systems (P built from the sizes at run time, so the graph follows shapes).
-array solve(const array& a, const array& b) {
+array solve(const array& a, const array& b, StreamOrDevice s) {
+  to_stream(s, "linalg::solve");
   check_solve(a, b, "linalg::solve");
   const Dtype t = promote_types(a.dtype(), b.dtype());
   const Arrays plu = lu(astype(a, t));
@@ -671,16 +691,21 @@ array solve(const array& a, const array& b) {
   return matmul(tri_inv(plu[2], true), matmul(tri_inv(plu[1], false), pb));
 }
 
-std::pair<array, array> slogdet(const array& a) { return slogdet_of(det_input(a, "linalg::slogdet")); }
+std::pair<array, array> slogdet(const array& a, StreamOrDevice s) {
+  to_stream(s, "linalg::slogdet");
+  return slogdet_of(det_input(a, "linalg::slogdet"));
+}
 
-array det(const array& a) {
+array det(const array& a, StreamOrDevice stream) {
+  to_stream(stream, "linalg::det");
   const array x = det_input(a, "linalg::det");
   if (by_cofactors(x)) return small_det(x);
   const auto [s, logabs] = slogdet_of(x);
   return multiply(s, exp(logabs));
 }
 
-array cross(const array& a, const array& b, int axis) {
+array cross(const array& a, const array& b, int axis, StreamOrDevice s) {
+  to_stream(s, "linalg::cross");
   for (const array* x : {&a, &b}) {
     const int d = normalize_axis(axis, x->ndim(), "linalg::cross");
     if (x->shape(d) != 2 && x->shape(d) != 3)

@@ -195,7 +195,8 @@ class AddMM : public PrimitiveBase<AddMM> {
 };
 INGOT_REGISTER_PRIMITIVE(AddMM)
 
-array matmul(const array& a, const array& b) {
+array matmul(const array& a, const array& b, StreamOrDevice s) {
+  to_stream(s, "matmul");
   matmul_dims(a.shape(), b.shape(), "matmul");
   const Dtype t = promote_types(a.dtype(), b.dtype());
   if (t == complex64) {  // four real products: (ar + i ai)(br + i bi)
@@ -206,7 +207,8 @@ array matmul(const array& a, const array& b) {
   return make<Matmul>({astype(a, t), astype(b, t)});
 }
 
-array addmm(const array& c, const array& a, const array& b, float alpha, float beta) {
+array addmm(const array& c, const array& a, const array& b, float alpha, float beta, StreamOrDevice s) {
+  to_stream(s, "addmm");
   const Dtype t = promote_types(promote_types(a.dtype(), b.dtype()), c.dtype());
   if (!is_floating_point(t))
     fail("addmm", "only floating point types are supported, got ", a.dtype(), ", ", b.dtype(), " and ", c.dtype(),

@@ -173,7 +173,8 @@ class Pad : public PrimitiveBase<Pad> {
 INGOT_REGISTER_PRIMITIVE(Pad)
 
 array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad_size, const Shape& high_pad_size,
-          const Operand& pad_value, const std::string& mode) {
+          const Operand& pad_value, const std::string& mode, StreamOrDevice s) {
+  to_stream(s, "pad");
   if (!known_mode(mode)) fail("pad", "unknown mode '", mode, "' (expected constant or edge).");
   if (axes.size() != low_pad_size.size() || axes.size() != high_pad_size.size())
     fail("pad", "expects one low and one high pad width per axis: ", axes.size(), " axes, ", low_pad_size.size(),
@@ -203,7 +204,8 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad_siz
 }
 
 array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_width, const Operand& pad_value,
-          const std::string& mode) {
+          const std::string& mode, StreamOrDevice s) {
+  to_stream(s, "pad");
   const size_t nd = a.ndim();
   if (pad_width.size() != nd && pad_width.size() != 1)
     fail("pad", "expects one (low, high) pair per axis (or one for all) for the array of shape ",
@@ -220,12 +222,12 @@ array pad(const array& a, const std::vector<std::pair<int64_t, int64_t>>& pad_wi
 }
 
 array pad(const array& a, const std::pair<int64_t, int64_t>& pad_width, const Operand& pad_value,
-          const std::string& mode) {
-  return pad(a, std::vector<std::pair<int64_t, int64_t>>{pad_width}, pad_value, mode);
+          const std::string& mode, StreamOrDevice s) {
+  return pad(a, std::vector<std::pair<int64_t, int64_t>>{pad_width}, pad_value, mode, s);
 }
 
-array pad(const array& a, int64_t pad_width, const Operand& pad_value, const std::string& mode) {
-  return pad(a, std::pair<int64_t, int64_t>{pad_width, pad_width}, pad_value, mode);
+array pad(const array& a, int64_t pad_width, const Operand& pad_value, const std::string& mode, StreamOrDevice s) {
+  return pad(a, std::pair<int64_t, int64_t>{pad_width, pad_width}, pad_value, mode, s);
 }
 
 }  // namespace ingot

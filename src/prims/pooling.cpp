@@ -146,30 +146,34 @@ std::optional<std::vector<int>> opt(std::optional<std::pair<int, int>> v) {
 
 }  // namespace
 
-array max_pool1d(const array& x, int kernel_size, std::optional<int> stride, int padding) {
+array max_pool1d(const array& x, int kernel_size, std::optional<int> stride, int padding, StreamOrDevice s) {
+  to_stream(s, "max_pool1d");
   return pool_impl("max_pool1d", "max", x, {kernel_size}, opt(stride), {padding});
 }
-array avg_pool1d(const array& x, int kernel_size, std::optional<int> stride, int padding) {
+array avg_pool1d(const array& x, int kernel_size, std::optional<int> stride, int padding, StreamOrDevice s) {
+  to_stream(s, "avg_pool1d");
   return pool_impl("avg_pool1d", "mean", x, {kernel_size}, opt(stride), {padding});
 }
 array max_pool2d(const array& x, const std::pair<int, int>& kernel_size, std::optional<std::pair<int, int>> stride,
-                 const std::pair<int, int>& padding) {
+                 const std::pair<int, int>& padding, StreamOrDevice s) {
+  to_stream(s, "max_pool2d");
   return pool_impl("max_pool2d", "max", x, {kernel_size.first, kernel_size.second}, opt(stride),
                    {padding.first, padding.second});
 }
 array avg_pool2d(const array& x, const std::pair<int, int>& kernel_size, std::optional<std::pair<int, int>> stride,
-                 const std::pair<int, int>& padding) {
+                 const std::pair<int, int>& padding, StreamOrDevice s) {
+  to_stream(s, "avg_pool2d");
   return pool_impl("avg_pool2d", "mean", x, {kernel_size.first, kernel_size.second}, opt(stride),
                    {padding.first, padding.second});
 }
 
 array max_pool2d(const array& x, const std::pair<int, int>& kernel_size, const std::pair<int, int>& stride,
-                 const std::pair<int, int>& padding) {
-  return max_pool2d(x, kernel_size, std::optional<std::pair<int, int>>(stride), padding);
+                 const std::pair<int, int>& padding, StreamOrDevice s) {
+  return max_pool2d(x, kernel_size, std::optional<std::pair<int, int>>(stride), padding, s);
 }
 array avg_pool2d(const array& x, const std::pair<int, int>& kernel_size, const std::pair<int, int>& stride,
-                 const std::pair<int, int>& padding) {
-  return avg_pool2d(x, kernel_size, std::optional<std::pair<int, int>>(stride), padding);
+                 const std::pair<int, int>& padding, StreamOrDevice s) {
+  return avg_pool2d(x, kernel_size, std::optional<std::pair<int, int>>(stride), padding, s);
 }
 
 }  // namespace ingot

@@ -328,7 +328,8 @@ class QuantizedMatmul : public PrimitiveBase<QuantizedMatmul> {
 INGOT_REGISTER_PRIMITIVE(QuantizedMatmul)
 
 std::vector<array> quantize(const array& w, std::optional<int> group_size, std::optional<int> bits,
-                            const std::string& mode, const std::optional<array>& global_scale) {
+                            const std::string& mode, const std::optional<array>& global_scale, StreamOrDevice s) {
+  to_stream(s, "quantize");
   const ModeSpec& m = mode_spec("quantize", mode);
   check_global_scale("quantize", m, global_scale);
   Arrays in{w};
@@ -336,14 +337,16 @@ std::vector<array> quantize(const array& w, std::optional<int> group_size, std::
   return make_multi<Quantize>(std::move(in), group_size.value_or(m.group_size), bits.value_or(m.bits), mode);
 }
 
-std::tuple<array, array, array> quantize(const array& w, int group_size, int bits) {
+std::tuple<array, array, array> quantize(const array& w, int group_size, int bits, StreamOrDevice s) {
+  to_stream(s, "quantize");
   auto out = quantize(w, group_size, bits, "affine");
   return {out[0], out[1], out[2]};
 }
 
-array dequantize(const array& w, const array& scales, const std::optional<array>& biases,
-                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
-                 const std::optional<array>& global_scale, std::optional<Dtype> dtype) {
+array dequantize(const array& w, const array& scales, const std::optional<array>& biases, std::optional<int> group_size,
+                 std::optional<int> bits, const std::string& mode, const std::optional<array>& global_scale,
+                 std::optional<Dtype> dtype, StreamOrDevice s) {
+  to_stream(s, "dequantize");
   const char* op = "dequantize";
   const ModeSpec& m = mode_spec(op, mode);
   if (dtype && !is_floating_point(*dtype)) fail(op, "only real floating types are supported, got dtype ", *dtype, ".");
@@ -366,7 +369,8 @@ array dequantize(const array& w, const array& scales, const std::optional<array>
 }
 
 array dequantize(const array& w, const array& scales, const array& biases, int group_size, int bits,
-                 std::optional<Dtype> dtype) {
+                 std::optional<Dtype> dtype, StreamOrDevice s) {
+  to_stream(s, "dequantize");
   const char* op = "dequantize";
   check_params(op, kModes[0], group_size, bits);
   const Dtype t = promote_types(scales.dtype(), biases.dtype());
@@ -400,8 +404,9 @@ void broadcast_batch(const char* op, const array& x, const array& w, Arrays& in)
 }  // namespace
 
 array quantized_matmul(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
-                       bool transpose, std::optional<int> group_size, std::optional<int> bits,
-                       const std::string& mode) {
+                       bool transpose, std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+                       StreamOrDevice s) {
+  to_stream(s, "quantized_matmul");
   const char* op = "quantized_matmul";
   const ModeSpec& m = mode_spec(op, mode);
   const int gs = group_size.value_or(m.group_size), b = bits.value_or(m.bits);
@@ -420,7 +425,8 @@ array quantized_matmul(const array& x, const array& w, const array& scales, cons
 }
 
 array quantized_matmul(const array& x, const array& w, const array& scales, const array& biases, bool transpose,
-                       int group_size, int bits) {
+                       int group_size, int bits, StreamOrDevice s) {
+  to_stream(s, "quantized_matmul");
   const char* op = "quantized_matmul";
   check_params(op, kModes[0], group_size, bits);
   const Dtype st = promote_types(scales.dtype(), biases.dtype());
@@ -439,8 +445,10 @@ array quantized_matmul(const array& x, const array& w, const array& scales, cons
 // a side without indices keeps its own batch, as its default indices (its positions) would.
 array gather_qmm(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
                  const std::optional<array>& lhs_indices, const std::optional<array>& rhs_indices, bool transpose,
-                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode, bool) {
+                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode, bool,
+                 StreamOrDevice s) {
   const char* op = "gather_qmm";
+  to_stream(s, op);
   if (!lhs_indices && !rhs_indices) return quantized_matmul(x, w, scales, biases, transpose, group_size, bits, mode);
   for (const auto* idx : {&lhs_indices, &rhs_indices})
     if (*idx && ((*idx)->dtype() == bool_ || !is_integral((*idx)->dtype())))

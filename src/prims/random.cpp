@@ -197,7 +197,8 @@ array key(uint64_t seed) { return array({static_cast<uint32_t>(seed >> 32), stat
 
 void seed(uint64_t s) { KeySequence::get().seed(s); }
 
-array bits(const Shape& shape, int width, const Key& key) {
+array bits(const Shape& shape, int width, const Key& key, StreamOrDevice s) {
+  to_stream(s, "bits");
   bits_dtype(width, "bits");
   shape_size(shape, "bits");
   if (key) check_key(*key, "bits");
@@ -205,13 +206,15 @@ array bits(const Shape& shape, int width, const Key& key) {
   return make<RandomBits>({std::move(k)}, shape, width);
 }
 
-array split(const array& key, int num) {
+array split(const array& key, int num, StreamOrDevice s) {
+  to_stream(s, "split");
   check_key(key, "split");
   if (num < 0) fail("split", "the number of keys must be non-negative, got ", num, ".");
   return bits({num, 2}, 4, key);
 }
 
-std::pair<array, array> split(const array& key) {
+std::pair<array, array> split(const array& key, StreamOrDevice s) {
+  to_stream(s, "split");
   check_key(key, "split");
   array both = random::split(key, 2);
   return {reshape(slice(both, {0, 0}, {1, 2}), {2}), reshape(slice(both, {1, 0}, {2, 2}), {2})};

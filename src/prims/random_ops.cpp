@@ -39,7 +39,9 @@ void check_fits(const Shape& shape, const Shape& other, const char* what, const 
 
 }  // namespace
 
-array uniform(const Operand& low, const Operand& high, const Shape& shape, Dtype dtype, const Key& key) {
+array uniform(const Operand& low, const Operand& high, const Shape& shape, Dtype dtype, const Key& key,
+              StreamOrDevice s) {
+  to_stream(s, "uniform");
   check_float(dtype, "uniform");
   array lo = low.to_array(dtype, "uniform");
   array hi = high.to_array(dtype, "uniform");
@@ -51,13 +53,16 @@ array uniform(const Operand& low, const Operand& high, const Shape& shape, Dtype
   return add(multiply(range, u), lo);
 }
 
-array uniform(const Shape& shape, Dtype dtype, const Key& key) {
+array uniform(const Shape& shape, Dtype dtype, const Key& key, StreamOrDevice s) {
+  to_stream(s, "uniform");
   check_float(dtype, "uniform");
   return uniform(array(0.0, dtype), array(1.0, dtype), shape, dtype, key);
 }
 
 // sqrt(2) * erfinv(u) for u uniform in (-1, 1).
-array normal(const Shape& shape, Dtype dtype, const Operand& loc, const Operand& scale, const Key& key) {
+array normal(const Shape& shape, Dtype dtype, const Operand& loc, const Operand& scale, const Key& key,
+             StreamOrDevice s) {
+  to_stream(s, "normal");
   check_float(dtype, "normal");
   array mu = loc.to_array(dtype, "normal");
   array sigma = scale.to_array(dtype, "normal");
@@ -73,7 +78,9 @@ array normal(const Shape& shape, Dtype dtype, const Operand& loc, const Operand&
 
 // MLX's recipe: floor of a float32 uniform over [low, high), converted to the dtype, then clamped to
 // [low, high - 1] in that dtype (so an empty or inverted range gives `low`).
-array randint(const Operand& low, const Operand& high, const Shape& shape, Dtype dtype, const Key& key) {
+array randint(const Operand& low, const Operand& high, const Shape& shape, Dtype dtype, const Key& key,
+              StreamOrDevice s) {
+  to_stream(s, "randint");
   if (is_floating_point(dtype))
     fail("randint", "can only generate integers of an integer or bool dtype, got ", dtype, ".");
   array lo = low.to_array(low.own_dtype(), "randint");
@@ -91,8 +98,11 @@ array probability(const Operand& p) {
   return pa;
 }
 }  // namespace
-array bernoulli(const Operand& p, const Key& key) { return bernoulli(p, probability(p).shape(), key); }
-array bernoulli(const Operand& p, const Shape& s, const Key& key) {
+array bernoulli(const Operand& p, const Key& key, StreamOrDevice s) {
+  return bernoulli(p, probability(p).shape(), key, s);
+}
+array bernoulli(const Operand& p, const Shape& s, const Key& key, StreamOrDevice stream) {
+  to_stream(stream, "bernoulli");
   array pa = probability(p);
   check_fits(s, pa.shape(), "p", "bernoulli");
   // p on the scale of uint32 bits, with 1 just above the largest draw: p >= 1 is always true, p <= 0 never.
@@ -102,13 +112,16 @@ array bernoulli(const Operand& p, const Shape& s, const Key& key) {
 }
 
 // Inverse-CDF sampling between erf(lower / sqrt 2) and erf(upper / sqrt 2), clipped to the bounds.
-array truncated_normal(const Operand& lower, const Operand& upper, Dtype dtype, const Key& key) {
+array truncated_normal(const Operand& lower, const Operand& upper, Dtype dtype, const Key& key, StreamOrDevice stream) {
+  to_stream(stream, "truncated_normal");
   check_float(dtype, "truncated_normal");
   const Shape s = broadcast_shapes(lower.to_array(dtype, "truncated_normal").shape(),
                                    upper.to_array(dtype, "truncated_normal").shape(), "truncated_normal");
   return truncated_normal(lower, upper, s, dtype, key);
 }
-array truncated_normal(const Operand& lower, const Operand& upper, const Shape& s, Dtype dtype, const Key& key) {
+array truncated_normal(const Operand& lower, const Operand& upper, const Shape& s, Dtype dtype, const Key& key,
+                       StreamOrDevice stream) {
+  to_stream(stream, "truncated_normal");
   check_float(dtype, "truncated_normal");
   array lo = lower.to_array(dtype, "truncated_normal");
   array hi = upper.to_array(dtype, "truncated_normal");
@@ -120,7 +133,9 @@ array truncated_normal(const Operand& lower, const Operand& upper, const Shape& 
   return maximum(minimum(hi, out), lo);
 }
 
-array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype, const Key& key) {
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype, const Key& key,
+                          StreamOrDevice s) {
+  to_stream(s, "multivariate_normal");
   if (dtype != float32) fail("multivariate_normal", "dtype must be float32, got ", dtype, ".");
   if (mean.ndim() < 1 || cov.ndim() < 2)
     fail("multivariate_normal", "mean needs at least 1 dimension and cov 2, got shapes ", shape_str(mean.shape()),
@@ -139,12 +154,14 @@ array multivariate_normal(const array& mean, const array& cov, const Shape& shap
   return add(mean, squeeze(matmul(expand_dims(z, -2), root), -2));
 }
 
-array gumbel(const Shape& shape, Dtype dtype, const Key& key) {
+array gumbel(const Shape& shape, Dtype dtype, const Key& key, StreamOrDevice s) {
+  to_stream(s, "gumbel");
   check_float(dtype, "gumbel");
   return negative(log(negative(log(uniform(shape, dtype, key)))));
 }
 
-array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const Key& key) {
+array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const Key& key, StreamOrDevice s) {
+  to_stream(s, "laplace");
   check_float(dtype, "laplace");
   array u = uniform(array(std::nextafter(-1.0f, 0.0f)), array(1.0f), shape, float32, key);
   array out = astype(multiply(sign(u), log1p(multiply(array(-1.0f), abs(u)))), dtype);
@@ -186,7 +203,8 @@ Shape without_axis(const array& logits, int ax) {
   return reduced;
 }
 }  // namespace
-array categorical(const array& logits, int axis, int num_samples, const Key& key) {
+array categorical(const array& logits, int axis, int num_samples, const Key& key, StreamOrDevice stream) {
+  to_stream(stream, "categorical");
   const int ax = categorical_axis(logits, axis);
   if (num_samples < 0) fail("categorical", "the number of samples must be non-negative, got ", num_samples, ".");
   array l = expand_dims(logits, -1);
@@ -194,7 +212,8 @@ array categorical(const array& logits, int axis, int num_samples, const Key& key
   s.back() = num_samples;
   return categorical_impl(l, ax, s, key);
 }
-array categorical(const array& logits, int axis, const Shape& shape, const Key& key) {
+array categorical(const array& logits, int axis, const Shape& shape, const Key& key, StreamOrDevice s) {
+  to_stream(s, "categorical");
   const int ax = categorical_axis(logits, axis);
   const Shape reduced = without_axis(logits, ax);
   if (!broadcastable_to(reduced, shape))
@@ -202,18 +221,21 @@ array categorical(const array& logits, int axis, const Shape& shape, const Key& 
          " does not broadcast with the logits' shape without the axis, ", shape_str(reduced), ".");
   return categorical_impl(logits, ax, shape, key);
 }
-array categorical(const array& logits, int axis, const Key& key) {
+array categorical(const array& logits, int axis, const Key& key, StreamOrDevice s) {
+  to_stream(s, "categorical");
   const int ax = categorical_axis(logits, axis);
   return categorical_impl(logits, ax, without_axis(logits, ax), key);
 }
-array permutation(int64_t n, const Key& key) {
+array permutation(int64_t n, const Key& key, StreamOrDevice s) {
+  to_stream(s, "permutation");
   if (n < 0) fail("permutation", "the number of elements must be non-negative, got ", n, ".");
   if (n > std::numeric_limits<uint32_t>::max())
     fail("permutation", "cannot permute ", n, " elements: indices are uint32.");
   return argsort(bits({n}, 4, key));
 }
 
-array permutation(const array& x, int axis, const Key& key) {
+array permutation(const array& x, int axis, const Key& key, StreamOrDevice s) {
+  to_stream(s, "permutation");
   if (x.ndim() == 0) fail("permutation", "cannot permute a scalar.");
   const int ax = normalize_axis(axis, x.ndim(), "permutation");
   return take(x, permutation(x.shape(ax), key), ax);

@@ -126,8 +126,10 @@ INGOT_REGISTER_FAMILY(Reduce) {
 
 namespace {
 
-array build_reduce(ReduceOp op, const array& a, const std::vector<int>& axes, bool keepdims) {
+array build_reduce(ReduceOp op, const array& a, const std::vector<int>& axes, bool keepdims,
+                   const StreamOrDevice& stream = {}) {
   const char* fn = row_of(op).fn;
+  to_stream(stream, fn);
   auto ax = normalize_axes(axes, a.ndim(), fn);
   if (a.dtype() == complex64) {  // a sum of complex numbers: of the real and imaginary parts
     if (op != ReduceOp::sum) fail(fn, "does not support complex64 arrays.");
@@ -145,35 +147,59 @@ array build_reduce(ReduceOp op, const array& a, const std::vector<int>& axes, bo
 
 }  // namespace
 
-array sum(const array& a, bool keepdims) { return build_reduce(ReduceOp::sum, a, all_axes(a.ndim()), keepdims); }
-array sum(const array& a, const std::vector<int>& axes, bool keepdims) {
-  return build_reduce(ReduceOp::sum, a, axes, keepdims);
+array sum(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::sum, a, all_axes(a.ndim()), keepdims, s);
 }
-array sum(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::sum, a, {axis}, keepdims); }
-array prod(const array& a, bool keepdims) { return build_reduce(ReduceOp::prod, a, all_axes(a.ndim()), keepdims); }
-array prod(const array& a, const std::vector<int>& axes, bool keepdims) {
-  return build_reduce(ReduceOp::prod, a, axes, keepdims);
+array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::sum, a, axes, keepdims, s);
 }
-array prod(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::prod, a, {axis}, keepdims); }
-array max(const array& a, bool keepdims) { return build_reduce(ReduceOp::max, a, all_axes(a.ndim()), keepdims); }
-array max(const array& a, const std::vector<int>& axes, bool keepdims) {
-  return build_reduce(ReduceOp::max, a, axes, keepdims);
+array sum(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::sum, a, {axis}, keepdims, s);
 }
-array max(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::max, a, {axis}, keepdims); }
-array min(const array& a, bool keepdims) { return build_reduce(ReduceOp::min, a, all_axes(a.ndim()), keepdims); }
-array min(const array& a, const std::vector<int>& axes, bool keepdims) {
-  return build_reduce(ReduceOp::min, a, axes, keepdims);
+array prod(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::prod, a, all_axes(a.ndim()), keepdims, s);
 }
-array min(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::min, a, {axis}, keepdims); }
-array all(const array& a, bool keepdims) { return build_reduce(ReduceOp::all, a, all_axes(a.ndim()), keepdims); }
-array all(const array& a, const std::vector<int>& axes, bool keepdims) {
-  return build_reduce(ReduceOp::all, a, axes, keepdims);
+array prod(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::prod, a, axes, keepdims, s);
 }
-array all(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::all, a, {axis}, keepdims); }
-array any(const array& a, bool keepdims) { return build_reduce(ReduceOp::any, a, all_axes(a.ndim()), keepdims); }
-array any(const array& a, const std::vector<int>& axes, bool keepdims) {
-  return build_reduce(ReduceOp::any, a, axes, keepdims);
+array prod(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::prod, a, {axis}, keepdims, s);
 }
-array any(const array& a, int axis, bool keepdims) { return build_reduce(ReduceOp::any, a, {axis}, keepdims); }
+array max(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::max, a, all_axes(a.ndim()), keepdims, s);
+}
+array max(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::max, a, axes, keepdims, s);
+}
+array max(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::max, a, {axis}, keepdims, s);
+}
+array min(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::min, a, all_axes(a.ndim()), keepdims, s);
+}
+array min(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::min, a, axes, keepdims, s);
+}
+array min(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::min, a, {axis}, keepdims, s);
+}
+array all(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::all, a, all_axes(a.ndim()), keepdims, s);
+}
+array all(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::all, a, axes, keepdims, s);
+}
+array all(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::all, a, {axis}, keepdims, s);
+}
+array any(const array& a, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::any, a, all_axes(a.ndim()), keepdims, s);
+}
+array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::any, a, axes, keepdims, s);
+}
+array any(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return build_reduce(ReduceOp::any, a, {axis}, keepdims, s);
+}
 
 }  // namespace ingot

@@ -53,7 +53,8 @@ class NumberOfElements : public PrimitiveBase<NumberOfElements> {
 };
 INGOT_REGISTER_PRIMITIVE(NumberOfElements)
 
-array number_of_elements(const array& a, const std::vector<int>& axes, bool inverted, Dtype dtype) {
+array number_of_elements(const array& a, const std::vector<int>& axes, bool inverted, Dtype dtype, StreamOrDevice s) {
+  to_stream(s, "number_of_elements");
   return make<NumberOfElements>({a}, normalize_axes(axes, a.ndim(), "number_of_elements"), inverted, dtype);
 }
 
@@ -76,8 +77,9 @@ Dtype statistic_dtype(Dtype t) { return is_floating_point(t) ? t : float32; }
 Dtype compute_dtype(Dtype t) { return t == float64 ? float64 : float32; }
 
 // The square root for std is taken before narrowing: a half variance can overflow where the std does not.
-array var_impl(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, bool take_sqrt,
-               const char* fn) {
+array var_impl(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, bool take_sqrt, const char* fn,
+               const StreamOrDevice& stream = {}) {
+  to_stream(stream, fn);
   const auto ax = normalize_axes(axes, a.ndim(), fn);
   const array x = astype(a, compute_dtype(a.dtype()));
   const array n = number_of_elements(x, ax, false, x.dtype());
@@ -90,9 +92,12 @@ array var_impl(const array& a, const std::vector<int>& axes, bool keepdims, int 
 
 }  // namespace
 
-array mean(const array& a, bool keepdims) { return mean(a, all_axes(a.ndim()), keepdims); }
-array mean(const array& a, int axis, bool keepdims) { return mean(a, std::vector<int>{axis}, keepdims); }
-array mean(const array& a, const std::vector<int>& axes, bool keepdims) {
+array mean(const array& a, bool keepdims, StreamOrDevice s) { return mean(a, all_axes(a.ndim()), keepdims, s); }
+array mean(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return mean(a, std::vector<int>{axis}, keepdims, s);
+}
+array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  to_stream(s, "mean");
   const auto ax = normalize_axes(axes, a.ndim(), "mean");
   if (a.dtype() == complex64) return divide(sum(a, ax, keepdims), number_of_elements(a, ax, false, float32));
   const array x = astype(a, compute_dtype(a.dtype()));
@@ -100,29 +105,34 @@ array mean(const array& a, const std::vector<int>& axes, bool keepdims) {
   return astype(divide(sum(x, ax, keepdims), number_of_elements(x, ax, false, x.dtype())), statistic_dtype(a.dtype()));
 }
 
-array var(const array& a, bool keepdims, int ddof) {
-  return var_impl(a, all_axes(a.ndim()), keepdims, ddof, false, "var");
+array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
+  return var_impl(a, all_axes(a.ndim()), keepdims, ddof, false, "var", s);
 }
-array var(const array& a, int axis, bool keepdims, int ddof) {
-  return var_impl(a, {axis}, keepdims, ddof, false, "var");
+array var(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
+  return var_impl(a, {axis}, keepdims, ddof, false, "var", s);
 }
-array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof) {
-  return var_impl(a, axes, keepdims, ddof, false, "var");
-}
-
-array std(const array& a, bool keepdims, int ddof) {
-  return var_impl(a, all_axes(a.ndim()), keepdims, ddof, true, "std");
-}
-array std(const array& a, int axis, bool keepdims, int ddof) {
-  return var_impl(a, {axis}, keepdims, ddof, true, "std");
-}
-array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof) {
-  return var_impl(a, axes, keepdims, ddof, true, "std");
+array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
+  return var_impl(a, axes, keepdims, ddof, false, "var", s);
 }
 
-array logsumexp(const array& a, bool keepdims) { return logsumexp(a, all_axes(a.ndim()), keepdims); }
-array logsumexp(const array& a, int axis, bool keepdims) { return logsumexp(a, std::vector<int>{axis}, keepdims); }
-array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims) {
+array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
+  return var_impl(a, all_axes(a.ndim()), keepdims, ddof, true, "std", s);
+}
+array std(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
+  return var_impl(a, {axis}, keepdims, ddof, true, "std", s);
+}
+array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
+  return var_impl(a, axes, keepdims, ddof, true, "std", s);
+}
+
+array logsumexp(const array& a, bool keepdims, StreamOrDevice s) {
+  return logsumexp(a, all_axes(a.ndim()), keepdims, s);
+}
+array logsumexp(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return logsumexp(a, std::vector<int>{axis}, keepdims, s);
+}
+array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice stream) {
+  to_stream(stream, "logsumexp");
   const auto ax = normalize_axes(axes, a.ndim(), "logsumexp");
   const Dtype t = statistic_dtype(a.dtype());
   const array x = astype(a, t);
@@ -140,9 +150,12 @@ array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims) {
   return add(log(s), keepdims ? m : max(m, ax, false));
 }
 
-array softmax(const array& a, bool precise) { return softmax(a, all_axes(a.ndim()), precise); }
-array softmax(const array& a, int axis, bool precise) { return softmax(a, std::vector<int>{axis}, precise); }
-array softmax(const array& a, const std::vector<int>& axes, bool precise) {
+array softmax(const array& a, bool precise, StreamOrDevice s) { return softmax(a, all_axes(a.ndim()), precise, s); }
+array softmax(const array& a, int axis, bool precise, StreamOrDevice s) {
+  return softmax(a, std::vector<int>{axis}, precise, s);
+}
+array softmax(const array& a, const std::vector<int>& axes, bool precise, StreamOrDevice s) {
+  to_stream(s, "softmax");
   const auto ax = normalize_axes(axes, a.ndim(), "softmax");
   const Dtype t = statistic_dtype(a.dtype());
   const bool widen = precise && (t == float16 || t == bfloat16);
@@ -155,7 +168,8 @@ array softmax(const array& a, const std::vector<int>& axes, bool precise) {
   return astype(divide(e, sum(e, ax, true)), t);
 }
 
-array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan) {
+array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan, StreamOrDevice s) {
+  to_stream(s, "isclose");
   broadcast_shapes(a.shape(), b.shape(), "isclose");
   // Integers compare in float64 (exact up to 2^53), halves in float32 as the tolerances are float32 in MLX.
   const Dtype t = promote_types(a.dtype(), b.dtype());
@@ -169,11 +183,13 @@ array isclose(const array& a, const array& b, double rtol, double atol, bool equ
   return out;
 }
 
-bool allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan) {
+bool allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan, StreamOrDevice s) {
+  to_stream(s, "allclose");
   return all(isclose(a, b, rtol, atol, equal_nan)).item<bool>();
 }
 
-bool array_equal(const array& a, const array& b, bool equal_nan) {
+bool array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice s) {
+  to_stream(s, "array_equal");
   if (a.shape() != b.shape()) return false;
   const Dtype t = promote_types(a.dtype(), b.dtype());
   const array x = astype(a, t), y = astype(b, t);

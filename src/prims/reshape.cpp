@@ -294,7 +294,8 @@ Arrays ExpandDims::vjp(const Arrays&, const Arrays& cot, const std::vector<int>&
   return {make<Squeeze>({cot[0]}, axes_)};
 }
 
-array reshape(const array& a, Shape shape) {
+array reshape(const array& a, Shape shape, StreamOrDevice s) {
+  to_stream(s, "reshape");
   const Shape resolved = reshaped(shape, a);
   // A shapeless trace keeps every node: the shape only matches the traced input's.
   if (resolved == a.shape() && !detail::in_shapeless_trace()) return a;
@@ -302,7 +303,8 @@ array reshape(const array& a, Shape shape) {
   return make<Reshape>({a}, infers ? std::move(shape) : resolved);
 }
 
-array flatten(const array& a, int start_axis, int end_axis) {
+array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
+  to_stream(s, "flatten");
   const int nd = a.ndim();
   if (nd == 0) return make<ExpandDims>({a}, std::vector<int>{0});
   start_axis = normalize_axis(start_axis, nd, "flatten");
@@ -313,7 +315,8 @@ array flatten(const array& a, int start_axis, int end_axis) {
   return make<Flatten>({a}, start_axis, end_axis);
 }
 
-array unflatten(const array& a, int axis, Shape shape) {
+array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
+  to_stream(s, "unflatten");
   if (shape.empty()) fail("unflatten", "the new shape of the axis cannot be empty.");
   const int nd = a.ndim();
   if (nd == 0) fail("unflatten", "cannot unflatten a 0-dimensional array.");
@@ -324,16 +327,18 @@ array unflatten(const array& a, int axis, Shape shape) {
   return make<Unflatten>({a}, axis, std::move(shape));
 }
 
-array expand_dims(const array& a, const std::vector<int>& axes) {
+array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
+  to_stream(s, "expand_dims");
   const int out_nd = a.ndim() + static_cast<int>(axes.size());
   std::vector<int> ax = normalize_axes(axes, out_nd, "expand_dims");
   if (ax.empty()) return a;
   return make<ExpandDims>({a}, std::move(ax));
 }
 
-array expand_dims(const array& a, int axis) { return expand_dims(a, std::vector<int>{axis}); }
+array expand_dims(const array& a, int axis, StreamOrDevice s) { return expand_dims(a, std::vector<int>{axis}, s); }
 
-array squeeze(const array& a, const std::vector<int>& axes) {
+array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
+  to_stream(s, "squeeze");
   std::vector<int> ax = normalize_axes(axes, a.ndim(), "squeeze");
   for (int i : ax)
     if (a.shape()[i] != 1)
@@ -342,9 +347,10 @@ array squeeze(const array& a, const std::vector<int>& axes) {
   return make<Squeeze>({a}, std::move(ax));
 }
 
-array squeeze(const array& a, int axis) { return squeeze(a, std::vector<int>{axis}); }
+array squeeze(const array& a, int axis, StreamOrDevice s) { return squeeze(a, std::vector<int>{axis}, s); }
 
-array squeeze(const array& a) {
+array squeeze(const array& a, StreamOrDevice s) {
+  to_stream(s, "squeeze");
   if (detail::in_shapeless_trace())
     fail("squeeze", "without axes it removes the axes that are 1 in the traced shape, which a shapeless export "
          "cannot follow; name the axes.");

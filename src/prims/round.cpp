@@ -102,7 +102,8 @@ class Round : public PrimitiveBase<Round> {
 INGOT_REGISTER_PRIMITIVE(Round)
 
 // Integers (and bools) are already rounded at decimals >= 0, so those return the input itself.
-array round(const array& a, int decimals) {
+array round(const array& a, int decimals, StreamOrDevice s) {
+  to_stream(s, "round");
   if (!is_floating_point(a.dtype()) && (decimals >= 0 || a.dtype() == bool_)) return a;
   return make<Round>({a}, decimals);
 }

@@ -118,8 +118,10 @@ INGOT_REGISTER_FAMILY(Scan) {
 
 namespace {
 
-array build_scan(ScanOp op, const array& a, std::optional<int> axis, bool reverse, bool inclusive) {
+array build_scan(ScanOp op, const array& a, std::optional<int> axis, bool reverse, bool inclusive,
+                 const StreamOrDevice& stream = {}) {
   const char* fn = row_of(op).fn;
+  to_stream(stream, fn);
   const int ax = axis ? normalize_axis(*axis, a.ndim(), fn) : 0;
   array x = axis ? a : flatten(a);
   // MLX's result dtypes: a bool cumsum counts in int32; every other scan keeps the dtype (integer
@@ -131,20 +133,20 @@ array build_scan(ScanOp op, const array& a, std::optional<int> axis, bool revers
 
 }  // namespace
 
-array cumsum(const array& a, std::optional<int> axis, bool reverse, bool inclusive) {
-  return build_scan(ScanOp::sum, a, axis, reverse, inclusive);
+array cumsum(const array& a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
+  return build_scan(ScanOp::sum, a, axis, reverse, inclusive, s);
 }
-array cumprod(const array& a, std::optional<int> axis, bool reverse, bool inclusive) {
-  return build_scan(ScanOp::prod, a, axis, reverse, inclusive);
+array cumprod(const array& a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
+  return build_scan(ScanOp::prod, a, axis, reverse, inclusive, s);
 }
-array cummax(const array& a, std::optional<int> axis, bool reverse, bool inclusive) {
-  return build_scan(ScanOp::max, a, axis, reverse, inclusive);
+array cummax(const array& a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
+  return build_scan(ScanOp::max, a, axis, reverse, inclusive, s);
 }
-array cummin(const array& a, std::optional<int> axis, bool reverse, bool inclusive) {
-  return build_scan(ScanOp::min, a, axis, reverse, inclusive);
+array cummin(const array& a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
+  return build_scan(ScanOp::min, a, axis, reverse, inclusive, s);
 }
-array logcumsumexp(const array& a, std::optional<int> axis, bool reverse, bool inclusive) {
-  return build_scan(ScanOp::logaddexp, a, axis, reverse, inclusive);
+array logcumsumexp(const array& a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
+  return build_scan(ScanOp::logaddexp, a, axis, reverse, inclusive, s);
 }
 
 }  // namespace ingot

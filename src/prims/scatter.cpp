@@ -385,7 +385,8 @@ INGOT_REGISTER_PRIMITIVE(ScatterAxis)
 namespace {
 
 array scatter_impl(const char* op, const char* reduce, const array& a, const Arrays& indices, const array& updates,
-                   const std::vector<int>& axes) {
+                   const std::vector<int>& axes, const StreamOrDevice& stream = {}) {
+  to_stream(stream, op);
   const int nd = a.ndim();
   if (indices.size() != axes.size())
     fail(op, "expects one index array per axis: got ", indices.size(), " index arrays and ", axes.size(), " axes.");
@@ -417,8 +418,9 @@ array scatter_impl(const char* op, const char* reduce, const array& a, const Arr
   return make<Scatter>(std::move(in), std::string(reduce), std::move(ax));
 }
 
-array scatter_axis_impl(const char* op, const char* reduce, const array& a, const array& indices,
-                        const Operand& values, int axis) {
+array scatter_axis_impl(const char* op, const char* reduce, const array& a, const array& indices, const Operand& values,
+                        int axis, const StreamOrDevice& stream = {}) {
+  to_stream(stream, op);
   if (!indexing::is_index_dtype(indices.dtype())) fail(op, "indices must be integers, got ", indices.dtype(), ".");
   if (a.ndim() == 0) fail(op, "cannot scatter along an axis of a 0-dimensional array.");
   axis = normalize_axis(axis, a.ndim(), op);
@@ -451,57 +453,62 @@ array scatter_axis_impl(const char* op, const char* reduce, const array& a, cons
 
 }  // namespace
 
-array scatter(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes) {
-  return scatter_impl("scatter", "none", a, indices, updates, axes);
+array scatter(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes,
+              StreamOrDevice s) {
+  return scatter_impl("scatter", "none", a, indices, updates, axes, s);
 }
-array scatter_add(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes) {
-  return scatter_impl("scatter_add", "sum", a, indices, updates, axes);
+array scatter_add(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes,
+                  StreamOrDevice s) {
+  return scatter_impl("scatter_add", "sum", a, indices, updates, axes, s);
 }
-array scatter_prod(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes) {
-  return scatter_impl("scatter_prod", "prod", a, indices, updates, axes);
+array scatter_prod(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes,
+                   StreamOrDevice s) {
+  return scatter_impl("scatter_prod", "prod", a, indices, updates, axes, s);
 }
-array scatter_max(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes) {
-  return scatter_impl("scatter_max", "max", a, indices, updates, axes);
+array scatter_max(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes,
+                  StreamOrDevice s) {
+  return scatter_impl("scatter_max", "max", a, indices, updates, axes, s);
 }
-array scatter_min(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes) {
-  return scatter_impl("scatter_min", "min", a, indices, updates, axes);
+array scatter_min(const array& a, const Arrays& indices, const array& updates, const std::vector<int>& axes,
+                  StreamOrDevice s) {
+  return scatter_impl("scatter_min", "min", a, indices, updates, axes, s);
 }
 template <class Idx>
   requires std::same_as<Idx, array>
-array scatter(const array& a, const Idx& indices, const array& updates, int axis) {
-  return scatter(a, Arrays{indices}, updates, std::vector<int>{axis});
+array scatter(const array& a, const Idx& indices, const array& updates, int axis, StreamOrDevice s) {
+  return scatter(a, Arrays{indices}, updates, std::vector<int>{axis}, s);
 }
-template array scatter<array>(const array&, const array&, const array&, int);
+template array scatter<array>(const array&, const array&, const array&, int, StreamOrDevice);
 template <class Idx>
   requires std::same_as<Idx, array>
-array scatter_add(const array& a, const Idx& indices, const array& updates, int axis) {
-  return scatter_add(a, Arrays{indices}, updates, std::vector<int>{axis});
+array scatter_add(const array& a, const Idx& indices, const array& updates, int axis, StreamOrDevice s) {
+  return scatter_add(a, Arrays{indices}, updates, std::vector<int>{axis}, s);
 }
-template array scatter_add<array>(const array&, const array&, const array&, int);
+template array scatter_add<array>(const array&, const array&, const array&, int, StreamOrDevice);
 template <class Idx>
   requires std::same_as<Idx, array>
-array scatter_prod(const array& a, const Idx& indices, const array& updates, int axis) {
-  return scatter_prod(a, Arrays{indices}, updates, std::vector<int>{axis});
+array scatter_prod(const array& a, const Idx& indices, const array& updates, int axis, StreamOrDevice s) {
+  return scatter_prod(a, Arrays{indices}, updates, std::vector<int>{axis}, s);
 }
-template array scatter_prod<array>(const array&, const array&, const array&, int);
+template array scatter_prod<array>(const array&, const array&, const array&, int, StreamOrDevice);
 template <class Idx>
   requires std::same_as<Idx, array>
-array scatter_max(const array& a, const Idx& indices, const array& updates, int axis) {
-  return scatter_max(a, Arrays{indices}, updates, std::vector<int>{axis});
+array scatter_max(const array& a, const Idx& indices, const array& updates, int axis, StreamOrDevice s) {
+  return scatter_max(a, Arrays{indices}, updates, std::vector<int>{axis}, s);
 }
-template array scatter_max<array>(const array&, const array&, const array&, int);
+template array scatter_max<array>(const array&, const array&, const array&, int, StreamOrDevice);
 template <class Idx>
   requires std::same_as<Idx, array>
-array scatter_min(const array& a, const Idx& indices, const array& updates, int axis) {
-  return scatter_min(a, Arrays{indices}, updates, std::vector<int>{axis});
+array scatter_min(const array& a, const Idx& indices, const array& updates, int axis, StreamOrDevice s) {
+  return scatter_min(a, Arrays{indices}, updates, std::vector<int>{axis}, s);
 }
-template array scatter_min<array>(const array&, const array&, const array&, int);
+template array scatter_min<array>(const array&, const array&, const array&, int, StreamOrDevice);
 
-array put_along_axis(const array& a, const array& indices, const Operand& values, int axis) {
-  return scatter_axis_impl("put_along_axis", "none", a, indices, values, axis);
+array put_along_axis(const array& a, const array& indices, const Operand& values, int axis, StreamOrDevice s) {
+  return scatter_axis_impl("put_along_axis", "none", a, indices, values, axis, s);
 }
-array scatter_add_axis(const array& a, const array& indices, const Operand& values, int axis) {
-  return scatter_axis_impl("scatter_add_axis", "sum", a, indices, values, axis);
+array scatter_add_axis(const array& a, const array& indices, const Operand& values, int axis, StreamOrDevice s) {
+  return scatter_axis_impl("scatter_add_axis", "sum", a, indices, values, axis, s);
 }
 
 }  // namespace ingot

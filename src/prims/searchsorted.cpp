@@ -47,7 +47,8 @@ class SearchSorted : public PrimitiveBase<SearchSorted> {
 };
 INGOT_REGISTER_PRIMITIVE(SearchSorted)
 
-array searchsorted(const array& sorted, const Operand& values, const std::string& side) {
+array searchsorted(const array& sorted, const Operand& values, const std::string& side, StreamOrDevice s) {
+  to_stream(s, "searchsorted");
   if (side != "left" && side != "right")
     fail("searchsorted", "side must be 'left' or 'right', got '", side, "'.");
   SearchSorted::check(sorted.shape());

@@ -63,7 +63,8 @@ class Select : public PrimitiveBase<Select> {
 };
 INGOT_REGISTER_PRIMITIVE(Select)
 
-array where(const Operand& condition, const Operand& x, const Operand& y) {
+array where(const Operand& condition, const Operand& x, const Operand& y, StreamOrDevice s) {
+  to_stream(s, "where");
   const Dtype t = result_type({x, y});
   array c = condition.to_array(bool_, "where");
   array a = x.to_array(t, "where"), b = y.to_array(t, "where");

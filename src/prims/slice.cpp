@@ -49,19 +49,21 @@ class Slice : public PrimitiveBase<Slice> {
 };
 INGOT_REGISTER_PRIMITIVE(Slice)
 
-array slice(const array& a, const Shape& start, const Shape& stop, std::optional<Shape> strides) {
+array slice(const array& a, const Shape& start, const Shape& stop, std::optional<Shape> strides, StreamOrDevice s) {
+  to_stream(s, "slice");
   const Shape steps = strides ? *strides : Shape(a.ndim(), 1);
   indexing::resolve_slice(a.shape(), start, stop, steps, "slice");  // checks now
   return make<Slice>({a}, start, stop, steps);
 }
 
-array slice(const array& a, const Shape& start, const Shape& stop, const Shape& strides) {
-  return slice(a, start, stop, std::optional<Shape>(strides));
+array slice(const array& a, const Shape& start, const Shape& stop, const Shape& strides, StreamOrDevice s) {
+  return slice(a, start, stop, std::optional<Shape>(strides), s);
 }
 
 template <class Axes>
   requires std::same_as<Axes, std::vector<int>>
-array slice(const array& a, const Shape& start, const Axes& axes, const Shape& slice_size) {
+array slice(const array& a, const Shape& start, const Axes& axes, const Shape& slice_size, StreamOrDevice stream) {
+  to_stream(stream, "slice");
   const int nd = a.ndim();
   if (start.size() != axes.size() || slice_size.size() != axes.size())
     fail("slice", "start (", start.size(), " entries), axes (", axes.size(), ") and slice_size (", slice_size.size(),
@@ -85,6 +87,7 @@ array slice(const array& a, const Shape& start, const Axes& axes, const Shape& s
   return make<Slice>({a}, std::move(b), std::move(e), Shape(nd, 1));
 }
 
-template array slice<std::vector<int>>(const array&, const Shape&, const std::vector<int>&, const Shape&);
+template array slice<std::vector<int>>(const array&, const Shape&, const std::vector<int>&, const Shape&,
+                                       StreamOrDevice);
 
 }  // namespace ingot

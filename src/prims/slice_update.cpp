@@ -268,7 +268,8 @@ Arrays DynamicSlice::vjp(const Arrays& in, const Arrays& cot, const std::vector<
 // ---- op builders ----
 
 array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop,
-                   std::optional<Shape> strides) {
+                   std::optional<Shape> strides, StreamOrDevice s) {
+  to_stream(s, "slice_update");
   const Shape steps = strides ? *strides : Shape(src.ndim(), 1);
   const Shape sl = indexing::resolve_slice(src.shape(), start, stop, steps, "slice_update").shape;
   // In a shapeless trace the slice covers all of src only at the traced shape.
@@ -283,14 +284,16 @@ array slice_update(const array& src, const array& update, const Shape& start, co
   return make<SliceUpdate>({src, upd}, start, stop, steps);
 }
 
-array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop,
-                   const Shape& strides) {
-  return slice_update(src, update, start, stop, std::optional<Shape>(strides));
+array slice_update(const array& src, const array& update, const Shape& start, const Shape& stop, const Shape& strides,
+                   StreamOrDevice s) {
+  return slice_update(src, update, start, stop, std::optional<Shape>(strides), s);
 }
 
 template <class Start>
   requires std::same_as<Start, array>
-array slice(const array& a, const Start& start, const std::vector<int>& axes, const Shape& slice_size) {
+array slice(const array& a, const Start& start, const std::vector<int>& axes, const Shape& slice_size,
+            StreamOrDevice s) {
+  to_stream(s, "slice");
   std::vector<int> ax = check_dynamic(a, start, axes, "slice");
   bool ok = slice_size.size() == static_cast<size_t>(a.ndim());
   for (int d = 0; ok && d < a.ndim(); ++d) ok = slice_size[d] >= 0 && slice_size[d] <= a.shape()[d];
@@ -302,7 +305,9 @@ array slice(const array& a, const Start& start, const std::vector<int>& axes, co
 
 template <class Start>
   requires std::same_as<Start, array>
-array slice_update(const array& src, const array& update, const Start& start, const std::vector<int>& axes) {
+array slice_update(const array& src, const array& update, const Start& start, const std::vector<int>& axes,
+                   StreamOrDevice s) {
+  to_stream(s, "slice_update");
   std::vector<int> ax = check_dynamic(src, start, axes, "slice_update");
   const int nd = src.ndim();
   if (update.ndim() > nd)
@@ -324,7 +329,7 @@ array slice_update(const array& src, const array& update, const Start& start, co
   return make<DynamicSliceUpdate>({src, broadcast_to(astype(update, src.dtype()), us), start}, std::move(ax));
 }
 
-template array slice<array>(const array&, const array&, const std::vector<int>&, const Shape&);
-template array slice_update<array>(const array&, const array&, const array&, const std::vector<int>&);
+template array slice<array>(const array&, const array&, const std::vector<int>&, const Shape&, StreamOrDevice);
+template array slice_update<array>(const array&, const array&, const array&, const std::vector<int>&, StreamOrDevice);
 
 }  // namespace ingot

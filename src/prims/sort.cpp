@@ -207,31 +207,36 @@ std::pair<array, int> along(const array& a, std::optional<int> axis, const char*
 
 }  // namespace
 
-array sort(const array& a, std::optional<int> axis) {
+array sort(const array& a, std::optional<int> axis, StreamOrDevice s) {
+  to_stream(s, "sort");
   auto [x, ax] = along(a, axis, "sort");
   return make<Sort>({x}, ax);
 }
 
-array argsort(const array& a, std::optional<int> axis) {
+array argsort(const array& a, std::optional<int> axis, StreamOrDevice s) {
+  to_stream(s, "argsort");
   auto [x, ax] = along(a, axis, "argsort");
   check_index_range(x.shape()[ax], "argsort");
   return make<ArgSort>({x}, ax);
 }
 
-array partition(const array& a, int64_t kth, std::optional<int> axis) {
+array partition(const array& a, int64_t kth, std::optional<int> axis, StreamOrDevice s) {
+  to_stream(s, "partition");
   auto [x, ax] = along(a, axis, "partition");
   check_kth(kth, ax, x, "partition");
   return make<Partition>({x}, kth, ax);
 }
 
-array argpartition(const array& a, int64_t kth, std::optional<int> axis) {
+array argpartition(const array& a, int64_t kth, std::optional<int> axis, StreamOrDevice s) {
+  to_stream(s, "argpartition");
   auto [x, ax] = along(a, axis, "argpartition");
   check_kth(kth, ax, x, "argpartition");
   check_index_range(x.shape()[ax], "argpartition");
   return make<ArgPartition>({x}, kth, ax);
 }
 
-array topk(const array& a, int64_t k, std::optional<int> axis) {
+array topk(const array& a, int64_t k, std::optional<int> axis, StreamOrDevice s) {
+  to_stream(s, "topk");
   auto [x, ax] = along(a, axis, "topk");
   if (k < 0 || k > x.shape()[ax])
     fail("topk", "k ", k, " is out of range for axis ", ax, " of an array of shape ", shape_str(x.shape()),

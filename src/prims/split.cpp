@@ -91,13 +91,15 @@ class Split : public PrimitiveBase<Split> {
 };
 INGOT_REGISTER_PRIMITIVE(Split)
 
-Arrays split(const array& a, const std::vector<int64_t>& indices, int axis) {
+Arrays split(const array& a, const std::vector<int64_t>& indices, int axis, StreamOrDevice s) {
+  to_stream(s, "split");
   axis = normalize_axis(axis, a.ndim(), "split");
   if (indices.size() >= 65536) fail("split", "too many split indices (", indices.size(), ").");
   return make_multi<Split>({a}, indices, axis, int64_t{0});
 }
 
-Arrays split(const array& a, int num_splits, int axis) {
+Arrays split(const array& a, int num_splits, int axis, StreamOrDevice s) {
+  to_stream(s, "split");
   axis = normalize_axis(axis, a.ndim(), "split");
   const int64_t n = a.shape()[axis];
   if (num_splits <= 0 || num_splits >= 65536)

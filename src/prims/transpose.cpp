@@ -62,7 +62,8 @@ std::string axes_str(const std::vector<int>& axes) {
 }
 }  // namespace
 
-array transpose(const array& a, const std::vector<int>& axes) {
+array transpose(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
+  to_stream(s, "transpose");
   const int nd = a.ndim();
   if (static_cast<int>(axes.size()) != nd)
     fail("transpose", "axes ", axes_str(axes), " do not match an array with ", nd, " dimensions (shape ",
@@ -78,13 +79,15 @@ array transpose(const array& a, const std::vector<int>& axes) {
   return make<Transpose>({a}, std::move(norm));
 }
 
-array transpose(const array& a) {
+array transpose(const array& a, StreamOrDevice s) {
+  to_stream(s, "transpose");
   std::vector<int> axes(a.ndim());
   std::iota(axes.rbegin(), axes.rend(), 0);
   return make<Transpose>({a}, std::move(axes));
 }
 
-array swapaxes(const array& a, int axis1, int axis2) {
+array swapaxes(const array& a, int axis1, int axis2, StreamOrDevice s) {
+  to_stream(s, "swapaxes");
   const int nd = a.ndim();
   axis1 = normalize_axis(axis1, nd, "swapaxes");
   axis2 = normalize_axis(axis2, nd, "swapaxes");
@@ -94,7 +97,8 @@ array swapaxes(const array& a, int axis1, int axis2) {
   return make<Transpose>({a}, std::move(axes));
 }
 
-array moveaxis(const array& a, int source, int destination) {
+array moveaxis(const array& a, int source, int destination, StreamOrDevice s) {
+  to_stream(s, "moveaxis");
   const int nd = a.ndim();
   source = normalize_axis(source, nd, "moveaxis");
   destination = normalize_axis(destination, nd, "moveaxis");

@@ -312,7 +312,8 @@ INGOT_REGISTER_FAMILY(Unary) {
 }
 
 namespace {
-array unary(Op op, const array& a, const char* fn) {
+array unary(Op op, const array& a, const char* fn, const StreamOrDevice& s = {}) {
+  to_stream(s, fn);
   const Row& row = kRows[op];
   if (a.dtype() == complex64) {
     if (op == kAbs) return detail::complex_abs(a);
@@ -337,43 +338,49 @@ array unary(Op op, const array& a, const char* fn) {
 }
 }  // namespace
 
-array abs(const array& a) { return unary(kAbs, a, "abs"); }
-array negative(const array& a) { return unary(kNegative, a, "negative"); }
-array sign(const array& a) { return unary(kSign, a, "sign"); }
-array square(const array& a) { return unary(kSquare, a, "square"); }
-array sqrt(const array& a) { return unary(kSqrt, a, "sqrt"); }
-array rsqrt(const array& a) { return unary(kRsqrt, a, "rsqrt"); }
-array reciprocal(const array& a) { return unary(kReciprocal, a, "reciprocal"); }
-array exp(const array& a) { return unary(kExp, a, "exp"); }
-array expm1(const array& a) { return unary(kExpm1, a, "expm1"); }
-array log(const array& a) { return unary(kLog, a, "log"); }
-array log1p(const array& a) { return unary(kLog1p, a, "log1p"); }
-array log2(const array& a) { return unary(kLog2, a, "log2"); }
-array log10(const array& a) { return unary(kLog10, a, "log10"); }
-array sin(const array& a) { return unary(kSin, a, "sin"); }
-array cos(const array& a) { return unary(kCos, a, "cos"); }
-array tan(const array& a) { return unary(kTan, a, "tan"); }
-array arcsin(const array& a) { return unary(kArcSin, a, "arcsin"); }
-array arccos(const array& a) { return unary(kArcCos, a, "arccos"); }
-array arctan(const array& a) { return unary(kArcTan, a, "arctan"); }
-array sinh(const array& a) { return unary(kSinh, a, "sinh"); }
-array cosh(const array& a) { return unary(kCosh, a, "cosh"); }
-array tanh(const array& a) { return unary(kTanh, a, "tanh"); }
-array arcsinh(const array& a) { return unary(kArcSinh, a, "arcsinh"); }
-array arccosh(const array& a) { return unary(kArcCosh, a, "arccosh"); }
-array arctanh(const array& a) { return unary(kArcTanh, a, "arctanh"); }
-array sigmoid(const array& a) { return unary(kSigmoid, a, "sigmoid"); }
-array erf(const array& a) { return unary(kErf, a, "erf"); }
-array erfinv(const array& a) { return unary(kErfInv, a, "erfinv"); }
+array abs(const array& a, StreamOrDevice s) { return unary(kAbs, a, "abs", s); }
+array negative(const array& a, StreamOrDevice s) { return unary(kNegative, a, "negative", s); }
+array sign(const array& a, StreamOrDevice s) { return unary(kSign, a, "sign", s); }
+array square(const array& a, StreamOrDevice s) { return unary(kSquare, a, "square", s); }
+array sqrt(const array& a, StreamOrDevice s) { return unary(kSqrt, a, "sqrt", s); }
+array rsqrt(const array& a, StreamOrDevice s) { return unary(kRsqrt, a, "rsqrt", s); }
+array reciprocal(const array& a, StreamOrDevice s) { return unary(kReciprocal, a, "reciprocal", s); }
+array exp(const array& a, StreamOrDevice s) { return unary(kExp, a, "exp", s); }
+array expm1(const array& a, StreamOrDevice s) { return unary(kExpm1, a, "expm1", s); }
+array log(const array& a, StreamOrDevice s) { return unary(kLog, a, "log", s); }
+array log1p(const array& a, StreamOrDevice s) { return unary(kLog1p, a, "log1p", s); }
+array log2(const array& a, StreamOrDevice s) { return unary(kLog2, a, "log2", s); }
+array log10(const array& a, StreamOrDevice s) { return unary(kLog10, a, "log10", s); }
+array sin(const array& a, StreamOrDevice s) { return unary(kSin, a, "sin", s); }
+array cos(const array& a, StreamOrDevice s) { return unary(kCos, a, "cos", s); }
+array tan(const array& a, StreamOrDevice s) { return unary(kTan, a, "tan", s); }
+array arcsin(const array& a, StreamOrDevice s) { return unary(kArcSin, a, "arcsin", s); }
+array arccos(const array& a, StreamOrDevice s) { return unary(kArcCos, a, "arccos", s); }
+array arctan(const array& a, StreamOrDevice s) { return unary(kArcTan, a, "arctan", s); }
+array sinh(const array& a, StreamOrDevice s) { return unary(kSinh, a, "sinh", s); }
+array cosh(const array& a, StreamOrDevice s) { return unary(kCosh, a, "cosh", s); }
+array tanh(const array& a, StreamOrDevice s) { return unary(kTanh, a, "tanh", s); }
+array arcsinh(const array& a, StreamOrDevice s) { return unary(kArcSinh, a, "arcsinh", s); }
+array arccosh(const array& a, StreamOrDevice s) { return unary(kArcCosh, a, "arccosh", s); }
+array arctanh(const array& a, StreamOrDevice s) { return unary(kArcTanh, a, "arctanh", s); }
+array sigmoid(const array& a, StreamOrDevice s) { return unary(kSigmoid, a, "sigmoid", s); }
+array erf(const array& a, StreamOrDevice s) { return unary(kErf, a, "erf", s); }
+array erfinv(const array& a, StreamOrDevice s) { return unary(kErfInv, a, "erfinv", s); }
 // Rounding an integer is the identity (MLX keeps the dtype).
-array floor(const array& a) { return is_floating_point(a.dtype()) ? unary(kFloor, a, "floor") : a; }
-array ceil(const array& a) { return is_floating_point(a.dtype()) ? unary(kCeil, a, "ceil") : a; }
-array logical_not(const array& a) { return unary(kLogicalNot, a, "logical_not"); }
-array bitwise_invert(const array& a) { return unary(kBitwiseInvert, a, "bitwise_invert"); }
-array isnan(const array& a) { return unary(kIsNan, a, "isnan"); }
-array isinf(const array& a) { return unary(kIsInf, a, "isinf"); }
-array isposinf(const array& a) { return unary(kIsPosInf, a, "isposinf"); }
-array isneginf(const array& a) { return unary(kIsNegInf, a, "isneginf"); }
-array isfinite(const array& a) { return unary(kIsFinite, a, "isfinite"); }
+array floor(const array& a, StreamOrDevice s) {
+  to_stream(s, "floor");
+  return is_floating_point(a.dtype()) ? unary(kFloor, a, "floor") : a;
+}
+array ceil(const array& a, StreamOrDevice s) {
+  to_stream(s, "ceil");
+  return is_floating_point(a.dtype()) ? unary(kCeil, a, "ceil") : a;
+}
+array logical_not(const array& a, StreamOrDevice s) { return unary(kLogicalNot, a, "logical_not", s); }
+array bitwise_invert(const array& a, StreamOrDevice s) { return unary(kBitwiseInvert, a, "bitwise_invert", s); }
+array isnan(const array& a, StreamOrDevice s) { return unary(kIsNan, a, "isnan", s); }
+array isinf(const array& a, StreamOrDevice s) { return unary(kIsInf, a, "isinf", s); }
+array isposinf(const array& a, StreamOrDevice s) { return unary(kIsPosInf, a, "isposinf", s); }
+array isneginf(const array& a, StreamOrDevice s) { return unary(kIsNegInf, a, "isneginf", s); }
+array isfinite(const array& a, StreamOrDevice s) { return unary(kIsFinite, a, "isfinite", s); }
 
 }  // namespace ingot

@@ -36,11 +36,12 @@ std::vector<PrimitiveCase> primitive_cases() {
   std::vector<PrimitiveCase> c;
   // The shapeless column: the (2, 3) inputs at (3, 4) and (1, 5), unless a row says otherwise.
   auto grow = [](const Args& in) { return std::vector<Args>{resized(in, {3, 4}), resized(in, {1, 5})}; };
-  auto unary = [&](const char* name, array (*op)(const array&), const array& in) {
-    c.push_back({name, [op](const Args& a) { return Args{op(a[0])}; }, {in}, grow({in})});
+  auto unary = [&](const char* name, array (*op)(const array&, StreamOrDevice), const array& in) {
+    c.push_back({name, [op](const Args& a) { return Args{op(a[0], {})}; }, {in}, grow({in})});
   };
-  auto binary = [&](const char* name, array (*op)(const Operand&, const Operand&), const array& l, const array& r) {
-    c.push_back({name, [op](const Args& a) { return Args{op(a[0], a[1])}; }, {l, r}, grow({l, r})});
+  auto binary = [&](const char* name, array (*op)(const Operand&, const Operand&, StreamOrDevice), const array& l,
+                    const array& r) {
+    c.push_back({name, [op](const Args& a) { return Args{op(a[0], a[1], {})}; }, {l, r}, grow({l, r})});
   };
   auto alts = [&](std::vector<Args> a) { c.back().alts = std::move(a); };
   auto grows = [&] { c.back().alts = grow(c.back().inputs); };
@@ -99,10 +100,11 @@ std::vector<PrimitiveCase> primitive_cases() {
   c.push_back({"AddMM", [](const Args& a) { return Args{addmm(a[2], a[0], transpose(a[1]), 0.5f, 2.0f)}; },
                {x, y, f32({1.0f, 2.0f}, {2})}});
   alts({{rs(x, {3, 4}), rs(y, {5, 4}), f32({1, 2, 3, 4, 5}, {5})}, {rs(x, {1, 5}), rs(y, {2, 5}), f32({1, 2}, {2})}});
-  for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&, int, bool)>>{
+  for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&, int, bool, StreamOrDevice)>>{
            {"Sum", sum}, {"Prod", prod}, {"Max", max}, {"Min", min}})
     // op = op: clang before 16 cannot capture a structured binding itself (the fuzz build uses clang 14)
-    c.push_back({name, [op = op](const Args& a) { return Args{op(a[0], 1, false), op(a[0], 0, true)}; }, {x}, grow({x})});
+    c.push_back({name, [op = op](const Args& a) { return Args{op(a[0], 1, false, {}), op(a[0], 0, true, {})}; }, {x},
+                 grow({x})});
   c.push_back({"All", [](const Args& a) { return Args{all(a[0], 1, false)}; }, {b}});
   grows();
   c.push_back({"Any", [](const Args& a) { return Args{any(a[0], 0, true)}; }, {b}});
@@ -211,11 +213,12 @@ std::vector<PrimitiveCase> primitive_cases() {
                  return Args{searchsorted(sort(a[0], std::nullopt), a[1], "right"), searchsorted(a[2], a[3])};
                }, {x, y, f32({-1.0f, 0.0f, 2.5f}, {3}), y}});
   alts({{rs(x, {3, 4}), rs(y, {3, 4}), f32({-2, -1, 0, 2.5, 7}, {5}), rs(y, {3, 4})}, resized(c.back().inputs, {1, 5})});
-  for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&, std::optional<int>, bool, bool)>>{
+  using Scan = array (*)(const array&, std::optional<int>, bool, bool, StreamOrDevice);
+  for (auto [name, op] : std::vector<std::pair<const char*, Scan>>{
            {"CumSum", cumsum}, {"CumProd", cumprod}, {"CumMax", cummax}, {"CumMin", cummin},
            {"LogCumSumExp", logcumsumexp}})
-    c.push_back({name, [op = op](const Args& a) { return Args{op(a[0], 1, false, true), op(a[0], 0, true, false)}; }, {x},
-                 grow({x})});
+    c.push_back({name, [op = op](const Args& a) { return Args{op(a[0], 1, false, true, {}), op(a[0], 0, true, false, {})}; },
+                 {x}, grow({x})});
   // indexing: run-time indices and starts are function inputs
   const auto cols = i32({2, -1, 0}, {3});
   c.push_back({"Take", [](const Args& a) { return Args{take(a[0], a[1], 1), take(a[0], a[1]), take(a[0], -1, 1)}; }, {x, cols}});
@@ -299,9 +302,9 @@ std::vector<PrimitiveCase> primitive_cases() {
   // Complex numbers: parts of a complex64 array, and Fourier transforms (complex in, real in, real out).
   auto cz = [&](const Shape& s) { return add(astype(rs(x, s), complex64), multiply(rs(y, s), complex64_t(0.0f, 1.0f))); };
   const auto z = cz({2, 3});
-  for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&)>>{
+  for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&, StreamOrDevice)>>{
            {"Real", real}, {"Imag", imag}, {"Conjugate", conjugate}, {"ComplexAbs", abs}}) {
-    c.push_back({name, [op = op](const Args& a) { return Args{op(a[0])}; }, {z}});
+    c.push_back({name, [op = op](const Args& a) { return Args{op(a[0], {})}; }, {z}});
     alts({{cz({3, 4})}, {cz({1, 5})}});
   }
   c.push_back({"FFT", [](const Args& a) {

@@ -18,7 +18,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-using BinFn = array (*)(const Operand&, const Operand&);
+using BinFn = array (*)(const Operand&, const Operand&, StreamOrDevice);
 constexpr double kInf = INFINITY;
 const double kNaN = std::nan("");
 
@@ -138,7 +138,7 @@ TEST(BinaryFloat, ArithmeticIsCorrectlyRoundedOnEveryFloatDtype) {
         inputs.emplace_back(from_doubles(random_floats(n, n, -1e4, 1e4), t), from_doubles(random_floats(n, n + 1), t));
       for (auto& [a, b] : inputs) {
         const auto av = to_doubles(a), bv = to_doubles(b);
-        const auto r = op.fn(a, b);
+        const auto r = op.fn(a, b, {});
         ASSERT_EQ(r.dtype(), t);
         const auto rv = to_doubles(r);
         int bad = 0;
@@ -150,7 +150,7 @@ TEST(BinaryFloat, ArithmeticIsCorrectlyRoundedOnEveryFloatDtype) {
         }
         // An operand repeated (a 0-d array on either side) takes the broadcasting kernels.
         const auto first_a = array(av[0], t), first_b = array(bv[0], t);
-        const auto left = to_doubles(op.fn(first_a, b)), right = to_doubles(op.fn(a, first_b));
+        const auto left = to_doubles(op.fn(first_a, b, {})), right = to_doubles(op.fn(a, first_b, {}));
         for (size_t i = 0; i < av.size(); ++i) {
           EXPECT_TRUE(same_value(left[i], round_to(t, op.ref(av[0], bv[i])))) << op.name << " " << t << " scalar left";
           EXPECT_TRUE(same_value(right[i], round_to(t, op.ref(av[i], bv[0]))))
@@ -618,19 +618,19 @@ TEST(BinaryErrors, BitwiseAndShiftsRejectWrongDtypes) {
   const auto f = array({1.0f}), h = array({1.0f}, float16), b = array({true}), i = array({1});
   for (auto [name, fn] : std::vector<std::pair<const char*, BinFn>>{
            {"[bitwise_and]", bitwise_and}, {"[bitwise_or]", bitwise_or}, {"[bitwise_xor]", bitwise_xor}}) {
-    auto msg = error_of([&] { fn(f, i); });
+    auto msg = error_of([&] { fn(f, i, {}); });
     EXPECT_THAT(msg, HasSubstr(name));
     EXPECT_THAT(msg, HasSubstr("float32"));
-    EXPECT_THAT(error_of([&] { fn(h, h); }), HasSubstr(name));
-    EXPECT_THAT(error_of([&] { fn(i, 1.5); }), HasSubstr(name));  // a float scalar makes it float
+    EXPECT_THAT(error_of([&] { fn(h, h, {}); }), HasSubstr(name));
+    EXPECT_THAT(error_of([&] { fn(i, 1.5, {}); }), HasSubstr(name));  // a float scalar makes it float
   }
   for (auto [name, fn] :
        std::vector<std::pair<const char*, BinFn>>{{"[left_shift]", left_shift}, {"[right_shift]", right_shift}}) {
-    auto msg = error_of([&] { fn(b, b); });
+    auto msg = error_of([&] { fn(b, b, {}); });
     EXPECT_THAT(msg, HasSubstr(name));
     EXPECT_THAT(msg, HasSubstr("bool"));
-    EXPECT_THAT(error_of([&] { fn(f, i); }), HasSubstr(name));
-    EXPECT_THAT(error_of([&] { fn(i, f); }), HasSubstr("float32"));
+    EXPECT_THAT(error_of([&] { fn(f, i, {}); }), HasSubstr(name));
+    EXPECT_THAT(error_of([&] { fn(i, f, {}); }), HasSubstr("float32"));
   }
   EXPECT_THAT(error_of([&] { f & i; }), HasSubstr("[bitwise_and]"));
   // A bool array with an int scalar computes in int32, where shifts are fine.
@@ -664,14 +664,14 @@ TEST(BinaryLayouts, NonContiguousInputsMatchContiguousOnes) {
       ASSERT_EQ(x.shape(), y.shape());
       for (size_t i = 0; i < xv.size(); ++i) EXPECT_TRUE(same_value(xv[i], yv[i])) << i;
     };
-    same(fn(at, b), fn(at_c, b));
-    same(fn(b, at), fn(b, at_c));
-    same(fn(at, at), fn(at_c, at_c));  // both transposed: the output may stay transposed
-    same(fn(bs, array(1.5f)), fn(bs_c, array(1.5f)));
-    same(fn(rev, at), fn(rev_c, at_c));
-    same(fn(transpose(bs), array({1.0f, 2.0f, 3.0f})), fn(copy(transpose(bs)), array({1.0f, 2.0f, 3.0f})));
-    same(fn(broadcast_to(array({2.0f, -1.0f, 0.5f, 4.0f}), {6, 4}), rev),
-         fn(copy(broadcast_to(array({2.0f, -1.0f, 0.5f, 4.0f}), {6, 4})), rev_c));
+    same(fn(at, b, {}), fn(at_c, b, {}));
+    same(fn(b, at, {}), fn(b, at_c, {}));
+    same(fn(at, at, {}), fn(at_c, at_c, {}));  // both transposed: the output may stay transposed
+    same(fn(bs, array(1.5f), {}), fn(bs_c, array(1.5f), {}));
+    same(fn(rev, at, {}), fn(rev_c, at_c, {}));
+    same(fn(transpose(bs), array({1.0f, 2.0f, 3.0f}), {}), fn(copy(transpose(bs)), array({1.0f, 2.0f, 3.0f}), {}));
+    same(fn(broadcast_to(array({2.0f, -1.0f, 0.5f, 4.0f}), {6, 4}), rev, {}),
+         fn(copy(broadcast_to(array({2.0f, -1.0f, 0.5f, 4.0f}), {6, 4})), rev_c, {}));
   }
   // Integer and half inputs through the strided gather.
   const auto ai = astype(a, int32), bi = astype(b, int32);

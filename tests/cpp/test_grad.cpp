@@ -80,10 +80,10 @@ TEST(Grad, ScatterReductionsMatchFiniteDifferences) {
   const array u = f32({1.5f, 0.75f, -2.0f, 0.0f}, {4, 1});      // a zero among the updates
   const array ties = f32({-1.0f, 0.25f, 0.5f, 3.0f}, {4, 1});  // each equal to the value it meets
   for (auto [name, op] : std::vector<std::pair<const char*, array (*)(const array&, const Arrays&, const array&,
-                                                                     const std::vector<int>&)>>{
+                                                                      const std::vector<int>&, StreamOrDevice)>>{
            {"scatter_max", scatter_max}, {"scatter_min", scatter_min}, {"scatter_prod", scatter_prod}}) {
     for (const auto& upd : {u, ties}) {
-      PrimitiveCase c{name, [op, idx](const Args& x) { return Args{op(x[0], {idx}, x[1], {0})}; }, {a, upd}};
+      PrimitiveCase c{name, [op, idx](const Args& x) { return Args{op(x[0], {idx}, x[1], {0}, {})}; }, {a, upd}};
       check_against_finite_differences(c, rng);
     }
   }

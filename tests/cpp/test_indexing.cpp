@@ -409,7 +409,7 @@ V ref_scatter(V out, const Shape& s, const std::vector<I>& idx, const Ax& axes, 
   }
   return out;
 }
-using ScatterFn = array (*)(const array&, const Arrays&, const array&, const std::vector<int>&);
+using ScatterFn = array (*)(const array&, const Arrays&, const array&, const std::vector<int>&, StreamOrDevice);
 const std::pair<Red, ScatterFn> kScatters[] = {
     {Red::none, scatter},    {Red::sum, scatter_add}, {Red::prod, scatter_prod},
     {Red::max, scatter_max}, {Red::min, scatter_min}};
@@ -426,7 +426,7 @@ TEST(IndexingScatter, EveryReductionWithDuplicatesMatchesLoops) {
     V upd;
     for (int i = 0; i < 15; ++i) upd.push_back((i * 7) % 5 + 1);
     for (auto [r, fn] : kScatters) {
-      auto out = fn(make(av, s, t), {make_idx(idx, {5}, int32)}, make(upd, {5, 1, 3}, t), {0});
+      auto out = fn(make(av, s, t), {make_idx(idx, {5}, int32)}, make(upd, {5, 1, 3}, t), {0}, {});
       EXPECT_EQ(out.dtype(), t);
       EXPECT_EQ(out.shape(), s);
       EXPECT_EQ(vals(out), ref_scatter(av, s, {idx}, {0}, upd, window, r)) << "reduction " << static_cast<int>(r);

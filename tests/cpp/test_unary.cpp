@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-using UnaryFn = array (*)(const array&);
+using UnaryFn = array (*)(const array&, StreamOrDevice);
 constexpr double kInf = INFINITY;
 const double kNaN = std::nan("");
 
@@ -43,7 +43,7 @@ double ref_sign(double x) { return x > 0 ? 1 : x < 0 ? -1 : x; }
 
 struct UnaryCase {
   const char* name;
-  array (*op)(const array&);
+  array (*op)(const array&, StreamOrDevice);
   double (*ref)(double);
   double lo, hi;                 // random inputs are drawn from [lo, hi]
   bool log_scale;                // ... uniformly in log10 of the magnitude, both signs when lo < 0
@@ -235,7 +235,7 @@ std::vector<double> random_inputs(const UnaryCase& c, int n, uint32_t seed) {
 void check_case(const UnaryCase& c, const array& x, const std::string& where) {
   const Dtype t = x.dtype();
   const auto in = to_doubles(x);
-  const auto y = c.op(x);
+  const auto y = c.op(x, {});
   ASSERT_EQ(y.dtype(), t) << c.name;
   ASSERT_EQ(y.shape(), x.shape()) << c.name;
   const auto out = to_doubles(y);
@@ -331,7 +331,7 @@ TEST(Unary, IntegerInputsOfMathOpsBecomeFloat32) {
   for (Dtype t : {bool_, uint8, int8, int16, int32, int64, uint64}) {
     const auto x = from_doubles({0, 1, 4}, t == bool_ ? bool_ : t);
     for (UnaryFn op : {sqrt, exp, log, sin, sigmoid, erf, erfinv, rsqrt, reciprocal, arctan})
-      EXPECT_EQ(op(x).dtype(), float32) << t;
+      EXPECT_EQ(op(x, {}).dtype(), float32) << t;
   }
   const auto s = to_doubles(sqrt(array({4, 9, 2})));
   EXPECT_EQ(s[0], 2);
@@ -354,7 +354,7 @@ TEST(Unary, IntegerArithmeticWrapsAndKeepsTheDtype) {
     const auto x = from_int64s(v, t);
     const auto xs = to_int64s(x);
     const auto a = to_int64s(abs(x)), ng = to_int64s(negative(x)), sg = to_int64s(sign(x)), sq = to_int64s(square(x));
-    for (UnaryFn op : {abs, negative, sign, square, floor, ceil}) EXPECT_EQ(op(x).dtype(), t);
+    for (UnaryFn op : {abs, negative, sign, square, floor, ceil}) EXPECT_EQ(op(x, {}).dtype(), t);
     for (size_t i = 0; i < v.size(); ++i) {
       const __int128 xv = t == uint64 ? static_cast<__int128>(static_cast<uint64_t>(xs[i])) : xs[i];
       EXPECT_EQ(a[i], wrap_to(t, xv < 0 ? -xv : xv)) << t << " abs " << (int64_t)xv;
@@ -439,7 +439,7 @@ TEST(Unary, EmptyAndZeroDimensional) {
   for (Dtype t : {float32, float16, int32, bool_}) {
     const auto e = zeros({0, 4}, t);
     for (UnaryFn op : {abs, isnan, logical_not, exp, floor}) {
-      auto r = op(e);
+      auto r = op(e, {});
       r.eval();
       EXPECT_EQ(r.shape(), (Shape{0, 4}));
       EXPECT_EQ(r.size(), 0);
