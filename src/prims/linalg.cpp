@@ -8,6 +8,7 @@
 #include <lapack.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -88,9 +89,10 @@ void check_matrices(const Shape& s, Dtype t, const char* op, bool square) {
     fail(op, "a ", m, "x", n, " matrix is too large for LAPACK's 32-bit sizes.");
 }
 
-// Visits each matrix of `a` (..., m, n) as a column-major m x n copy: f(col_major, batch_index).
+// Visits each matrix of `a` (..., m, n) as a column-major m x n copy: f(col_major, batch_index). With
+// `finite_op`, NaN or infinity is refused first: geev and gesdd report it as an illegal argument on stderr.
 template <class T, class F>
-void each_matrix(const array& a, F&& f) {
+void each_matrix(const array& a, F&& f, const char* finite_op = nullptr) {
   const array c = cpu::contiguous(a);
   const int64_t m = a.shape(-2), n = a.shape(-1);
   int64_t batch = 1;
@@ -100,6 +102,8 @@ void each_matrix(const array& a, F&& f) {
   for (int64_t b = 0; b < batch; ++b, src += m * n) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) cm[j * m + i] = src[i * n + j];
+    if (finite_op && !std::all_of(cm.begin(), cm.end(), [](const T& x) { return std::isfinite(std::abs(x)); }))
+      runtime_fail(finite_op, "the matrix holds NaN or infinity; its factorization needs finite values.");
     f(cm.data(), b);
   }
 }
@@ -379,7 +383,7 @@ class SVD : public LinalgBase<SVD> {
         if (info > 0) runtime_fail(kOp, "the decomposition did not converge.");
         if (info < 0) runtime_fail(kOp, "LAPACK failed with code " + std::to_string(info) + ".");
         if (uv_) store(ub.data(), m, m, m, u + b * m * m), store(vb.data(), n, n, n, vt + b * n * n);
-      });
+      }, kOp);
     });
   }
   // The singular values alone: dA = U[:, :k] diag(dS) Vt[:k]. Singular vectors have no rule here.
@@ -525,7 +529,7 @@ class Eig : public LinalgBase<Eig> {
         done(info);
         for (int j = 0; j < n; ++j) w[b * n + j] = vals[j];
         if (vectors_) store(vr.data(), n, n, n, reinterpret_cast<C*>(v) + b * n * n);
-      });
+      }, kOp);
       return;
     }
     float_dispatch(in[0].dtype(), [&](auto zero) {
@@ -551,7 +555,7 @@ class Eig : public LinalgBase<Eig> {
           }
           if (pair) ++j;
         }
-      });
+      }, kOp);
     });
   }
 

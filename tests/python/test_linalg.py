@@ -225,6 +225,20 @@ def test_eig_errors_name_the_function():
         ingot.grad(lambda x: ingot.sum(ingot.abs(ingot.linalg.eigvals(x))))(ingot.eye(2))
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("name", ["eig", "eigvals", "svd"])
+def test_factorizations_refuse_non_finite_values(name, bad, capfd):
+    # numpy refuses them too (LinAlgError); LAPACK would print "illegal value" and fail with a bare code
+    a = np.eye(3, dtype=np.float32)
+    a[1, 2] = bad
+    fn = getattr(ingot.linalg, name)
+    with pytest.raises(RuntimeError, match=r"\[linalg::(eig|svd)\] the matrix holds NaN or infinity"):
+        ingot.eval(fn(ingot.array(np.stack([np.eye(3, dtype=np.float32), a]))))
+    with pytest.raises(RuntimeError, match=r"NaN or infinity"):
+        ingot.eval(fn(ingot.array(a.astype(np.complex64))) if name != "svd" else fn(ingot.array(a.astype(np.float64))))
+    assert "illegal value" not in capfd.readouterr().err
+
+
 def test_eig_exports_and_replays_shapeless(tmp_path):
     path = str(tmp_path / "eig.ingot")
     ingot.export_function(path, lambda x: ingot.linalg.eig(x), ingot.zeros((2, 2)), shapeless=True)
