@@ -19,6 +19,9 @@ std::recursive_mutex& graph_mutex();
 void walk_graph(const Arrays& roots, const std::function<bool(const array&)>& enter,
                 const std::function<void(Node&)>& visit);
 
+// Computes one node's outputs from its evaluated inputs (eval's step, and the imported plans' replay).
+void run_node(const Primitive& p, const Arrays& in, Arrays& out);
+
 // While one of these lives on a thread, eval keeps the nodes of what it computes: a transform building
 // a graph walks back through arrays the function evaluated along the way (item(), printing).
 struct KeepGraph {

@@ -14,6 +14,7 @@
 #include "export/format.h"
 #include "ingot/ops.h"
 #include "ingot/transforms.h"
+#include "core/graph.h"
 #include "export/imported.h"
 #include "export/schema_generated.h"
 #include "export/trace.h"
@@ -379,21 +380,24 @@ std::vector<array> Impl::call(const Args& args, const Kwargs& kwargs) const {
 
 std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kwargs) const {
   const TraceInfo& tr = traces[t];
-  Arrays vals;
+  Arrays inputs(args);
+  for (const auto& name : tr.kwarg_names) inputs.push_back(kwargs.at(name));
+  auto p = plan(t, inputs);
+  // Inputs with data (the common case) replay the plan as one node. Under a transform (tracers, a
+  // kept graph) or a trace (placeholders), the nodes themselves go into the caller's graph.
+  const bool direct = !KeepGraph::active() && std::all_of(inputs.begin(), inputs.end(), [](const array& a) {
+    return a.kind() != ArrayKind::placeholder && !a.has_node();
+  });
+  if (direct) return replay_node(shared_from_this(), std::move(p), std::move(inputs));
+  Arrays vals = std::move(inputs);
   vals.reserve(tr.num_values);
-  for (const auto& a : args) vals.push_back(a);
-  for (const auto& name : tr.kwarg_names) vals.push_back(kwargs.at(name));
-  for (uint32_t c : tr.constants) vals.push_back(constant(c));
-  const bool shapeless = signatures[t].shapeless;
-  const std::string where = path + ": trace " + std::to_string(t);
-  Budget budget{options, where};
-  for (const auto& n : tr.nodes) {
+  vals.insert(vals.end(), p->constants.begin(), p->constants.end());
+  for (const auto& step : p->steps) {
     Arrays ins;
-    ins.reserve(n.inputs.size());
-    for (uint32_t id : n.inputs) ins.push_back(vals[id]);
-    std::vector<Shape> shapes = shapeless ? n.primitive->output_shapes(ins) : n.shapes;
-    if (shapeless) budget.add(*n.primitive, ins, shapes, n.dtypes);
-    for (auto& o : array::make_outputs(n.primitive, std::move(ins), std::move(shapes), n.dtypes)) vals.push_back(std::move(o));
+    ins.reserve(step.node->inputs.size());
+    for (uint32_t id : step.node->inputs) ins.push_back(vals[id]);
+    for (auto& o : array::make_outputs(step.node->primitive, std::move(ins), step.shapes, step.node->dtypes))
+      vals.push_back(std::move(o));
   }
   std::vector<array> outs;
   for (uint32_t id : tr.outputs) outs.push_back(vals[id]);

@@ -151,7 +151,11 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
   auto classify = [&](const array& a) -> const Node* {
     if (!a.valid()) fail(caller, "the function returned or used an empty array handle.");
     // Weights loaded lazily from disk are read now and stored as data: a file never names another file.
-    if (!a.is_evaluated() && a.has_node() && std::string_view(a.node()->primitive->name()) == "Load") array(a).eval();
+    // So are the results of imported calls on arrays with data (one node that replays the file's trace).
+    if (!a.is_evaluated() && a.has_node()) {
+      const std::string_view name = a.node()->primitive->name();
+      if (name == "Load" || name == "ImportedCall") array(a).eval();
+    }
     if (a.kind() == ArrayKind::placeholder) {
       if (!input_ids.count(a.id()))
         fail(caller, "the function uses an input of another trace (an array captured while tracing).");

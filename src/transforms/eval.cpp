@@ -42,20 +42,23 @@ void eval(const Arrays& outputs) {
       if (auto d = node->outputs[i].lock()) outs.emplace_back(std::move(d));
       else outs.emplace_back(std::make_shared<ArrayDesc>(node->output_shapes[i], node->output_dtypes[i]));
     }
-    // Outputs without elements need nothing computed, and a kernel or a decomposition may size its work
-    // by its inputs or state instead (attention's query-key tiles, a convolution's taps, a mean over an
-    // empty axis): a hostile file's empty shapes must not ask for it. Messages are still exchanged.
-    const bool empty = std::all_of(outs.begin(), outs.end(), [](const array& o) { return o.size() == 0; });
-    if (empty && !node->primitive->communicates())
-      for (auto& o : outs) o.alloc();
-    else
-      node->primitive->eval_cpu(node->inputs, outs);
-    for (auto& o : outs) {
-      if (!o.is_evaluated())
-        throw std::logic_error(std::string("[eval] primitive ") + node->primitive->name() + " produced no data.");
-      if (!keep) o.detach();
-    }
+    run_node(*node->primitive, node->inputs, outs);
+    if (!keep)
+      for (auto& o : outs) o.detach();
   }
+}
+
+void run_node(const Primitive& p, const Arrays& in, Arrays& out) {
+  // Outputs without elements need nothing computed, and a kernel or a decomposition may size its work
+  // by its inputs or state instead (attention's query-key tiles, a convolution's taps, a mean over an
+  // empty axis): a hostile file's empty shapes must not ask for it. Messages are still exchanged.
+  const bool empty = std::all_of(out.begin(), out.end(), [](const array& o) { return o.size() == 0; });
+  if (empty && !p.communicates())
+    for (auto& o : out) o.alloc();
+  else
+    p.eval_cpu(in, out);
+  for (auto& o : out)
+    if (!o.is_evaluated()) throw std::logic_error(std::string("[eval] primitive ") + p.name() + " produced no data.");
 }
 
 // Always through the graph lock: kernels allocate their outputs (which marks them evaluated) before

@@ -1,0 +1,147 @@
+// Compiled replay of imported traces: one node per call on inputs with data, a plan per input shapes,
+// intermediates released after their last reader, the same values as the expanded graph.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "export_test_util.h"
+#include "ingot/memory.h"
+#include "prims/primitive.h"
+
+using namespace ingot;
+using ingot::testing::error_of;
+using ingot::testing::TempDir;
+using ingot::testing::vals;
+using ::testing::HasSubstr;
+
+namespace {
+// Several outputs of one trace: a node output twice, an input passed through, a constant, and a
+// value another output also reads.
+std::vector<array> many(const Args& a) {
+  static const array c = array({1.0f, 2.0f, 3.0f});
+  array h = exp(multiply(a[0], a[1]));
+  array g = add(h, c);
+  return {g, h, a[0], c, g, sum(h)};
+}
+
+std::vector<double> want_of(const Args& a) {
+  std::vector<double> out;
+  for (auto& v : many(a)) {
+    auto w = vals(v);
+    out.insert(out.end(), w.begin(), w.end());
+  }
+  return out;
+}
+
+std::vector<double> flat(const std::vector<array>& outs) {
+  std::vector<double> out;
+  for (auto v : outs) {
+    auto w = vals(v);
+    out.insert(out.end(), w.begin(), w.end());
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Replay, EvaluatedInputsMakeOneNodeThatComposes) {
+  TempDir dir(/*in_memory=*/true);
+  const Args in{array({0.5f, -1.0f, 2.0f}), array({1.0f, 0.25f, -0.5f})};
+  export_function(dir.file("m.ingot"), ArgsFunction(many), in);
+  auto f = import_function(dir.file("m.ingot"));
+  auto outs = f(in);
+  ASSERT_EQ(outs.size(), 6u);
+  ASSERT_TRUE(outs[0].has_node());
+  EXPECT_STREQ(outs[0].primitive().name(), "ImportedCall");
+  EXPECT_TRUE(outs[0].node() == outs[1].node());  // every output from the one node
+  // Lazy: composes with ops before anything runs, and evaluates with them.
+  auto doubled = multiply(outs[0], 2.0f);
+  auto expect = vals(many(in)[0]);
+  auto got = vals(doubled);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], 2.0 * expect[i]);
+  EXPECT_EQ(flat(outs), want_of(in));
+}
+
+TEST(Replay, LazyInputsExpandToTheSameValues) {
+  TempDir dir(/*in_memory=*/true);
+  const Args in{array({0.5f, -1.0f, 2.0f}), array({1.0f, 0.25f, -0.5f})};
+  export_function(dir.file("m.ingot"), ArgsFunction(many), in);
+  auto f = import_function(dir.file("m.ingot"));
+  // An input still to be computed: the trace's own nodes join the caller's graph.
+  auto outs = f({add(in[0], 0.0f), in[1]});
+  ASSERT_TRUE(outs[0].has_node());
+  EXPECT_STREQ(outs[0].primitive().name(), "Add");
+  EXPECT_EQ(flat(outs), want_of(in));
+}
+
+TEST(Replay, OutputsDroppedOrKeptAloneStayCorrect) {
+  TempDir dir(/*in_memory=*/true);
+  const Args in{array({0.5f, -1.0f, 2.0f}), array({1.0f, 0.25f, -0.5f})};
+  export_function(dir.file("m.ingot"), ArgsFunction(many), in);
+  auto want = many(in);
+  for (size_t keep = 0; keep < want.size(); ++keep) {
+    // The imported function itself is gone before evaluation: the node keeps what it needs.
+    array only = import_function(dir.file("m.ingot"))(in)[keep];
+    EXPECT_EQ(vals(only), vals(want[keep])) << "output " << keep;
+  }
+}
+
+TEST(Replay, ShapelessPlansPerShapeAndBudgetsPerShape) {
+  TempDir dir(/*in_memory=*/true);
+  export_function(dir.file("s.ingot"), ArgsFunction([](const Args& a) { return Args{sum(exp(a[0]), {1})}; }),
+                  {ones({2, 3})}, /*shapeless=*/true);
+  ImportOptions small;
+  small.max_call_bytes = 4096;
+  auto f = import_function(dir.file("s.ingot"), small);
+  for (int64_t n : {3, 7, 3, 1, 7}) {
+    auto x = arange(0.0, static_cast<double>(2 * n), 1.0, float32);
+    x = reshape(multiply(x, 0.1f), {2, n});
+    auto got = vals(f({x})[0]);
+    auto want = vals(sum(exp(x), {1}));
+    ASSERT_EQ(got.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(got[i], want[i], 1e-5 * std::abs(want[i])) << "n=" << n;
+  }
+  // A larger shape asks for more than the budget: refused at the call, before anything runs.
+  EXPECT_THAT(error_of<std::runtime_error>([&] { f({ones({2, 1000})}); }),
+              HasSubstr("more than the limit max_call_bytes = 4096"));
+  EXPECT_EQ(vals(f({ones({2, 1})})[0]), (std::vector<double>{std::exp(1.0f), std::exp(1.0f)}));
+}
+
+TEST(Replay, IntermediatesAreReleasedAfterTheirLastReader) {
+  TempDir dir(/*in_memory=*/true);
+  const int64_t n = 1 << 20;  // 4 MiB per array
+  export_function(dir.file("chain.ingot"), ArgsFunction([](const Args& a) {
+    array x = a[0];
+    for (int i = 0; i < 16; ++i) x = (i % 2) ? multiply(x, 1.5f) : add(x, 1.0f);
+    return Args{x};
+  }), {zeros({n})});
+  auto f = import_function(dir.file("chain.ingot"));
+  auto x = zeros({n});
+  x.eval();
+  eval(f({x}));  // warm
+  reset_peak_memory();
+  const size_t before = get_active_memory();
+  auto out = f({x})[0];
+  out.eval();
+  // The input, the output and at most two intermediates at any time, not sixteen.
+  EXPECT_LE(get_peak_memory() - before, 3 * n * sizeof(float));
+  float want = 0.0f;
+  for (int i = 0; i < 16; ++i) want = (i % 2) ? want * 1.5f : want + 1.0f;
+  const auto got = vals(out);
+  EXPECT_FLOAT_EQ(got.front(), want);
+  EXPECT_FLOAT_EQ(got.back(), want);
+}
+
+TEST(Replay, ExportingAFunctionThatCallsAnImportedOneOnConstants) {
+  TempDir dir(/*in_memory=*/true);
+  export_function(dir.file("inner.ingot"), ArgsFunction([](const Args& a) { return Args{exp(a[0])}; }),
+                  {zeros({3})});
+  auto inner = import_function(dir.file("inner.ingot"));
+  const array c = array({0.0f, 1.0f, 2.0f});
+  // inner(c) is input-independent: stored as a constant. inner(x) is traced node by node.
+  export_function(dir.file("outer.ingot"), ArgsFunction([&](const Args& a) {
+    return Args{add(inner({c})[0], inner({a[0]})[0])};
+  }), {zeros({3})});
+  auto got = vals(import_function(dir.file("outer.ingot"))({array({1.0f, 0.0f, -1.0f})})[0]);
+  std::vector<double> want{std::exp(0.0f) + std::exp(1.0f), std::exp(1.0f) + std::exp(0.0f),
+                          std::exp(2.0f) + std::exp(-1.0f)};
+  for (size_t i = 0; i < 3; ++i) EXPECT_FLOAT_EQ(got[i], want[i]);
+}
