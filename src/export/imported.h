@@ -60,25 +60,9 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
     void add(const Primitive& p, const Arrays& in, const std::vector<Shape>& shapes, const std::vector<Dtype>& dtypes);
   };
 
-  // A trace compiled for one set of input shapes, built on the first call with those shapes and kept:
-  // each node's output shapes resolved and the budget checked once, the constants resolved, and the
-  // values each step reads for the last time (released there, so buffers return to the cache early).
-  // Evaluated inputs replay it as one node (ImportedCall, src/export/plan.cpp); inside transforms and
-  // traces it is expanded node by node, so they see the primitives.
-  struct Plan {
-    struct Step {
-      const NodeInfo* node;
-      std::vector<Shape> shapes;
-      uint32_t first_output;          // value id of the node's first output
-      std::vector<uint32_t> release;  // value ids read for the last time here
-    };
-    const TraceInfo* trace;
-    Arrays constants;  // value ids num_inputs .. num_inputs + constants.size() - 1
-    std::vector<Step> steps;
-    std::vector<Shape> output_shapes;
-    std::vector<Dtype> output_dtypes;
-    bool communicates = false;
-  };
+  // A trace compiled for one set of input shapes (src/export/plan.cpp), built on the first call with
+  // those shapes and kept.
+  struct Plan;
   mutable std::mutex plan_mutex;  // guards plans
   mutable std::map<std::pair<size_t, std::vector<Shape>>, std::shared_ptr<const Plan>> plans;
   std::shared_ptr<const Plan> plan(size_t t, const Arrays& inputs) const;
@@ -95,11 +79,11 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
 // without, edges leave the node itself and carry the type as a tooltip, and each use of an input or
 // constant gets its own copy of it ("t<t>_<v>_u<k>_<i>"), so that no edge spans the graph (a layout
 // large graphs afford).
-// The call of a plan on `inputs`: one node whose outputs are the trace's, replaying the plan when
-// evaluated (inputs must not be placeholders of a trace, nor tracers of a transform).
-// The node keeps `impl` alive: the plan points into its traces.
-std::vector<array> replay_node(std::shared_ptr<const ImportedFunction::Impl> impl,
-                               std::shared_ptr<const ImportedFunction::Impl::Plan> plan, Arrays inputs);
+// The call of a plan on `inputs`. Inputs with data (not placeholders of a trace nor tracers of a
+// transform) get one node that replays the plan when evaluated, which keeps `impl` alive; otherwise the
+// trace's nodes join the caller's graph, so transforms and traces see the primitives.
+std::vector<array> call_plan(std::shared_ptr<const ImportedFunction::Impl> impl,
+                             std::shared_ptr<const ImportedFunction::Impl::Plan> plan, Arrays inputs);
 
 void write_function_dot(std::ostream& os, const ImportedFunction::Impl& impl, std::optional<size_t> trace,
                         bool edge_labels, const std::string& graph_attributes);

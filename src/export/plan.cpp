@@ -1,8 +1,20 @@
 // Compiled replay of imported traces: a plan per trace and input shapes, and the one node that runs it.
+//
+// A plan resolves each node's output shapes and checks the budget once, resolves the constants, notes
+// where each value is read for the last time (released there, so buffers return to the cache early),
+// and fuses runs of float32 elementwise nodes of one shape into single loops over cache-sized tiles:
+// their intermediates never exist as arrays, and the values are the same bits as node by node (the
+// same vector kernels run on the same elements).
+#include <algorithm>
 #include <limits>
+#include <optional>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/graph.h"
+#include "cpu/parallel.h"
+#include "cpu/simd.h"
 #include "export/imported.h"
 #include "prims/primitive.h"
 
@@ -14,6 +26,139 @@ namespace {
 // Plans kept per imported function; a caller cycling through more input shapes than this (every prompt
 // length of a shapeless model, say) starts over rather than growing without bound.
 constexpr size_t kMaxPlans = 256;
+// Elements per tile of a fused loop: a multiple of every vector width, so each element meets the same
+// kernel lanes as in the unfused node; 4 KiB per live value stays in the L1/L2 cache.
+constexpr int64_t kTile = 1024;
+
+// One elementwise node of a fused group, as the vector kernel it runs.
+struct FusedOp {
+  bool binary;
+  uint8_t op;  // cpu::FloatBinary or cpu::FloatUnary
+};
+
+std::optional<FusedOp> fusable_op(std::string_view name) {
+  using B = cpu::FloatBinary;
+  using U = cpu::FloatUnary;
+  static const std::unordered_map<std::string_view, FusedOp> ops = [] {
+    std::unordered_map<std::string_view, FusedOp> m;
+    const std::pair<const char*, B> binary[] = {{"Add", B::add},         {"Subtract", B::subtract},
+                                                {"Multiply", B::multiply}, {"Divide", B::divide},
+                                                {"Maximum", B::maximum},   {"Minimum", B::minimum},
+                                                {"LogAddExp", B::logaddexp}};
+    for (auto [n, op] : binary) m.emplace(n, FusedOp{true, static_cast<uint8_t>(op)});
+    // The float rows of the Unary family whose kernel is cpu::unary (ErfInv has its own).
+    const std::pair<const char*, U> unary[] = {
+        {"Abs", U::abs},         {"Negative", U::negative}, {"Sign", U::sign},       {"Square", U::square},
+        {"Sqrt", U::sqrt},       {"Rsqrt", U::rsqrt},       {"Reciprocal", U::reciprocal},
+        {"Exp", U::exp},         {"Expm1", U::expm1},       {"Log", U::log},         {"Log1p", U::log1p},
+        {"Log2", U::log2},       {"Log10", U::log10},       {"Sin", U::sin},         {"Cos", U::cos},
+        {"Tan", U::tan},         {"ArcSin", U::arcsin},     {"ArcCos", U::arccos},   {"ArcTan", U::arctan},
+        {"Sinh", U::sinh},       {"Cosh", U::cosh},         {"Tanh", U::tanh},       {"ArcSinh", U::arcsinh},
+        {"ArcCosh", U::arccosh}, {"ArcTanh", U::arctanh},   {"Sigmoid", U::sigmoid}, {"Erf", U::erf},
+        {"Floor", U::floor},     {"Ceil", U::ceil}};
+    for (auto [n, op] : unary) m.emplace(n, FusedOp{false, static_cast<uint8_t>(op)});
+    return m;
+  }();
+  auto it = ops.find(name);
+  if (it == ops.end()) return std::nullopt;
+  return it->second;
+}
+}  // namespace
+
+struct Impl::Plan {
+  struct Step {
+    const NodeInfo* node;
+    std::vector<Shape> shapes;
+    uint32_t first_output;          // value id of the node's first output
+    std::vector<uint32_t> release;  // value ids read for the last time here
+  };
+  // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
+  // value ids: the group's own values live in tile registers unless read after the group or returned
+  // (`materialize`); the others are inputs of the whole group, each of `elements` or of 1 element.
+  struct Group {
+    size_t begin, end;
+    int64_t elements;
+    std::vector<FusedOp> ops;        // one per step
+    std::vector<uint32_t> external;  // value ids read from outside the group
+    std::vector<bool> materialize;   // per step: its output is an array
+    std::vector<int> registers;      // per step: tile register (-1: written into the array)
+    int num_registers = 0;
+  };
+  const TraceInfo* trace;
+  Arrays constants;  // value ids num_inputs .. num_inputs + constants.size() - 1
+  std::vector<Step> steps;
+  std::vector<Group> groups;  // in step order
+  std::vector<Shape> output_shapes;
+  std::vector<Dtype> output_dtypes;
+  bool communicates = false;
+};
+
+namespace {
+
+// Finds the runs of consecutive fusable steps with one output shape and at least two members.
+void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
+  const auto& tr = *p.trace;
+  auto member = [&](size_t k) -> std::optional<FusedOp> {
+    const auto& n = *p.steps[k].node;
+    if (n.dtypes.size() != 1 || n.dtypes[0] != float32) return std::nullopt;
+    auto op = fusable_op(n.primitive->name());
+    if (!op || n.inputs.size() != (op->binary ? 2u : 1u)) return std::nullopt;
+    if (shape_size(p.steps[k].shapes[0]) == 0) return std::nullopt;
+    for (uint32_t id : n.inputs) {
+      const array& v = values[id];
+      if (v.dtype() != float32 || (v.size() != 1 && v.shape() != p.steps[k].shapes[0])) return std::nullopt;
+    }
+    return op;
+  };
+  size_t k = 0;
+  while (k < p.steps.size()) {
+    auto first = member(k);
+    size_t end = k + 1;
+    if (first)
+      while (end < p.steps.size() && p.steps[end].shapes[0] == p.steps[k].shapes[0] && member(end)) ++end;
+    if (!first || end - k < 2) {
+      k = end;
+      continue;
+    }
+    Impl::Plan::Group g{k, end, shape_size(p.steps[k].shapes[0]), {}, {}, {}, {}, 0};
+    const uint32_t first_id = p.steps[k].first_output, end_id = p.steps[end - 1].first_output + 1;
+    std::vector<int> free_registers;
+    std::vector<size_t> reads_left(end - k, 0);  // in-group reads of each step's output still to come
+    for (size_t j = k; j < end; ++j)
+      for (uint32_t id : p.steps[j].node->inputs)
+        if (id >= first_id && id < end_id) ++reads_left[id - first_id];
+    // Each member has one output: step j's value id is first_id + (j - k).
+    for (size_t j = k; j < end; ++j) {
+      const auto& s = p.steps[j];
+      g.ops.push_back(*member(j));
+      std::vector<int> freed;  // registers free from the next step on (a kernel never writes what it reads)
+      for (uint32_t id : s.node->inputs) {
+        if (id >= first_id && id < end_id) {
+          if (--reads_left[id - first_id] == 0 && g.registers[id - first_id] >= 0)
+            freed.push_back(g.registers[id - first_id]);
+        } else if (std::find(g.external.begin(), g.external.end(), id) == g.external.end()) {
+          g.external.push_back(id);
+        }
+      }
+      const uint32_t id = s.first_output;
+      const bool returned = std::find(tr.outputs.begin(), tr.outputs.end(), id) != tr.outputs.end();
+      const bool materialize = returned || (last_read[id] != std::numeric_limits<size_t>::max() && last_read[id] >= end);
+      g.materialize.push_back(materialize);
+      if (materialize) {
+        g.registers.push_back(-1);
+      } else if (!free_registers.empty()) {
+        g.registers.push_back(free_registers.back());
+        free_registers.pop_back();
+      } else {
+        g.registers.push_back(g.num_registers++);
+      }
+      free_registers.insert(free_registers.end(), freed.begin(), freed.end());
+    }
+    p.groups.push_back(std::move(g));
+    k = end;
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) const {
@@ -56,6 +201,7 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
     p->output_shapes.push_back(vals[id].shape());
     p->output_dtypes.push_back(vals[id].dtype());
   }
+  fuse(*p, vals, last_read);
   for (uint32_t id = 0; id < last_read.size(); ++id)
     if (last_read[id] != kNever) p->steps[last_read[id]].release.push_back(id);
 
@@ -66,9 +212,9 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
 
 namespace {
 
-// One imported call as a single node: evaluating it replays the plan step by step, each intermediate
-// released after its last reader, the trace's outputs computed straight into the node's outputs. Not
-// written to files: export evaluates it (its inputs have data, so its outputs are constants).
+// One imported call as a single node: evaluating it replays the plan step by step, the trace's outputs
+// computed straight into the node's outputs. Not written to files: export evaluates it (its inputs
+// have data, so its outputs are constants).
 class ImportedCall : public Primitive {
  public:
   ImportedCall(std::shared_ptr<const Impl> impl, std::shared_ptr<const Impl::Plan> plan)
@@ -96,18 +242,31 @@ class ImportedCall : public Primitive {
     for (size_t i = 0; i < tr.outputs.size(); ++i)
       if (tr.outputs[i] >= v && !vals[tr.outputs[i]].valid()) vals[tr.outputs[i]] = out[i];
     Arrays ins, outs;
-    for (const auto& step : plan_->steps) {
-      const Impl::NodeInfo& n = *step.node;
-      ins.clear();
-      for (uint32_t id : n.inputs) ins.push_back(vals[id]);
-      outs.clear();
-      for (size_t o = 0; o < step.shapes.size(); ++o) {
-        array& slot = vals[step.first_output + o];
-        if (!slot.valid()) slot = array(std::make_shared<ArrayDesc>(step.shapes[o], n.dtypes[o]));
-        outs.push_back(slot);
-      }
-      run_node(*n.primitive, ins, outs);
+    auto slot = [&](const Impl::Plan::Step& step, size_t o) -> array& {
+      array& s = vals[step.first_output + o];
+      if (!s.valid()) s = array(std::make_shared<ArrayDesc>(step.shapes[o], step.node->dtypes[o]));
+      return s;
+    };
+    auto release = [&](const Impl::Plan::Step& step) {
       for (uint32_t id : step.release) vals[id] = array();
+    };
+    size_t group = 0;
+    for (size_t k = 0; k < plan_->steps.size();) {
+      if (group < plan_->groups.size() && plan_->groups[group].begin == k) {
+        const auto& g = plan_->groups[group++];
+        if (run_fused(g, vals, slot)) {
+          for (size_t j = g.begin; j < g.end; ++j) release(plan_->steps[j]);
+          k = g.end;
+          continue;
+        }
+      }
+      const auto& step = plan_->steps[k++];
+      ins.clear();
+      for (uint32_t id : step.node->inputs) ins.push_back(vals[id]);
+      outs.clear();
+      for (size_t o = 0; o < step.shapes.size(); ++o) outs.push_back(slot(step, o));
+      run_node(*step.node->primitive, ins, outs);
+      release(step);
     }
     for (size_t i = 0; i < tr.outputs.size(); ++i) {
       const array& src = vals[tr.outputs[i]];
@@ -116,19 +275,89 @@ class ImportedCall : public Primitive {
   }
 
  private:
+  // Runs a fused group tile by tile; false (nothing done) when an outside operand is not dense row-major,
+  // and the steps then run one by one.
+  template <class Slot>
+  bool run_fused(const Impl::Plan::Group& g, Arrays& vals, Slot&& slot) const {
+    for (uint32_t id : g.external) {
+      const array& a = vals[id];
+      if (a.size() != 1 && !(a.flags().row_contiguous && a.data_size() == a.size())) return false;
+    }
+    const auto& steps = plan_->steps;
+    std::vector<float*> dst(g.end - g.begin, nullptr);  // materialized outputs
+    for (size_t j = g.begin; j < g.end; ++j)
+      if (g.materialize[j - g.begin]) {
+        array& a = slot(steps[j], 0);
+        a.alloc();
+        dst[j - g.begin] = a.data<float>();
+      }
+    const uint32_t first_id = steps[g.begin].first_output;
+    const int64_t tiles = (g.elements + kTile - 1) / kTile;
+    const int64_t cost = static_cast<int64_t>(g.ops.size()) * kTile;
+    cpu::parallel_for(tiles, cost, [&](int64_t t0, int64_t t1) {
+      thread_local std::vector<float> registers;
+      registers.resize(static_cast<size_t>(std::max(g.num_registers, 1)) * kTile);
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t start = t * kTile, n = std::min(kTile, g.elements - start);
+        // Where operand `id` is for this tile, and whether it walks (1) or repeats its element (0).
+        auto operand = [&](uint32_t id, int& step) -> const float* {
+          if (id >= first_id && id < first_id + (g.end - g.begin)) {
+            const size_t j = id - first_id;
+            step = 1;
+            return g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + start;
+          }
+          const array& a = vals[id];
+          step = a.size() == 1 ? 0 : 1;
+          return static_cast<const float*>(a.raw_data()) + (step ? start : 0);
+        };
+        for (size_t j = 0; j < g.ops.size(); ++j) {
+          const auto& inputs = steps[g.begin + j].node->inputs;
+          float* y = g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + start;
+          int sa = 1, sb = 1;
+          const float* a = operand(inputs[0], sa);
+          if (g.ops[j].binary) {
+            const float* b = operand(inputs[1], sb);
+            cpu::binary(static_cast<cpu::FloatBinary>(g.ops[j].op), a, sa, b, sb, y, n);
+          } else {  // same shape in and out: a one-element operand means a one-element group
+            cpu::unary(static_cast<cpu::FloatUnary>(g.ops[j].op), a, y, n);
+          }
+        }
+      }
+    });
+    return true;
+  }
+
   std::shared_ptr<const Impl> impl_;  // owns the traces the plan points into
   std::shared_ptr<const Impl::Plan> plan_;
 };
 
 }  // namespace
 
-std::vector<array> replay_node(std::shared_ptr<const Impl> impl, std::shared_ptr<const Impl::Plan> plan,
-                               Arrays inputs) {
-  if (plan->output_shapes.empty()) return {};
-  std::vector<Shape> shapes = plan->output_shapes;
-  std::vector<Dtype> dtypes = plan->output_dtypes;
-  return array::make_outputs(std::make_shared<ImportedCall>(std::move(impl), std::move(plan)), std::move(inputs), std::move(shapes),
-                             std::move(dtypes));
+std::vector<array> call_plan(std::shared_ptr<const Impl> impl, std::shared_ptr<const Impl::Plan> plan, Arrays inputs) {
+  const bool direct = !KeepGraph::active() && std::all_of(inputs.begin(), inputs.end(), [](const array& a) {
+    return a.kind() != ArrayKind::placeholder && !a.has_node();
+  });
+  if (direct) {
+    if (plan->output_shapes.empty()) return {};
+    std::vector<Shape> shapes = plan->output_shapes;
+    std::vector<Dtype> dtypes = plan->output_dtypes;
+    return array::make_outputs(std::make_shared<ImportedCall>(std::move(impl), std::move(plan)), std::move(inputs),
+                               std::move(shapes), std::move(dtypes));
+  }
+  const auto& tr = *plan->trace;
+  Arrays vals = std::move(inputs);
+  vals.reserve(tr.num_values);
+  vals.insert(vals.end(), plan->constants.begin(), plan->constants.end());
+  for (const auto& step : plan->steps) {
+    Arrays ins;
+    ins.reserve(step.node->inputs.size());
+    for (uint32_t id : step.node->inputs) ins.push_back(vals[id]);
+    for (auto& o : array::make_outputs(step.node->primitive, std::move(ins), step.shapes, step.node->dtypes))
+      vals.push_back(std::move(o));
+  }
+  std::vector<array> outs;
+  for (uint32_t id : tr.outputs) outs.push_back(vals[id]);
+  return outs;
 }
 
 }  // namespace ingot

@@ -379,29 +379,10 @@ std::vector<array> Impl::call(const Args& args, const Kwargs& kwargs) const {
 }
 
 std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kwargs) const {
-  const TraceInfo& tr = traces[t];
   Arrays inputs(args);
-  for (const auto& name : tr.kwarg_names) inputs.push_back(kwargs.at(name));
+  for (const auto& name : traces[t].kwarg_names) inputs.push_back(kwargs.at(name));
   auto p = plan(t, inputs);
-  // Inputs with data (the common case) replay the plan as one node. Under a transform (tracers, a
-  // kept graph) or a trace (placeholders), the nodes themselves go into the caller's graph.
-  const bool direct = !KeepGraph::active() && std::all_of(inputs.begin(), inputs.end(), [](const array& a) {
-    return a.kind() != ArrayKind::placeholder && !a.has_node();
-  });
-  if (direct) return replay_node(shared_from_this(), std::move(p), std::move(inputs));
-  Arrays vals = std::move(inputs);
-  vals.reserve(tr.num_values);
-  vals.insert(vals.end(), p->constants.begin(), p->constants.end());
-  for (const auto& step : p->steps) {
-    Arrays ins;
-    ins.reserve(step.node->inputs.size());
-    for (uint32_t id : step.node->inputs) ins.push_back(vals[id]);
-    for (auto& o : array::make_outputs(step.node->primitive, std::move(ins), step.shapes, step.node->dtypes))
-      vals.push_back(std::move(o));
-  }
-  std::vector<array> outs;
-  for (uint32_t id : tr.outputs) outs.push_back(vals[id]);
-  return outs;
+  return call_plan(shared_from_this(), std::move(p), std::move(inputs));
 }
 
 void Impl::Budget::add(const Primitive& p, const Arrays& in, const std::vector<Shape>& shapes,
