@@ -43,6 +43,17 @@ std::vector<double> flat(const std::vector<array>& outs) {
 }
 }  // namespace
 
+// Bytes a warm call of f on x adds to the arrays' memory at its peak; `out` receives its result.
+static size_t peak_of_call(const ImportedFunction& f, array x, array& out) {
+  x.eval();
+  eval(f({x}));  // warm: the plan and the buffer cache
+  reset_peak_memory();
+  const size_t before = get_active_memory();
+  out = f({x})[0];
+  out.eval();
+  return get_peak_memory() - before;
+}
+
 TEST(Replay, EvaluatedInputsMakeOneNodeThatComposes) {
   TempDir dir(/*in_memory=*/true);
   const Args in{array({0.5f, -1.0f, 2.0f}), array({1.0f, 0.25f, -0.5f})};
@@ -114,17 +125,10 @@ TEST(Replay, ElementwiseRunsAllocateOnlyTheirOutputs) {
     for (int i = 0; i < 16; ++i) x = (i % 2) ? multiply(x, 1.5f) : add(x, 1.0f);
     return Args{x};
   }), {zeros({n})});
-  auto f = import_function(dir.file("chain.ingot"));
-  auto x = zeros({n});
-  x.eval();
-  eval(f({x}));  // warm
-  reset_peak_memory();
-  const size_t before = get_active_memory();
-  auto out = f({x})[0];
-  out.eval();
+  array out;
   // The sixteen ops run as one fused loop over tiles: the output is the only new array (node by node,
   // a step's input and output would both be alive).
-  EXPECT_LE(get_peak_memory() - before, n * sizeof(float));
+  EXPECT_LE(peak_of_call(import_function(dir.file("chain.ingot")), zeros({n}), out), n * sizeof(float));
   float want = 0.0f;
   for (int i = 0; i < 16; ++i) want = (i % 2) ? want * 1.5f : want + 1.0f;
   const auto got = vals(out);
@@ -228,15 +232,9 @@ TEST(Replay, IntermediatesAreReleasedAfterTheirLastReader) {
     for (int i = 0; i < 8; ++i) x = matmul(x, a[0]);
     return Args{x};
   }), {zeros({n, n})});
-  auto f = import_function(dir.file("mm.ingot"));
-  auto x = multiply(eye(n), 0.5f);
-  x.eval();
-  eval(f({x}));  // warm
-  reset_peak_memory();
-  const size_t before = get_active_memory();
-  auto out = f({x})[0];
-  out.eval();
+  array out;
   // At most a product's input and output at any time, not all eight products.
-  EXPECT_LE(get_peak_memory() - before, 2 * n * n * sizeof(float));
+  EXPECT_LE(peak_of_call(import_function(dir.file("mm.ingot")), multiply(eye(n), 0.5f), out),
+            2 * n * n * sizeof(float));
   EXPECT_FLOAT_EQ(vals(out)[0], std::pow(0.5f, 9));
 }
