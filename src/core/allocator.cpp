@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ingot/array.h"
 #include "ingot/memory.h"
 
 namespace ingot {
@@ -95,6 +96,15 @@ BufferCache& cache() {
   static BufferCache* c = new BufferCache;  // never destroyed: buffers may be freed during exit
   return *c;
 }
+
+// Named, so that donatable() can tell the library's buffers from mappings and lent memory.
+struct BufferDeleter {
+  size_t rounded;
+  void operator()(void* q) const {
+    g_active.fetch_sub(rounded);
+    cache().give(q, rounded);
+  }
+};
 }  // namespace
 
 std::shared_ptr<void> allocate(size_t nbytes) {
@@ -113,10 +123,14 @@ std::shared_ptr<void> allocate(size_t nbytes) {
   }
   if (!p) throw std::runtime_error("[allocate] out of memory allocating " + std::to_string(nbytes) + " bytes.");
   note_alloc(rounded);
-  return std::shared_ptr<void>(p, [rounded](void* q) {
-    g_active.fetch_sub(rounded);
-    cache().give(q, rounded);
-  });
+  return std::shared_ptr<void>(p, BufferDeleter{rounded});
+}
+
+bool donatable(const array& a) {
+  const auto& d = a.desc_ptr();
+  return d.use_count() == 1 && a.is_evaluated() && d->buffer.use_count() == 1 &&
+         std::get_deleter<BufferDeleter>(d->buffer) != nullptr && a.flags().row_contiguous &&
+         a.data_size() == a.size();
 }
 
 size_t get_active_memory() { return g_active.load(); }

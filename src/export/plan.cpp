@@ -236,7 +236,12 @@ class ImportedCall : public Primitive {
     const Impl::TraceInfo& tr = *plan_->trace;
     Arrays vals(tr.num_values);
     size_t v = 0;
-    for (const auto& a : in) vals[v++] = a;
+    // eval passes the node's own inputs and drops them afterwards: an input only the node holds moves
+    // into the replay, so that a step reading it last may update it in place (a cache given up by the
+    // caller). Not while eval keeps the graph (a transform walks back through it).
+    const bool steal = !KeepGraph::active();
+    for (const auto& a : in)
+      vals[v++] = steal && a.desc_ptr().use_count() == 1 ? std::move(const_cast<array&>(a)) : a;
     for (const auto& c : plan_->constants) vals[v++] = c;
     // Each output value computed by a node is written into the node's output itself (its first return).
     for (size_t i = 0; i < tr.outputs.size(); ++i)
@@ -262,7 +267,12 @@ class ImportedCall : public Primitive {
       }
       const auto& step = plan_->steps[k++];
       ins.clear();
-      for (uint32_t id : step.node->inputs) ins.push_back(vals[id]);
+      for (uint32_t id : step.node->inputs) {
+        // A value read for the last time here, once, moves in: the step holds its only handle.
+        const bool last = std::find(step.release.begin(), step.release.end(), id) != step.release.end() &&
+                          std::count(step.node->inputs.begin(), step.node->inputs.end(), id) == 1;
+        ins.push_back(last ? std::move(vals[id]) : vals[id]);
+      }
       outs.clear();
       for (size_t o = 0; o < step.shapes.size(); ++o) outs.push_back(slot(step, o));
       run_node(*step.node->primitive, ins, outs);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/allocator.h"
 #include "core/layout.h"
 #include "core/utils.h"
 #include "cpu/copy.h"
@@ -96,6 +97,14 @@ void check_start_dtype(const Primitive& p, const array& start) {
     detail::bad_inputs(p, std::string("expects integer start indices, got ") + dtype_name(start.dtype()));
 }
 
+// The output of an update starts as its source: the source's own bytes when nothing else can see them
+// (a key/value cache the caller gave up), else a row-major copy.
+void start_from(const array& src, array& o) {
+  if (donatable(src)) return o.copy_shared_buffer(src, src.strides(), src.flags(), src.data_size());
+  o.alloc();
+  cpu::copy_to_row_major(src, o.raw_data(), o.dtype());
+}
+
 }  // namespace
 
 // Inputs: src, update (src's dtype, the slice's shape). Output: src with the slice
@@ -125,8 +134,7 @@ class SliceUpdate : public PrimitiveBase<SliceUpdate> {
 
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     array& o = out[0];
-    o.alloc();
-    cpu::copy_to_row_major(in[0], o.raw_data(), o.dtype());
+    start_from(in[0], o);
     if (in[1].size() == 0) return;
     int64_t offset;
     const Strides st = indexing::slice_strides(o.strides(), resolve(in[0]), offset);
@@ -233,8 +241,7 @@ class DynamicSliceUpdate : public PrimitiveBase<DynamicSliceUpdate> {
 
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     array& o = out[0];
-    o.alloc();
-    cpu::copy_to_row_major(in[0], o.raw_data(), o.dtype());
+    start_from(in[0], o);
     if (in[1].size() == 0) return;
     const int64_t off = dynamic_offset(in[2], axes_, o.shape(), in[1].shape(), o.strides());
     copy_into(in[1], o, o.strides(), off);
