@@ -12,4 +12,5 @@
 #include "ingot/fft.h"
 #include "ingot/io.h"
 #include "ingot/random.h"
+#include "ingot/threads.h"
 #include "ingot/transforms.h"

@@ -14,7 +14,7 @@ _NOT_OPS = {
     "set_cache_limit", "clear_cache", "set_wired_limit", "set_memory_limit", "get_memory_limit", "default_device",
     "set_default_device", "is_available",
     "device_count", "device_info", "default_stream", "set_default_stream", "new_stream", "clear_streams",
-    "synchronize", "stream", "disable_compile", "enable_compile",
+    "synchronize", "stream", "disable_compile", "enable_compile", "get_num_threads", "set_num_threads",
 }
 _NOT_RANDOM_OPS = {"seed", "key"}
 

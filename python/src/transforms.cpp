@@ -63,6 +63,10 @@ void init_transforms(nb::module_& m) {
   m.def("set_cache_limit", &set_cache_limit, "limit"_a,
         "Sets how many bytes of freed buffers are kept for reuse (0: none); returns the previous limit.");
   m.def("clear_cache", &clear_cache, "Returns every cached buffer to the system.");
+  m.def("get_num_threads", &get_num_threads,
+        "Threads per computation, the calling thread included (the cores, or INGOT_NUM_THREADS).");
+  m.def("set_num_threads", &set_num_threads, "n"_a,
+        "Sets the threads per computation (1 to 256) for ingot's pool and OpenBLAS; returns the previous count.");
 }
 
 }  // namespace ingot::py

@@ -25,7 +25,6 @@
 #include "ingot/ingot.h"
 #include "prims/primitive.h"
 
-extern "C" void openblas_set_num_threads(int);
 
 namespace ingot::cli {
 
@@ -302,10 +301,7 @@ std::string duration(double s) {
 }
 
 int bench(const std::string& path, InputOptions o, int warmup, int iters, int threads, bool as_json) {
-  if (threads > 0) {  // before the pool and OpenBLAS start their threads
-    setenv("INGOT_NUM_THREADS", std::to_string(threads).c_str(), 1);
-    openblas_set_num_threads(threads);
-  }
+  if (threads > 0) set_num_threads(threads);  // the pool and OpenBLAS
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   const ImportedFunction f = import_function(path);

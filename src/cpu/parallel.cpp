@@ -1,17 +1,25 @@
 #include "cpu/parallel.h"
 
+#include "ingot/threads.h"
+
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
+
+extern "C" void openblas_set_num_threads(int);
 
 namespace ingot::cpu {
 
 namespace {
 
+constexpr int kMaxThreads = 256;
 thread_local bool in_parallel = false;
 
 // Workers sleep on a condition variable between jobs (no spinning: OpenBLAS's threads and other
@@ -21,18 +29,19 @@ class Pool {
   Pool() {
     int n = static_cast<int>(std::thread::hardware_concurrency());
     if (const char* env = std::getenv("INGOT_NUM_THREADS")) n = std::atoi(env);
-    threads_ = std::clamp(n, 1, 256);
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { work(); });
+    start(std::clamp(n, 1, kMaxThreads));
+    if (!std::getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(threads_);
   }
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    for (auto& t : workers_) t.join();
+  ~Pool() { stop(); }
+  int threads() const { return threads_.load(); }
+  int resize(int n) {
+    std::lock_guard<std::mutex> one_job(job_mutex_);  // after the job in progress
+    const int old = threads_;
+    stop();
+    start(n);
+    openblas_set_num_threads(n);
+    return old;
   }
-  int threads() const { return threads_; }
 
   void run(int64_t chunks, const std::function<void(int64_t)>& chunk) {
     std::lock_guard<std::mutex> one_job(job_mutex_);  // concurrent callers take turns
@@ -90,7 +99,22 @@ class Pool {
     in_parallel = false;
   }
 
-  int threads_ = 1;
+  void start(int n) {
+    stop_ = false;
+    threads_ = n;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this] { work(); });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  std::atomic<int> threads_{1};
   std::vector<std::thread> workers_;
   std::mutex job_mutex_, m_;
   std::condition_variable wake_, finished_;
@@ -109,6 +133,23 @@ Pool& pool() {
 }  // namespace
 
 int num_threads() { return pool().threads(); }
+
+}  // namespace ingot::cpu
+
+namespace ingot {
+
+int get_num_threads() { return cpu::num_threads(); }
+
+int set_num_threads(int n) {
+  if (n < 1 || n > cpu::kMaxThreads)
+    throw std::invalid_argument("[set_num_threads] expects 1 to " + std::to_string(cpu::kMaxThreads) +
+                                " threads, got " + std::to_string(n) + ".");
+  return cpu::pool().resize(n);
+}
+
+}  // namespace ingot
+
+namespace ingot::cpu {
 
 void parallel_for(int64_t n, int64_t cost, const std::function<void(int64_t, int64_t)>& body) {
   if (n <= 0) return;

@@ -22,7 +22,7 @@ for path in sorted(HERE.glob("cases_*.py")):
 NOT_OPS = {
     "array", "Dtype", "eval", "export_function", "import_function", "exporter", "export_to_dot",
     "get_active_memory", "get_peak_memory", "reset_peak_memory", "load", "save", "save_safetensors", "save_gguf",
-    "get_cache_memory", "set_cache_limit", "clear_cache", "set_wired_limit", "async_eval", "savez", "savez_compressed",
+    "get_cache_memory", "get_num_threads", "set_num_threads", "set_cache_limit", "clear_cache", "set_wired_limit", "async_eval", "savez", "savez_compressed",
     "set_memory_limit", "get_memory_limit",
     # devices and streams: test_devices.py
     "default_device", "set_default_device", "is_available", "device_count", "device_info", "default_stream",
