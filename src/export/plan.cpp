@@ -74,7 +74,8 @@ struct Impl::Plan {
   };
   // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
   // value ids: the group's own values live in tile registers unless read after the group or returned
-  // (`materialize`); the others are inputs of the whole group, each of `elements` or of 1 element.
+  // (`materialize`); the others are inputs of the whole group, each of `elements`, of 1 element, or
+  // repeating along them (shaped as the end of the group's shape).
   struct Group {
     size_t begin, end;
     int64_t elements;
@@ -83,6 +84,7 @@ struct Impl::Plan {
     std::vector<bool> materialize;   // per step: its output is an array
     std::vector<int> registers;      // per step: tile register (-1: written into the array)
     int num_registers = 0;
+    std::vector<int64_t> periods;    // sizes of the outside operands that repeat (a bias row)
   };
   const TraceInfo* trace;
   Arrays constants;  // value ids num_inputs .. num_inputs + constants.size() - 1
@@ -95,6 +97,15 @@ struct Impl::Plan {
 
 namespace {
 
+// Whether an operand of shape `v` broadcast to `s` repeats itself along the flat elements of `s`: its
+// shape, leading ones aside, is the end of `s` (a bias row, a norm's weight, `s` itself).
+bool repeats_along(const Shape& v, const Shape& s) {
+  size_t lead = 0;
+  while (lead < v.size() && v[lead] == 1) ++lead;
+  const size_t n = v.size() - lead;
+  return n <= s.size() && std::equal(v.begin() + static_cast<std::ptrdiff_t>(lead), v.end(), s.end() - static_cast<std::ptrdiff_t>(n));
+}
+
 // Finds the runs of consecutive fusable steps with one output shape and at least two members.
 void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
   const auto& tr = *p.trace;
@@ -106,7 +117,8 @@ void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_r
     if (shape_size(p.steps[k].shapes[0]) == 0) return std::nullopt;
     for (uint32_t id : n.inputs) {
       const array& v = values[id];
-      if (v.dtype() != float32 || (v.size() != 1 && v.shape() != p.steps[k].shapes[0])) return std::nullopt;
+      if (v.dtype() != float32 || (v.size() != 1 && !repeats_along(v.shape(), p.steps[k].shapes[0])))
+        return std::nullopt;
     }
     return op;
   };
@@ -138,6 +150,9 @@ void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_r
             freed.push_back(g.registers[id - first_id]);
         } else if (std::find(g.external.begin(), g.external.end(), id) == g.external.end()) {
           g.external.push_back(id);
+          const int64_t size = values[id].size();
+          if (size > 1 && size < g.elements && std::find(g.periods.begin(), g.periods.end(), size) == g.periods.end())
+            g.periods.push_back(size);
         }
       }
       const uint32_t id = s.first_output;
@@ -230,7 +245,13 @@ class ImportedCall : public Primitive {
   std::string shapeless_bakes(const Arrays&, const std::vector<bool>&) const override { return ""; }
   void check_inputs(const Arrays&) const override {}
   bool communicates() const override { return plan_->communicates; }
-  void print(std::ostream& os) const override { os << "ImportedCall(" << plan_->steps.size() << " nodes)"; }
+  // "ImportedCall(12 nodes; fused: 4, 3)": the nodes of the plan and the length of each fused run.
+  void print(std::ostream& os) const override {
+    os << "ImportedCall(" << plan_->steps.size() << " nodes";
+    for (size_t i = 0; i < plan_->groups.size(); ++i)
+      os << (i ? ", " : "; fused: ") << plan_->groups[i].end - plan_->groups[i].begin;
+    os << ")";
+  }
 
   void eval_cpu(const Arrays& in, Arrays& out) const override {
     const Impl::TraceInfo& tr = *plan_->trace;
@@ -307,31 +328,35 @@ class ImportedCall : public Primitive {
     cpu::parallel_for(tiles, cost, [&](int64_t t0, int64_t t1) {
       thread_local std::vector<float> registers;
       registers.resize(static_cast<size_t>(std::max(g.num_registers, 1)) * kTile);
-      for (int64_t t = t0; t < t1; ++t) {
-        const int64_t start = t * kTile, n = std::min(kTile, g.elements - start);
-        // Where operand `id` is for this tile, and whether it walks (1) or repeats its element (0).
-        auto operand = [&](uint32_t id, int& step) -> const float* {
-          if (id >= first_id && id < first_id + (g.end - g.begin)) {
-            const size_t j = id - first_id;
-            step = 1;
-            return g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + start;
-          }
-          const array& a = vals[id];
-          step = a.size() == 1 ? 0 : 1;
-          return static_cast<const float*>(a.raw_data()) + (step ? start : 0);
-        };
+      // Where operand `id` is for elements [at, at + n), and whether it walks (1) or repeats its element (0).
+      auto operand = [&](uint32_t id, int64_t at, int& step) -> const float* {
+        if (id >= first_id && id < first_id + (g.end - g.begin)) {
+          const size_t j = id - first_id;
+          step = 1;
+          return g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + at;
+        }
+        const array& a = vals[id];
+        step = a.size() == 1 ? 0 : 1;
+        return static_cast<const float*>(a.raw_data()) + (step ? at % a.size() : 0);
+      };
+      for (int64_t at = t0 * kTile, end = std::min(t1 * kTile, g.elements); at < end;) {
+        // A chunk within one tile over which every repeating operand is contiguous.
+        int64_t stop = std::min(end, at + kTile);
+        for (int64_t p : g.periods) stop = std::min(stop, (at / p + 1) * p);
+        const int64_t n = stop - at;
         for (size_t j = 0; j < g.ops.size(); ++j) {
           const auto& inputs = steps[g.begin + j].node->inputs;
-          float* y = g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + start;
+          float* y = g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + at;
           int sa = 1, sb = 1;
-          const float* a = operand(inputs[0], sa);
+          const float* a = operand(inputs[0], at, sa);
           if (g.ops[j].binary) {
-            const float* b = operand(inputs[1], sb);
+            const float* b = operand(inputs[1], at, sb);
             cpu::binary(static_cast<cpu::FloatBinary>(g.ops[j].op), a, sa, b, sb, y, n);
           } else {  // same shape in and out: a one-element operand means a one-element group
             cpu::unary(static_cast<cpu::FloatUnary>(g.ops[j].op), a, y, n);
           }
         }
+        at = stop;
       }
     });
     return true;

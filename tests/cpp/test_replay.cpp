@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "export_test_util.h"
 #include "ingot/memory.h"
 #include "prims/primitive.h"
@@ -159,7 +161,8 @@ struct RandomChain {
   uint32_t seed;
   std::vector<array> operator()(const Args& a) const {
     std::mt19937 g(seed);
-    std::vector<array> pool{a[0], a[1], array(0.75f), array(-2.0f)};
+    // Full-size inputs, one-element constants, and rows that repeat along the full size (a bias).
+    std::vector<array> pool{a[0], a[1], array(0.75f), array(-2.0f), a[2], a[3]};
     using U = array (*)(const array&, StreamOrDevice);
     const U unary[] = {abs, negative, sign, square, sqrt, rsqrt, reciprocal, exp, expm1, log, log1p, log2, log10,
                        sin, cos, tan, arcsin, arccos, arctan, sinh, cosh, tanh, arcsinh, arccosh, arctanh, sigmoid,
@@ -171,7 +174,7 @@ struct RandomChain {
       auto pick = [&] { return pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(g)]; };
       array x = pick();
       array y = g() % 3 ? binary[g() % std::size(binary)](x, g() % 4 ? pick() : x, {}) : unary[g() % std::size(unary)](x, {});
-      if (y.size() == 1) y = add(y, a[0]);  // keep values full size
+      if (y.size() == 1 || (y.size() != a[0].size() && g() % 2)) y = add(y, a[0]);  // mostly full size
       if (i == 20) pool.push_back(sum(y, true) * 0.0f + y);  // a reduction in the middle of the run
       pool.push_back(y);
       if (g() % 8 == 0) outs.push_back(y);  // returned from inside a fused run
@@ -187,27 +190,51 @@ TEST(Replay, FusedElementwiseRunsGiveTheSameBitsAsNodeByNode) {
   TempDir dir(/*in_memory=*/true);
   std::mt19937 g(7);
   std::normal_distribution<float> normal(0.0f, 1.5f);
-  // Sizes below, at and above a tile, and several tiles (threads); special values included.
-  for (int64_t n : {1, 5, 1024, 3000, 70000}) {
-    std::vector<float> xa(n), xb(n);
-    for (auto& v : xa) v = normal(g);
-    for (auto& v : xb) v = normal(g);
+  auto values = [&](const Shape& shape) {
+    std::vector<float> v(static_cast<size_t>(shape_size(shape)));
+    for (auto& x : v) x = normal(g);
+    return v;
+  };
+  // Sizes below, at and above a tile, several tiles (threads), rows that do and do not divide a tile;
+  // special values included.
+  for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {1, 5}, {3, 1024}, {3, 1000}, {70, 1000}, {9, 3000}}) {
+    const int64_t n = rows * cols;
+    std::vector<float> xa = values({n}), xb = values({n});
     xa[0] = std::numeric_limits<float>::quiet_NaN();
     if (n > 3) xb[1] = std::numeric_limits<float>::infinity(), xa[2] = -0.0f;
-    const array a(xa, {n}), b(xb, {n});
+    const Args in{array(xa, {rows, cols}), array(xb, {rows, cols}), array(values({cols}), {cols}),
+                  array(values({1, cols}), {1, cols})};
     for (uint32_t seed = 0; seed < 6; ++seed) {
       RandomChain chain{seed};
       const auto path = dir.file("chain" + std::to_string(seed) + "_" + std::to_string(n) + ".ingot");
-      export_function(path, ArgsFunction(chain), {a, b});
+      export_function(path, ArgsFunction(chain), in);
       auto f = import_function(path);
-      auto got = f({a, b});
+      auto got = f(in);
       ASSERT_STREQ(got[0].primitive().name(), "ImportedCall");
-      auto want = chain({a, b});
+      auto want = chain(in);
       ASSERT_EQ(got.size(), want.size());
       for (size_t i = 0; i < got.size(); ++i)
-        EXPECT_TRUE(same_bits(got[i], want[i])) << "n=" << n << " seed=" << seed << " output " << i;
+        EXPECT_TRUE(same_bits(got[i], want[i])) << rows << "x" << cols << " seed=" << seed << " output " << i;
     }
   }
+}
+
+TEST(Replay, ABiasAddAndGeluAfterAProductAreOneFusedRun) {
+  TempDir dir(/*in_memory=*/true);
+  const array w = random::normal({64, 48}, float32, random::key(1)), b = random::normal({48}, float32, random::key(2));
+  eval(w, b);
+  auto mlp = [&](const Args& a) {
+    const array h = add(matmul(a[0], w), b);
+    return Args{multiply(multiply(h, 0.5f), add(erf(multiply(h, 0.70710678f)), 1.0f))};
+  };
+  array x = random::normal({5, 64}, float32, random::key(3));
+  x.eval();
+  export_function(dir.file("mlp.ingot"), ArgsFunction(mlp), {x});
+  auto out = import_function(dir.file("mlp.ingot"))({x})[0];
+  std::ostringstream os;
+  out.primitive().print(os);
+  EXPECT_EQ(os.str(), "ImportedCall(7 nodes; fused: 6)");  // the product, then add, 3 multiplies, erf, add
+  EXPECT_TRUE(same_bits(out, mlp({x})[0]));
 }
 
 TEST(Replay, FusedRunsTakeStridedInputsNodeByNode) {
