@@ -29,6 +29,9 @@ constexpr size_t kMaxPlans = 256;
 // Elements per tile of a fused loop: a multiple of every vector width, so each element meets the same
 // kernel lanes as in the unfused node; 4 KiB per live value stays in the L1/L2 cache.
 constexpr int64_t kTile = 1024;
+// Input-independent nodes are folded into constants when their outputs take at most this many bytes,
+// or no more than their inputs.
+constexpr double kFoldBytes = 1 << 20;
 
 // One elementwise node of a fused group, as the vector kernel it runs.
 struct FusedOp {
@@ -80,6 +83,8 @@ struct Impl::Plan {
     size_t begin, end;
     int64_t elements;
     std::vector<FusedOp> ops;        // one per step
+    // Per member, its inputs in order (one or two): the member computing it (-1: outside) and its id.
+    std::vector<std::pair<int, uint32_t>> operands;
     std::vector<uint32_t> external;  // value ids read from outside the group
     std::vector<bool> materialize;   // per step: its output is an array
     std::vector<int> registers;      // per step: tile register (-1: written into the array)
@@ -88,6 +93,7 @@ struct Impl::Plan {
   };
   const TraceInfo* trace;
   Arrays constants;  // value ids num_inputs .. num_inputs + constants.size() - 1
+  std::vector<std::pair<uint32_t, array>> folded;  // values of input-independent nodes, computed once
   std::vector<Step> steps;
   std::vector<Group> groups;  // in step order
   std::vector<Shape> output_shapes;
@@ -132,22 +138,23 @@ void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_r
       k = end;
       continue;
     }
-    Impl::Plan::Group g{k, end, shape_size(p.steps[k].shapes[0]), {}, {}, {}, {}, 0};
-    const uint32_t first_id = p.steps[k].first_output, end_id = p.steps[end - 1].first_output + 1;
+    Impl::Plan::Group g{k, end, shape_size(p.steps[k].shapes[0]), {}, {}, {}, {}, {}, 0, {}};
+    std::unordered_map<uint32_t, int> member_of;  // value id -> the member computing it
+    for (size_t j = k; j < end; ++j) member_of.emplace(p.steps[j].first_output, static_cast<int>(j - k));
     std::vector<int> free_registers;
-    std::vector<size_t> reads_left(end - k, 0);  // in-group reads of each step's output still to come
+    std::vector<size_t> reads_left(end - k, 0);  // in-group reads of each member's output still to come
     for (size_t j = k; j < end; ++j)
       for (uint32_t id : p.steps[j].node->inputs)
-        if (id >= first_id && id < end_id) ++reads_left[id - first_id];
-    // Each member has one output: step j's value id is first_id + (j - k).
+        if (auto it = member_of.find(id); it != member_of.end()) ++reads_left[it->second];
     for (size_t j = k; j < end; ++j) {
       const auto& s = p.steps[j];
       g.ops.push_back(*member(j));
-      std::vector<int> freed;  // registers free from the next step on (a kernel never writes what it reads)
+      std::vector<int> freed;  // registers free from the next member on (a kernel never writes what it reads)
       for (uint32_t id : s.node->inputs) {
-        if (id >= first_id && id < end_id) {
-          if (--reads_left[id - first_id] == 0 && g.registers[id - first_id] >= 0)
-            freed.push_back(g.registers[id - first_id]);
+        auto it = member_of.find(id);
+        g.operands.push_back({it == member_of.end() ? -1 : it->second, id});
+        if (it != member_of.end()) {
+          if (--reads_left[it->second] == 0 && g.registers[it->second] >= 0) freed.push_back(g.registers[it->second]);
         } else if (std::find(g.external.begin(), g.external.end(), id) == g.external.end()) {
           g.external.push_back(id);
           const int64_t size = values[id].size();
@@ -196,19 +203,37 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
   const std::string where = path + ": trace " + std::to_string(t);
   Budget budget{options, where};
   constexpr size_t kNever = std::numeric_limits<size_t>::max();
-  std::vector<size_t> last_read(tr.num_values, kNever);
-  for (size_t k = 0; k < tr.nodes.size(); ++k) {
-    const NodeInfo& n = tr.nodes[k];
+  std::vector<size_t> last_read(tr.num_values, kNever);  // step index
+  std::vector<bool> dynamic(tr.num_values, false);      // depends on the call's inputs
+  std::fill(dynamic.begin(), dynamic.begin() + static_cast<std::ptrdiff_t>(inputs.size()), true);
+  for (const NodeInfo& n : tr.nodes) {
     Arrays ins;
     ins.reserve(n.inputs.size());
+    bool dyn = n.primitive->communicates();  // a message each call
+    double in_bytes = 0, out_bytes = 0;
     for (uint32_t id : n.inputs) {
       ins.push_back(vals[id]);
-      last_read[id] = k;
+      dyn = dyn || dynamic[id];
+      in_bytes += detail::elements(vals[id].shape()) * size_of(vals[id].dtype());
     }
     std::vector<Shape> shapes = shapeless ? n.primitive->output_shapes(ins) : n.shapes;
     if (shapeless) budget.add(*n.primitive, ins, shapes, n.dtypes);  // fixed shapes: checked at import
+    const uint32_t first = static_cast<uint32_t>(vals.size());
+    for (size_t o = 0; o < shapes.size(); ++o) out_bytes += detail::elements(shapes[o]) * size_of(n.dtypes[o]);
+    // Input-independent nodes are computed now, once, unless that would keep much more memory than
+    // their inputs hold (a constant broadcast to a large shape, say, stays a step).
+    if (!dyn && out_bytes <= std::max(in_bytes, kFoldBytes)) {
+      Arrays outs;
+      for (size_t o = 0; o < shapes.size(); ++o) outs.emplace_back(std::make_shared<ArrayDesc>(shapes[o], n.dtypes[o]));
+      run_node(*n.primitive, ins, outs);
+      for (size_t o = 0; o < outs.size(); ++o) p->folded.emplace_back(first + static_cast<uint32_t>(o), outs[o]);
+      vals.insert(vals.end(), outs.begin(), outs.end());
+      continue;
+    }
+    for (uint32_t id : n.inputs) last_read[id] = p->steps.size();
+    for (size_t o = 0; o < shapes.size(); ++o) dynamic[first + o] = true;
     p->communicates = p->communicates || n.primitive->communicates();
-    p->steps.push_back({&n, shapes, static_cast<uint32_t>(vals.size()), {}});
+    p->steps.push_back({&n, shapes, first, {}});
     for (size_t o = 0; o < shapes.size(); ++o) vals.push_back(array::placeholder(std::move(shapes[o]), n.dtypes[o]));
   }
   for (uint32_t id : tr.outputs) {
@@ -264,6 +289,7 @@ class ImportedCall : public Primitive {
     for (const auto& a : in)
       vals[v++] = steal && a.desc_ptr().use_count() == 1 ? std::move(const_cast<array&>(a)) : a;
     for (const auto& c : plan_->constants) vals[v++] = c;
+    for (const auto& [id, a] : plan_->folded) vals[id] = a;
     // Each output value computed by a node is written into the node's output itself (its first return).
     for (size_t i = 0; i < tr.outputs.size(); ++i)
       if (tr.outputs[i] >= v && !vals[tr.outputs[i]].valid()) vals[tr.outputs[i]] = out[i];
@@ -322,20 +348,18 @@ class ImportedCall : public Primitive {
         a.alloc();
         dst[j - g.begin] = a.data<float>();
       }
-    const uint32_t first_id = steps[g.begin].first_output;
     const int64_t tiles = (g.elements + kTile - 1) / kTile;
     const int64_t cost = static_cast<int64_t>(g.ops.size()) * kTile;
     cpu::parallel_for(tiles, cost, [&](int64_t t0, int64_t t1) {
       thread_local std::vector<float> registers;
       registers.resize(static_cast<size_t>(std::max(g.num_registers, 1)) * kTile);
       // Where operand `id` is for elements [at, at + n), and whether it walks (1) or repeats its element (0).
-      auto operand = [&](uint32_t id, int64_t at, int& step) -> const float* {
-        if (id >= first_id && id < first_id + (g.end - g.begin)) {
-          const size_t j = id - first_id;
+      auto operand = [&](const std::pair<int, uint32_t>& op, int64_t at, int& step) -> const float* {
+        if (const int m = op.first; m >= 0) {
           step = 1;
-          return g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + at;
+          return g.registers[m] >= 0 ? registers.data() + g.registers[m] * kTile : dst[m] + at;
         }
-        const array& a = vals[id];
+        const array& a = vals[op.second];
         step = a.size() == 1 ? 0 : 1;
         return static_cast<const float*>(a.raw_data()) + (step ? at % a.size() : 0);
       };
@@ -344,13 +368,12 @@ class ImportedCall : public Primitive {
         int64_t stop = std::min(end, at + kTile);
         for (int64_t p : g.periods) stop = std::min(stop, (at / p + 1) * p);
         const int64_t n = stop - at;
-        for (size_t j = 0; j < g.ops.size(); ++j) {
-          const auto& inputs = steps[g.begin + j].node->inputs;
+        for (size_t j = 0, o = 0; j < g.ops.size(); ++j) {
           float* y = g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + at;
           int sa = 1, sb = 1;
-          const float* a = operand(inputs[0], at, sa);
+          const float* a = operand(g.operands[o++], at, sa);
           if (g.ops[j].binary) {
-            const float* b = operand(inputs[1], at, sb);
+            const float* b = operand(g.operands[o++], at, sb);
             cpu::binary(static_cast<cpu::FloatBinary>(g.ops[j].op), a, sa, b, sb, y, n);
           } else {  // same shape in and out: a one-element operand means a one-element group
             cpu::unary(static_cast<cpu::FloatUnary>(g.ops[j].op), a, y, n);
@@ -383,12 +406,14 @@ std::vector<array> call_plan(std::shared_ptr<const Impl> impl, std::shared_ptr<c
   Arrays vals = std::move(inputs);
   vals.reserve(tr.num_values);
   vals.insert(vals.end(), plan->constants.begin(), plan->constants.end());
+  vals.resize(tr.num_values);
+  for (const auto& [id, a] : plan->folded) vals[id] = a;
   for (const auto& step : plan->steps) {
     Arrays ins;
     ins.reserve(step.node->inputs.size());
     for (uint32_t id : step.node->inputs) ins.push_back(vals[id]);
-    for (auto& o : array::make_outputs(step.node->primitive, std::move(ins), step.shapes, step.node->dtypes))
-      vals.push_back(std::move(o));
+    auto outs = array::make_outputs(step.node->primitive, std::move(ins), step.shapes, step.node->dtypes);
+    std::move(outs.begin(), outs.end(), vals.begin() + step.first_output);
   }
   std::vector<array> outs;
   for (uint32_t id : tr.outputs) outs.push_back(vals[id]);

@@ -7,6 +7,7 @@
 
 #include "export_test_util.h"
 #include "ingot/memory.h"
+#include "export/imported.h"
 #include "prims/primitive.h"
 
 using namespace ingot;
@@ -264,4 +265,29 @@ TEST(Replay, IntermediatesAreReleasedAfterTheirLastReader) {
   EXPECT_LE(peak_of_call(import_function(dir.file("mm.ingot")), multiply(eye(n), 0.5f), out),
             2 * n * n * sizeof(float));
   EXPECT_FLOAT_EQ(vals(out)[0], std::pow(0.5f, 9));
+}
+
+TEST(Replay, InputIndependentNodesAreComputedOncePerPlan) {
+  TempDir dir(/*in_memory=*/true);
+  const array c = array({0.5f, 1.0f, 2.0f});
+  // exp(c) and the rotary-style table depend on no input: computed when the plan is built. A constant
+  // broadcast to a large shape would keep much more memory than it reads, and stays a step.
+  auto fun = [&](const Args& a) {
+    const array table = multiply(exp(c), arange(0.0, 3.0, 1.0, float32));
+    return Args{multiply(a[0], table), add(a[1], broadcast_to(c, {1 << 19, 3}))};
+  };
+  array x = array({1.0f, 2.0f, 3.0f}), y = zeros({1 << 19, 3});
+  eval(x, y);
+  export_function(dir.file("fold.ingot"), ArgsFunction(fun), {x, y});
+  auto f = import_function(dir.file("fold.ingot"));
+  ASSERT_EQ(f.impl().traces[0].nodes.size(), 6u);  // exp, arange, multiply, multiply, broadcast, add
+  for (int call = 0; call < 2; ++call) {
+    auto outs = f({x, y});
+    std::ostringstream os;
+    outs[0].primitive().print(os);
+    EXPECT_EQ(os.str(), "ImportedCall(3 nodes)");
+    auto want = fun({x, y});
+    EXPECT_TRUE(same_bits(outs[0], want[0]));
+    EXPECT_TRUE(same_bits(outs[1], want[1]));
+  }
 }
