@@ -28,14 +28,11 @@ void note_alloc(size_t n) {
   }
 }
 
-// Freed buffers by exact size. Smaller buffers are left to malloc, which recycles them well; large ones
-// are what the system would unmap and fault in again.
+// Freed buffers by exact size: large ones are what the system would unmap and fault in again, and small
+// ones cost an aligned malloc and a free (with its consolidation) per array otherwise.
 class BufferCache {
  public:
-  static constexpr size_t kMinSize = size_t{64} << 10;
-
   void* take(size_t n) {
-    if (n < kMinSize) return nullptr;
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = free_.find(n);
     if (it == free_.end() || it->second.empty()) return nullptr;
@@ -45,7 +42,7 @@ class BufferCache {
     return p;
   }
   void give(void* p, size_t n) {
-    if (n >= kMinSize) {
+    {
       std::lock_guard<std::mutex> lock(mutex_);
       if (cached_ + n <= limit_) {
         free_[n].push_back(p);

@@ -189,9 +189,17 @@ TEST(Graph, FreedBuffersAreCachedAndReused) {
   EXPECT_EQ(b.raw_data(), first) << "the cached buffer was not reused";
   EXPECT_EQ(get_active_memory(), active + big * 4);  // cached bytes are not active ones
   EXPECT_EQ(b.data<float>()[big - 1], 0.0f);
-  // small buffers are left to malloc
+  // small buffers too (64 bytes: the alignment's multiple), and reused
   const size_t cached = get_cache_memory();
-  { auto s = ones({16}); s.eval(); }
+  const void* small;
+  {
+    auto s = ones({16});
+    s.eval();
+    small = s.raw_data();
+  }
+  EXPECT_EQ(get_cache_memory(), cached + 64);
+  const array t(std::vector<float>(16, 0.0f), {16});  // one allocation of the same size
+  EXPECT_EQ(t.raw_data(), small);
   EXPECT_EQ(get_cache_memory(), cached);
   const size_t old = set_cache_limit(0);
   EXPECT_EQ(get_cache_memory(), 0u);
