@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/graph.h"
 #include "ingot/array.h"
 #include "ingot/memory.h"
 
@@ -125,7 +126,8 @@ std::shared_ptr<void> allocate(size_t nbytes) {
 
 bool donatable(const array& a) {
   const auto& d = a.desc_ptr();
-  return d.use_count() == 1 && a.is_evaluated() && d->buffer.use_count() == 1 &&
+  // While eval keeps the graph (inside a transform), nodes still reach their outputs through it.
+  return !KeepGraph::active() && d.use_count() == 1 && a.is_evaluated() && d->buffer.use_count() == 1 &&
          std::get_deleter<BufferDeleter>(d->buffer) != nullptr && a.flags().row_contiguous &&
          a.data_size() == a.size();
 }

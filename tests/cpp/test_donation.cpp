@@ -111,3 +111,27 @@ TEST(Donation, AnImportedDecodeStepUpdatesItsCacheInPlace) {
   want[0] = want[1] = want[2] = want[3] = 9.0;
   EXPECT_EQ(vals(outs[0]), want);
 }
+
+TEST(Donation, NeverInsideATransformThatKeepsTheGraph) {
+  // An evaluation inside a transformed function keeps the graph, whose nodes still point at their
+  // outputs: an output must stay as computed, so the update copies.
+  const array t = evaluated(array({0.1f, 0.7f, -0.4f, 1.2f, 0.0f}));
+  const array u = evaluated(full({2}, 5.0f));
+  bool reused = true;
+  auto f = [&](const Args& a) {
+    array x = exp(a[0]);
+    x.eval();
+    const void* bytes = x.raw_data();
+    array y = slice_update(x, u, {0}, {2});
+    x = array();
+    y.eval();
+    reused = y.raw_data() == bytes;
+    return Args{sum(y)};
+  };
+  const array grad = vjp(f, {t}, {array(1.0f)}).second[0];
+  EXPECT_FALSE(reused);
+  auto g = vals(grad), e = vals(exp(t));
+  EXPECT_EQ(g[0], 0.0);
+  EXPECT_EQ(g[1], 0.0);
+  for (size_t i = 2; i < 5; ++i) EXPECT_FLOAT_EQ(g[i], e[i]);
+}
