@@ -392,8 +392,10 @@ class ImportedCall : public Primitive {
 }  // namespace
 
 std::vector<array> call_plan(std::shared_ptr<const Impl> impl, std::shared_ptr<const Impl::Plan> plan, Arrays inputs) {
+  // is_evaluated, not has_node: another thread may be evaluating a shared input (and dropping its node)
+  // right now; eval of the call's node then waits for it under the graph lock.
   const bool direct = !KeepGraph::active() && std::all_of(inputs.begin(), inputs.end(), [](const array& a) {
-    return a.kind() != ArrayKind::placeholder && !a.has_node();
+    return a.kind() != ArrayKind::placeholder && a.is_evaluated();
   });
   if (direct) {
     if (plan->output_shapes.empty()) return {};
