@@ -3,10 +3,6 @@
 ``import ingot as mx`` works for the part of ``mlx.core`` that ingot covers.
 """
 
-from ._platform import choose_openblas_kernels as _choose_openblas_kernels
-
-_choose_openblas_kernels()
-
 from ._core import *  # noqa: E402,F401,F403
 from ._core import __version__  # noqa: E402,F401
 from . import _core as _core_module  # noqa: E402

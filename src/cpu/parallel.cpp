@@ -1,5 +1,7 @@
 #include "cpu/parallel.h"
 
+#include "cpu/blas.h"
+
 #include "ingot/threads.h"
 
 #include <algorithm>
@@ -27,6 +29,7 @@ thread_local bool in_parallel = false;
 class Pool {
  public:
   Pool() {
+    choose_blas_kernels();  // before OpenBLAS starts working for us
     int n = static_cast<int>(std::thread::hardware_concurrency());
     if (const char* env = std::getenv("INGOT_NUM_THREADS")) n = std::atoi(env);
     start(std::clamp(n, 1, kMaxThreads));
