@@ -72,6 +72,12 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
   std::vector<array> call_trace(size_t t, const Args& args, const Kwargs& kwargs) const;
 };
 
+// The call of a plan on `inputs`. Inputs with data (not placeholders of a trace nor tracers of a
+// transform) get one node that replays the plan when evaluated, which keeps `impl` alive; otherwise the
+// trace's nodes join the caller's graph, so transforms and traces see the primitives.
+std::vector<array> call_plan(std::shared_ptr<const ImportedFunction::Impl> impl,
+                             std::shared_ptr<const ImportedFunction::Impl::Plan> plan, Arrays inputs);
+
 // The traces of an imported function (all, or only `trace`) as a DOT graph whose graph statement holds
 // `graph_attributes` ("rankdir=LR;"), for export_to_dot and the command line's pictures. Each trace is a
 // cluster whose node k is named "t<t>_n<k>" and whose inputs and constants are "t<t>_<v>" (v: value id).
@@ -79,12 +85,6 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
 // without, edges leave the node itself and carry the type as a tooltip, and each use of an input or
 // constant gets its own copy of it ("t<t>_<v>_u<k>_<i>"), so that no edge spans the graph (a layout
 // large graphs afford).
-// The call of a plan on `inputs`. Inputs with data (not placeholders of a trace nor tracers of a
-// transform) get one node that replays the plan when evaluated, which keeps `impl` alive; otherwise the
-// trace's nodes join the caller's graph, so transforms and traces see the primitives.
-std::vector<array> call_plan(std::shared_ptr<const ImportedFunction::Impl> impl,
-                             std::shared_ptr<const ImportedFunction::Impl::Plan> plan, Arrays inputs);
-
 void write_function_dot(std::ostream& os, const ImportedFunction::Impl& impl, std::optional<size_t> trace,
                         bool edge_labels, const std::string& graph_attributes);
 

@@ -32,6 +32,8 @@ constexpr int64_t kTile = 1024;
 // Input-independent nodes are folded into constants when their outputs take at most this many bytes,
 // or no more than their inputs.
 constexpr double kFoldBytes = 1 << 20;
+// The step index of a value never released (returned, or never read).
+constexpr size_t kNever = std::numeric_limits<size_t>::max();
 
 // One elementwise node of a fused group, as the vector kernel it runs.
 struct FusedOp {
@@ -74,6 +76,7 @@ struct Impl::Plan {
     std::vector<Shape> shapes;
     uint32_t first_output;          // value id of the node's first output
     std::vector<uint32_t> release;  // value ids read for the last time here
+    std::vector<bool> moves;        // per input: read for the last time here, and once (it moves in)
   };
   // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
   // value ids: the group's own values live in tile registers unless read after the group or returned
@@ -164,7 +167,7 @@ void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_r
       }
       const uint32_t id = s.first_output;
       const bool returned = std::find(tr.outputs.begin(), tr.outputs.end(), id) != tr.outputs.end();
-      const bool materialize = returned || (last_read[id] != std::numeric_limits<size_t>::max() && last_read[id] >= end);
+      const bool materialize = returned || (last_read[id] != kNever && last_read[id] >= end);
       g.materialize.push_back(materialize);
       if (materialize) {
         g.registers.push_back(-1);
@@ -202,7 +205,6 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
   for (uint32_t c : tr.constants) vals.push_back(p->constants.emplace_back(constant(c)));
   const std::string where = path + ": trace " + std::to_string(t);
   Budget budget{options, where};
-  constexpr size_t kNever = std::numeric_limits<size_t>::max();
   std::vector<size_t> last_read(tr.num_values, kNever);  // step index
   std::vector<bool> dynamic(tr.num_values, false);      // depends on the call's inputs
   std::fill(dynamic.begin(), dynamic.begin() + static_cast<std::ptrdiff_t>(inputs.size()), true);
@@ -233,7 +235,7 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
     for (uint32_t id : n.inputs) last_read[id] = p->steps.size();
     for (size_t o = 0; o < shapes.size(); ++o) dynamic[first + o] = true;
     p->communicates = p->communicates || n.primitive->communicates();
-    p->steps.push_back({&n, shapes, first, {}});
+    p->steps.push_back({&n, shapes, first, {}, {}});
     for (size_t o = 0; o < shapes.size(); ++o) vals.push_back(array::placeholder(std::move(shapes[o]), n.dtypes[o]));
   }
   for (uint32_t id : tr.outputs) {
@@ -244,6 +246,12 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
   fuse(*p, vals, last_read);
   for (uint32_t id = 0; id < last_read.size(); ++id)
     if (last_read[id] != kNever) p->steps[last_read[id]].release.push_back(id);
+  for (auto& step : p->steps) {
+    const auto& ins = step.node->inputs;
+    for (uint32_t id : ins)
+      step.moves.push_back(std::find(step.release.begin(), step.release.end(), id) != step.release.end() &&
+                           std::count(ins.begin(), ins.end(), id) == 1);
+  }
 
   std::lock_guard<std::mutex> lock(plan_mutex);
   if (plans.size() >= kMaxPlans) plans.clear();
@@ -314,11 +322,10 @@ class ImportedCall : public Primitive {
       }
       const auto& step = plan_->steps[k++];
       ins.clear();
-      for (uint32_t id : step.node->inputs) {
-        // A value read for the last time here, once, moves in: the step holds its only handle.
-        const bool last = std::find(step.release.begin(), step.release.end(), id) != step.release.end() &&
-                          std::count(step.node->inputs.begin(), step.node->inputs.end(), id) == 1;
-        ins.push_back(last ? std::move(vals[id]) : vals[id]);
+      // A value read for the last time here, once, moves in: the step holds its only handle.
+      for (size_t i = 0; i < step.node->inputs.size(); ++i) {
+        array& v = vals[step.node->inputs[i]];
+        ins.push_back(step.moves[i] ? std::move(v) : v);
       }
       outs.clear();
       for (size_t o = 0; o < step.shapes.size(); ++o) outs.push_back(slot(step, o));

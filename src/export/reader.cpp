@@ -14,7 +14,6 @@
 #include "export/format.h"
 #include "ingot/ops.h"
 #include "ingot/transforms.h"
-#include "core/graph.h"
 #include "export/imported.h"
 #include "export/schema_generated.h"
 #include "export/trace.h"
