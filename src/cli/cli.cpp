@@ -28,7 +28,7 @@
 
 namespace ingot::cli {
 
-std::map<std::string, int> op_histogram(const ImportedFunction::Impl::TraceInfo& tr) {
+std::map<std::string, int> op_histogram(const Tape& tr) {
   std::map<std::string, int> ops;
   for (const auto& n : tr.nodes) ++ops[n.primitive->name()];
   return ops;

@@ -18,6 +18,6 @@ int main(const std::vector<std::string>& args);
 std::string view_html(const std::string& path);
 
 // How many nodes of each primitive a trace has.
-std::map<std::string, int> op_histogram(const ImportedFunction::Impl::TraceInfo& trace);
+std::map<std::string, int> op_histogram(const Tape& trace);
 
 }  // namespace ingot::cli

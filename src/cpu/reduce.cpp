@@ -5,9 +5,11 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "core/allocator.h"
 #include "cpu/copy.h"
+#include "cpu/parallel.h"
 
 namespace ingot::cpu {
 namespace {
@@ -144,28 +146,34 @@ void pairwise_cols(const In* x, int64_t R, int64_t stride, int64_t w, W* acc, W*
   for (int64_t i = 0; i < w; ++i) acc[i] += scratch[i];
 }
 
-// Dense row-major x seen as (outer, R, inner) reduced over R into dst (outer, inner).
+// Dense row-major x seen as (outer, R, inner) reduced over R into dst (outer, inner). Rows (or column
+// chunks) are split over the thread pool; each output element is reduced the same way on any thread.
 template <class Op, typename In, typename W>
 void reduce_stage(const In* x, int64_t outer, int64_t R, int64_t inner, W* dst) {
   if (inner == 1) {
-    for (int64_t o = 0; o < outer; ++o) dst[o] = reduce_row<Op, In, W>(x + o * R, R);
+    parallel_for(outer, R, [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) dst[o] = reduce_row<Op, In, W>(x + o * R, R);
+    });
     return;
   }
   constexpr bool kPairwise = Op::kPairwise && kIsFloat<W>;
-  std::vector<W> scratch;
-  if constexpr (kPairwise) {
-    int depth = 0;
-    for (int64_t r = R; r > kRowBlock; r -= r / 2) ++depth;
-    scratch.resize(static_cast<size_t>(depth + 1) * static_cast<size_t>(std::min(inner, kChunk)));
-  }
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t c = 0; c < inner; c += kChunk) {
+  const int64_t chunks = (inner + kChunk - 1) / kChunk;
+  parallel_for(outer * chunks, R * std::min(inner, kChunk), [&](int64_t i0, int64_t i1) {
+    std::vector<W> scratch;
+    if constexpr (kPairwise) {
+      int depth = 0;
+      for (int64_t r = R; r > kRowBlock; r -= r / 2) ++depth;
+      scratch.resize(static_cast<size_t>(depth + 1) * static_cast<size_t>(std::min(inner, kChunk)));
+    }
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t o = i / chunks, c = (i % chunks) * kChunk;
       const int64_t w = std::min(kChunk, inner - c);
       const In* src = x + o * R * inner + c;
       W* acc = dst + o * inner + c;
       if constexpr (kPairwise) pairwise_cols(src, R, inner, w, acc, scratch.data());
       else reduce_cols<Op, In, W>(src, R, inner, w, acc);
     }
+  });
 }
 
 // Stage 1 when the source needs converting (halves to float32, anything to bool for all/any): bounded
@@ -411,20 +419,22 @@ void arg_reduce_typed(const T* x, int64_t outer, int64_t R, int64_t inner, uint3
   if (inner == 1) {
     // The extreme by the vectorized reduction, then the first position holding it (or the first NaN).
     using Op = std::conditional_t<kMax, MaxOp, MinOp>;
-    for (int64_t o = 0; o < outer; ++o) {
-      const T* row = x + o * R;
-      const T m = reduce_row<Op, T, T>(row, R);
-      int64_t i = 0;
-      if constexpr (std::is_floating_point_v<T>) {
-        if (m != m)
-          while (row[i] == row[i]) ++i;
-        else
+    parallel_for(outer, R, [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) {
+        const T* row = x + o * R;
+        const T m = reduce_row<Op, T, T>(row, R);
+        int64_t i = 0;
+        if constexpr (std::is_floating_point_v<T>) {
+          if (m != m)
+            while (row[i] == row[i]) ++i;
+          else
+            while (row[i] != m) ++i;
+        } else {
           while (row[i] != m) ++i;
-      } else {
-        while (row[i] != m) ++i;
+        }
+        out[o] = static_cast<uint32_t>(i);
       }
-      out[o] = static_cast<uint32_t>(i);
-    }
+    });
     return;
   }
   std::unique_ptr<T[]> best(new T[static_cast<size_t>(std::min(inner, kChunk))]);

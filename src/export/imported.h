@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ingot/export.h"
+#include "tape/plan.h"
 
 namespace ingot {
 
@@ -19,25 +20,6 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
     Shape shape;
     const void* data;  // inside the mapping
   };
-  struct NodeInfo {
-    std::shared_ptr<Primitive> primitive;  // immutable, shared by every call
-    uint32_t version = 0;                  // of the state layout the file recorded (older ones were upgraded)
-    std::vector<uint32_t> inputs;
-    std::vector<Shape> shapes;  // as traced
-    std::vector<Dtype> dtypes;
-  };
-  struct TraceInfo {
-    size_t num_inputs = 0;
-    size_t num_values = 0;
-    std::vector<std::string> kwarg_names;  // sorted; ids follow the positional inputs
-    std::vector<uint32_t> constants;
-    std::vector<NodeInfo> nodes;
-    std::vector<uint32_t> outputs;
-    // Self-test vectors: constant indices of the example inputs (positional, then keyword in name order)
-    // and of the outputs they gave; empty when the file has none for this trace.
-    std::vector<uint32_t> test_inputs, test_outputs;
-  };
-
   std::string path;
   ImportOptions options;
   std::shared_ptr<void> mapping;  // keeps the mapped file (or its copy in memory) alive for every constant array
@@ -46,7 +28,7 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
   Metadata metadata;
   std::vector<Signature> signatures;
   std::vector<ConstantInfo> constants;
-  std::vector<TraceInfo> traces;
+  std::vector<Tape> traces;
 
   mutable std::mutex mutex;               // guards constant_cache
   mutable std::vector<array> constant_cache;  // arrays over the mapping, made on first use
@@ -60,23 +42,13 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
     void add(const Primitive& p, const Arrays& in, const std::vector<Shape>& shapes, const std::vector<Dtype>& dtypes);
   };
 
-  // A trace compiled for one set of input shapes (src/export/plan.cpp), built on the first call with
-  // those shapes and kept.
-  struct Plan;
-  mutable std::mutex plan_mutex;  // guards plans
-  mutable std::map<std::pair<size_t, std::vector<Shape>>, std::shared_ptr<const Plan>> plans;
+  mutable PlanCache plans;  // per trace and, when shapeless, input shapes
   std::shared_ptr<const Plan> plan(size_t t, const Arrays& inputs) const;
 
   array constant(uint32_t index) const;
   std::vector<array> call(const Args& args, const Kwargs& kwargs) const;
   std::vector<array> call_trace(size_t t, const Args& args, const Kwargs& kwargs) const;
 };
-
-// The call of a plan on `inputs`. Inputs with data (not placeholders of a trace nor tracers of a
-// transform) get one node that replays the plan when evaluated, which keeps `impl` alive; otherwise the
-// trace's nodes join the caller's graph, so transforms and traces see the primitives.
-std::vector<array> call_plan(std::shared_ptr<const ImportedFunction::Impl> impl,
-                             std::shared_ptr<const ImportedFunction::Impl::Plan> plan, Arrays inputs);
 
 // The traces of an imported function (all, or only `trace`) as a DOT graph whose graph statement holds
 // `graph_attributes` ("rankdir=LR;"), for export_to_dot and the command line's pictures. Each trace is a

@@ -197,7 +197,7 @@ class Reader {
 
   void read_trace(Impl& impl, const fb::Trace* tr, size_t t) const {
     const std::string where = "trace " + std::to_string(t);
-    Impl::TraceInfo info;
+    Tape info;
     Signature sig;
     sig.shapeless = tr->shapeless();
     Arrays vals;  // placeholders with each value's recorded shape and dtype, to check nodes against
@@ -239,7 +239,7 @@ class Reader {
       if (n->version() == 0 || n->version() > static_cast<uint32_t>(it->second.version))
         bad(what + ": state version " + std::to_string(n->version()) + " is not supported (this ingot has version " +
             std::to_string(it->second.version) + ").");
-      Impl::NodeInfo ni;
+      TapeNode ni;
       ni.version = n->version();
       static const uint8_t kNoState = 0;
       StateReader sr(n->state() ? n->state()->data() : &kNoState, count(n->state()), what + " in " + path_,
@@ -290,7 +290,7 @@ class Reader {
   }
 
   // Self-test vectors: constants shaped and typed as the trace's inputs and outputs.
-  void read_self_test(const Impl& impl, const fb::SelfTest* test, Impl::TraceInfo& info, const Signature& sig,
+  void read_self_test(const Impl& impl, const fb::SelfTest* test, Tape& info, const Signature& sig,
                       const std::string& where) const {
     std::vector<TensorSpec> ins(sig.args.begin(), sig.args.end());
     for (const auto& name : info.kwarg_names) ins.push_back(sig.kwargs.at(name));
@@ -381,7 +381,26 @@ std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kw
   Arrays inputs(args);
   for (const auto& name : traces[t].kwarg_names) inputs.push_back(kwargs.at(name));
   auto p = plan(t, inputs);
-  return call_plan(shared_from_this(), std::move(p), std::move(inputs));
+  return call_plan(std::move(p), std::move(inputs));
+}
+
+std::shared_ptr<const Plan> Impl::plan(size_t t, const Arrays& inputs) const {
+  const bool shapeless = signatures[t].shapeless;
+  PlanCache::Key key{&traces[t], {}};
+  if (shapeless)
+    for (const auto& a : inputs) key.second.push_back(a.shape());
+  if (auto p = plans.find(key)) return p;
+  Arrays consts;
+  for (uint32_t c : traces[t].constants) consts.push_back(constant(c));
+  const std::string where = path + ": trace " + std::to_string(t);
+  Budget budget{options, where};
+  auto check = [&](const TapeNode& n, const Arrays& ins, const std::vector<Shape>& shapes) {
+    budget.add(*n.primitive, ins, shapes, n.dtypes);
+  };
+  // The plan keeps this function alive through its tape.
+  auto p = build_plan(std::shared_ptr<const Tape>(shared_from_this(), &traces[t]), std::move(consts), inputs,
+                      shapeless, check, "ImportedCall");
+  return plans.insert(std::move(key), std::move(p));
 }
 
 void Impl::Budget::add(const Primitive& p, const Arrays& in, const std::vector<Shape>& shapes,

@@ -11,6 +11,7 @@
 #include "export/trace.h"
 #include "ingot/transforms.h"
 #include "prims/primitive.h"
+#include "tape/plan.h"
 
 namespace ingot {
 
@@ -18,37 +19,18 @@ namespace {
 
 std::atomic<bool> compile_enabled{true};
 
-struct Tape {
-  struct Step {
-    std::shared_ptr<Primitive> primitive;
-    std::vector<size_t> inputs;  // value slots
-    size_t first_output;         // the outputs' slots follow one another
-  };
-  size_t num_inputs = 0;
-  std::vector<array> constants;  // slots num_inputs .. num_inputs + constants.size()
-  std::vector<Step> steps;
-  std::vector<size_t> outputs;
-  size_t num_values = 0;
-
-  Arrays replay(const Arrays& inputs) const {
-    std::vector<array> v(num_values);
-    std::copy(inputs.begin(), inputs.end(), v.begin());
-    std::copy(constants.begin(), constants.end(), v.begin() + static_cast<std::ptrdiff_t>(num_inputs));
-    for (const auto& s : steps) {
-      Arrays in;
-      in.reserve(s.inputs.size());
-      for (size_t i : s.inputs) in.push_back(v[i]);
-      Arrays outs = array::make_outputs(s.primitive, in, s.primitive->output_shapes(in), s.primitive->output_dtypes(in));
-      for (size_t k = 0; k < outs.size(); ++k) v[s.first_output + k] = std::move(outs[k]);
-    }
-    Arrays out;
-    for (size_t o : outputs) out.push_back(v[o]);
-    return out;
-  }
+// One input signature's tape, its constants, and its plans (one, or one per input shapes when shapeless).
+struct Compiled {
+  Tape tape;
+  Arrays constants;
+  bool shapeless = false;
+  PlanCache plans;
 };
 
 // Traces fun on placeholders like `inputs` and records the nodes that depend on them.
-Tape record(const ArraysFn& fun, const Arrays& inputs, bool shapeless) {
+void record(const ArraysFn& fun, const Arrays& inputs, Compiled& c) {
+  const bool shapeless = c.shapeless;
+  Tape& tape = c.tape;
   Arrays placeholders;
   for (const auto& a : inputs) placeholders.push_back(array::placeholder(a.shape(), a.dtype()));
   Arrays outs;
@@ -58,7 +40,6 @@ Tape record(const ArraysFn& fun, const Arrays& inputs, bool shapeless) {
   }
   for (const auto& o : outs)
     if (!o.valid()) fail("compile", "the function returned an empty array handle.");
-  Tape tape;
   tape.num_inputs = inputs.size();
   std::unordered_map<const void*, size_t> slot;
   for (size_t i = 0; i < placeholders.size(); ++i) slot.emplace(placeholders[i].id(), i);
@@ -90,30 +71,33 @@ Tape record(const ArraysFn& fun, const Arrays& inputs, bool shapeless) {
   for (Node* n : order)
     for (const auto& in : n->inputs) constant(in);
   for (const auto& o : outs) constant(o);
-  tape.constants = constants;
-  eval(tape.constants);  // input-independent values: computed once, now
-  size_t next = tape.num_inputs + constants.size();
+  eval(constants);  // input-independent values: computed once, now
+  for (uint32_t i = 0; i < constants.size(); ++i) tape.constants.push_back(i);
+  const size_t num_constants = constants.size();
+  c.constants = std::move(constants);
+  size_t next = tape.num_inputs + num_constants;
   for (Node* n : order) {
     std::vector<size_t> ins;
     std::vector<bool> dynamic;
     for (const auto& in : n->inputs) {
       const size_t s = slot.at(in.id());
       ins.push_back(s);
-      dynamic.push_back(s < tape.num_inputs || s >= tape.num_inputs + constants.size());
+      dynamic.push_back(s < tape.num_inputs || s >= tape.num_inputs + num_constants);
     }
     if (shapeless) {
       const std::string baked = n->primitive->shapeless_bakes(n->inputs, dynamic);
       if (!baked.empty())
         fail("compile", n->primitive->name(), " bakes ", baked, " and cannot be compiled shapeless.");
     }
-    tape.steps.push_back({n->primitive, std::move(ins), next});
+    std::vector<uint32_t> ids(ins.begin(), ins.end());
+    tape.nodes.push_back({n->primitive, 1, std::move(ids), n->primitive->output_shapes(n->inputs),
+                          n->primitive->output_dtypes(n->inputs)});
     for (size_t j = 0; j < n->outputs.size(); ++j)
       if (auto d = n->outputs[j].lock()) slot.emplace(d.get(), next + j);
     next += n->outputs.size();
   }
   tape.num_values = next;
-  for (const auto& o : outs) tape.outputs.push_back(slot.at(o.id()));
-  return tape;
+  for (const auto& o : outs) tape.outputs.push_back(static_cast<uint32_t>(slot.at(o.id())));
 }
 
 // The cache key: dtypes and shapes (ranks only when shapeless).
@@ -132,7 +116,7 @@ std::vector<int64_t> key_of(const Arrays& inputs, bool shapeless) {
 ArraysFn compile(ArraysFn fun, bool shapeless) {
   struct Cache {
     std::mutex mutex;
-    std::map<std::vector<int64_t>, std::shared_ptr<const Tape>> tapes;
+    std::map<std::vector<int64_t>, std::shared_ptr<Compiled>> tapes;
   };
   auto cache = std::make_shared<Cache>();
   return [fun = std::move(fun), shapeless, cache](const Arrays& inputs) {
@@ -140,17 +124,26 @@ ArraysFn compile(ArraysFn fun, bool shapeless) {
     for (const auto& a : inputs)
       if (!a.valid()) fail("compile", "called with an empty array handle.");
     const auto key = key_of(inputs, shapeless);
-    std::shared_ptr<const Tape> tape;
+    std::shared_ptr<Compiled> c;
     {
       std::lock_guard<std::mutex> lock(cache->mutex);
-      if (auto it = cache->tapes.find(key); it != cache->tapes.end()) tape = it->second;
+      if (auto it = cache->tapes.find(key); it != cache->tapes.end()) c = it->second;
     }
-    if (!tape) {
-      auto fresh = std::make_shared<const Tape>(record(fun, inputs, shapeless));
+    if (!c) {
+      auto fresh = std::make_shared<Compiled>();
+      fresh->shapeless = shapeless;
+      record(fun, inputs, *fresh);
       std::lock_guard<std::mutex> lock(cache->mutex);
-      tape = cache->tapes.emplace(key, std::move(fresh)).first->second;
+      c = cache->tapes.emplace(key, std::move(fresh)).first->second;
     }
-    return tape->replay(inputs);
+    PlanCache::Key pk{&c->tape, {}};
+    if (shapeless)
+      for (const auto& a : inputs) pk.second.push_back(a.shape());
+    auto plan = c->plans.find(pk);
+    if (!plan)  // the plan keeps the compiled tape alive
+      plan = c->plans.insert(std::move(pk), build_plan(std::shared_ptr<const Tape>(c, &c->tape), c->constants, inputs,
+                                                       shapeless, nullptr, "CompiledCall"));
+    return call_plan(std::move(plan), inputs);
   };
 }
 

@@ -135,3 +135,27 @@ TEST(Donation, NeverInsideATransformThatKeepsTheGraph) {
   EXPECT_EQ(g[1], 0.0);
   for (size_t i = 2; i < 5; ++i) EXPECT_FLOAT_EQ(g[i], e[i]);
 }
+
+TEST(Donation, ACompiledDecodeStepUpdatesItsCacheInPlace) {
+  auto step = compile([](const Args& a) {
+    array updated = slice_update(a[0], a[1], a[2], std::vector<int>{0});
+    return Args{updated, sum(updated)};
+  });
+  array cache = evaluated(zeros({kCache}));
+  const void* bytes = cache.raw_data();
+  for (int t = 0; t < 4; ++t) {
+    auto outs = step({cache, evaluated(full({4}, static_cast<float>(t + 1))), evaluated(array(int32_t{4 * t}))});
+    cache = outs[0];
+    reset_peak_memory();
+    const size_t before = get_active_memory();
+    eval(outs);
+    // The peak counts from zero and the call's small inputs are freed before its outputs are made.
+    EXPECT_LT(static_cast<int64_t>(get_peak_memory()) - static_cast<int64_t>(before), 4096)
+        << "step " << t << " allocated a new cache";
+    EXPECT_EQ(cache.raw_data(), bytes) << "step " << t;
+    EXPECT_FLOAT_EQ(outs[1].item<float>(), 4.0f * (1 + t) * (2 + t) / 2);
+  }
+  const auto v = vals(cache);
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(v[i], i / 4 + 1) << i;
+  EXPECT_EQ(v[16], 0.0);
+}

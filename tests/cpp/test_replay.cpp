@@ -291,3 +291,38 @@ TEST(Replay, InputIndependentNodesAreComputedOncePerPlan) {
     EXPECT_TRUE(same_bits(outs[1], want[1]));
   }
 }
+
+TEST(Replay, CompiledFunctionsRunTheSamePlans) {
+  // compile records a tape per input signature and replays it through the imported functions' plans:
+  // one node per call on inputs with data, its elementwise run fused, the same bits as the function.
+  const array w = random::normal({64, 48}, float32, random::key(1)), b = random::normal({48}, float32, random::key(2));
+  eval(w, b);
+  auto mlp = [&](const Args& a) {
+    const array h = add(matmul(a[0], w), b);
+    return Args{multiply(multiply(h, 0.5f), add(erf(multiply(h, 0.70710678f)), 1.0f))};
+  };
+  auto compiled = compile(mlp);
+  array x = random::normal({5, 64}, float32, random::key(3));
+  x.eval();
+  for (int call = 0; call < 2; ++call) {
+    auto out = compiled({x})[0];
+    std::ostringstream os;
+    out.primitive().print(os);
+    EXPECT_EQ(os.str(), "CompiledCall(7 nodes; fused: 6)");
+    EXPECT_TRUE(same_bits(out, mlp({x})[0]));
+  }
+  // A lazy input: the tape's nodes join the caller's graph.
+  const array lazy = multiply(x, 2.0f);
+  auto out = compiled({lazy})[0];
+  EXPECT_STREQ(out.primitive().name(), "Multiply");
+  EXPECT_TRUE(same_bits(out, mlp({multiply(x, 2.0f)})[0]));
+  // Shapeless: a plan per input shapes, each checked against the function.
+  auto rows = compile([](const Args& a) { return Args{add(exp(a[0]), sum(a[0], -1, true))}; }, /*shapeless=*/true);
+  for (int64_t n : {3, 7, 3}) {
+    array y = random::normal({n, 5}, float32, random::key(static_cast<uint64_t>(n)));
+    y.eval();
+    auto got = rows({y})[0];
+    EXPECT_EQ(got.shape(), (Shape{n, 5}));
+    EXPECT_TRUE(same_bits(got, add(exp(y), sum(y, -1, true))));
+  }
+}

@@ -1,4 +1,5 @@
-// Compiled replay of imported traces: a plan per trace and input shapes, and the one node that runs it.
+// Compiled replay of tapes (imported traces and compiled functions): a plan per tape and input shapes,
+// and the one node that runs it.
 //
 // A plan resolves each node's output shapes and checks the budget once, resolves the constants, notes
 // where each value is read for the last time (released there, so buffers return to the cache early),
@@ -15,17 +16,13 @@
 #include "core/graph.h"
 #include "cpu/parallel.h"
 #include "cpu/simd.h"
-#include "export/imported.h"
 #include "prims/primitive.h"
+#include "tape/plan.h"
 
 namespace ingot {
 
-using Impl = ImportedFunction::Impl;
-
 namespace {
-// Plans kept per imported function; a caller cycling through more input shapes than this (every prompt
-// length of a shapeless model, say) starts over rather than growing without bound.
-constexpr size_t kMaxPlans = 256;
+constexpr size_t kMaxPlans = 256;  // per PlanCache
 // Elements per tile of a fused loop: a multiple of every vector width, so each element meets the same
 // kernel lanes as in the unfused node; 4 KiB per live value stays in the L1/L2 cache.
 constexpr int64_t kTile = 1024;
@@ -70,9 +67,9 @@ std::optional<FusedOp> fusable_op(std::string_view name) {
 }
 }  // namespace
 
-struct Impl::Plan {
+struct Plan {
   struct Step {
-    const NodeInfo* node;
+    const TapeNode* node;
     std::vector<Shape> shapes;
     uint32_t first_output;          // value id of the node's first output
     std::vector<uint32_t> release;  // value ids read for the last time here
@@ -94,7 +91,8 @@ struct Impl::Plan {
     int num_registers = 0;
     std::vector<int64_t> periods;    // sizes of the outside operands that repeat (a bias row)
   };
-  const TraceInfo* trace;
+  std::shared_ptr<const Tape> tape;
+  const char* name;  // of the node a direct call makes
   Arrays constants;  // value ids num_inputs .. num_inputs + constants.size() - 1
   std::vector<std::pair<uint32_t, array>> folded;  // values of input-independent nodes, computed once
   std::vector<Step> steps;
@@ -116,8 +114,8 @@ bool repeats_along(const Shape& v, const Shape& s) {
 }
 
 // Finds the runs of consecutive fusable steps with one output shape and at least two members.
-void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
-  const auto& tr = *p.trace;
+void fuse(Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
+  const auto& tr = *p.tape;
   auto member = [&](size_t k) -> std::optional<FusedOp> {
     const auto& n = *p.steps[k].node;
     if (n.dtypes.size() != 1 || n.dtypes[0] != float32) return std::nullopt;
@@ -141,7 +139,7 @@ void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_r
       k = end;
       continue;
     }
-    Impl::Plan::Group g{k, end, shape_size(p.steps[k].shapes[0]), {}, {}, {}, {}, {}, 0, {}};
+    Plan::Group g{k, end, shape_size(p.steps[k].shapes[0]), {}, {}, {}, {}, {}, 0, {}};
     std::unordered_map<uint32_t, int> member_of;  // value id -> the member computing it
     for (size_t j = k; j < end; ++j) member_of.emplace(p.steps[j].first_output, static_cast<int>(j - k));
     std::vector<int> free_registers;
@@ -186,29 +184,21 @@ void fuse(Impl::Plan& p, const Arrays& values, const std::vector<size_t>& last_r
 
 }  // namespace
 
-std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) const {
-  const TraceInfo& tr = traces[t];
-  const bool shapeless = signatures[t].shapeless;
-  std::pair<size_t, std::vector<Shape>> key{t, {}};
-  if (shapeless)
-    for (const auto& a : inputs) key.second.push_back(a.shape());
-  {
-    std::lock_guard<std::mutex> lock(plan_mutex);
-    if (auto it = plans.find(key); it != plans.end()) return it->second;
-  }
-
+std::shared_ptr<const Plan> build_plan(std::shared_ptr<const Tape> tape, Arrays constants, const Arrays& inputs,
+                                       bool shapeless, const StepCheck& check, const char* name) {
+  const Tape& tr = *tape;
   auto p = std::make_shared<Plan>();
-  p->trace = &tr;
+  p->tape = std::move(tape);
+  p->name = name;
+  p->constants = std::move(constants);
   // Values as shapes only: inputs and constants as given, node outputs as placeholders.
   Arrays vals(inputs);
   vals.reserve(tr.num_values);
-  for (uint32_t c : tr.constants) vals.push_back(p->constants.emplace_back(constant(c)));
-  const std::string where = path + ": trace " + std::to_string(t);
-  Budget budget{options, where};
+  vals.insert(vals.end(), p->constants.begin(), p->constants.end());
   std::vector<size_t> last_read(tr.num_values, kNever);  // step index
   std::vector<bool> dynamic(tr.num_values, false);      // depends on the call's inputs
   std::fill(dynamic.begin(), dynamic.begin() + static_cast<std::ptrdiff_t>(inputs.size()), true);
-  for (const NodeInfo& n : tr.nodes) {
+  for (const TapeNode& n : tr.nodes) {
     Arrays ins;
     ins.reserve(n.inputs.size());
     bool dyn = n.primitive->communicates();  // a message each call
@@ -219,7 +209,7 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
       in_bytes += detail::elements(vals[id].shape()) * size_of(vals[id].dtype());
     }
     std::vector<Shape> shapes = shapeless ? n.primitive->output_shapes(ins) : n.shapes;
-    if (shapeless) budget.add(*n.primitive, ins, shapes, n.dtypes);  // fixed shapes: checked at import
+    if (shapeless && check) check(n, ins, shapes);  // fixed shapes: checked when the tape was made
     const uint32_t first = static_cast<uint32_t>(vals.size());
     for (size_t o = 0; o < shapes.size(); ++o) out_bytes += detail::elements(shapes[o]) * size_of(n.dtypes[o]);
     // Input-independent nodes are computed now, once, unless that would keep much more memory than
@@ -252,42 +242,50 @@ std::shared_ptr<const Impl::Plan> Impl::plan(size_t t, const Arrays& inputs) con
       step.moves.push_back(std::find(step.release.begin(), step.release.end(), id) != step.release.end() &&
                            std::count(ins.begin(), ins.end(), id) == 1);
   }
+  return p;
+}
 
-  std::lock_guard<std::mutex> lock(plan_mutex);
-  if (plans.size() >= kMaxPlans) plans.clear();
-  return plans.emplace(std::move(key), std::move(p)).first->second;
+std::shared_ptr<const Plan> PlanCache::find(const Key& key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = plans_.find(key);
+  return it == plans_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const Plan> PlanCache::insert(Key key, std::shared_ptr<const Plan> plan) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (plans_.size() >= kMaxPlans) plans_.clear();
+  return plans_.emplace(std::move(key), std::move(plan)).first->second;
 }
 
 namespace {
 
-// One imported call as a single node: evaluating it replays the plan step by step, the trace's outputs
+// One call of a plan as a single node: evaluating it replays the plan step by step, the tape's outputs
 // computed straight into the node's outputs. Not written to files: export evaluates it (its inputs
 // have data, so its outputs are constants).
-class ImportedCall : public Primitive {
+class PlanCall : public Primitive {
  public:
-  ImportedCall(std::shared_ptr<const Impl> impl, std::shared_ptr<const Impl::Plan> plan)
-      : impl_(std::move(impl)), plan_(std::move(plan)) {}
-  const char* name() const override { return "ImportedCall"; }
+  explicit PlanCall(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {}
+  const char* name() const override { return plan_->name; }
   int version() const override { return 1; }
   std::vector<Shape> output_shapes(const Arrays&) const override { return plan_->output_shapes; }
   std::vector<Dtype> output_dtypes(const Arrays&) const override { return plan_->output_dtypes; }
   bool is_equivalent(const Primitive& other) const override { return &other == this; }
   void write_state(StateWriter&) const override {
-    throw std::logic_error("[export] an imported call is evaluated, never written.");
+    throw std::logic_error("[export] a replayed call is evaluated, never written.");
   }
   std::string shapeless_bakes(const Arrays&, const std::vector<bool>&) const override { return ""; }
   void check_inputs(const Arrays&) const override {}
   bool communicates() const override { return plan_->communicates; }
   // "ImportedCall(12 nodes; fused: 4, 3)": the nodes of the plan and the length of each fused run.
   void print(std::ostream& os) const override {
-    os << "ImportedCall(" << plan_->steps.size() << " nodes";
+    os << plan_->name << "(" << plan_->steps.size() << " nodes";
     for (size_t i = 0; i < plan_->groups.size(); ++i)
       os << (i ? ", " : "; fused: ") << plan_->groups[i].end - plan_->groups[i].begin;
     os << ")";
   }
 
   void eval_cpu(const Arrays& in, Arrays& out) const override {
-    const Impl::TraceInfo& tr = *plan_->trace;
+    const Tape& tr = *plan_->tape;
     Arrays vals(tr.num_values);
     size_t v = 0;
     // eval passes the node's own inputs and drops them afterwards: an input only the node holds moves
@@ -302,12 +300,12 @@ class ImportedCall : public Primitive {
     for (size_t i = 0; i < tr.outputs.size(); ++i)
       if (tr.outputs[i] >= v && !vals[tr.outputs[i]].valid()) vals[tr.outputs[i]] = out[i];
     Arrays ins, outs;
-    auto slot = [&](const Impl::Plan::Step& step, size_t o) -> array& {
+    auto slot = [&](const Plan::Step& step, size_t o) -> array& {
       array& s = vals[step.first_output + o];
       if (!s.valid()) s = array(std::make_shared<ArrayDesc>(step.shapes[o], step.node->dtypes[o]));
       return s;
     };
-    auto release = [&](const Impl::Plan::Step& step) {
+    auto release = [&](const Plan::Step& step) {
       for (uint32_t id : step.release) vals[id] = array();
     };
     size_t group = 0;
@@ -342,7 +340,7 @@ class ImportedCall : public Primitive {
   // Runs a fused group tile by tile; false (nothing done) when an outside operand is not dense row-major,
   // and the steps then run one by one.
   template <class Slot>
-  bool run_fused(const Impl::Plan::Group& g, Arrays& vals, Slot&& slot) const {
+  bool run_fused(const Plan::Group& g, Arrays& vals, Slot&& slot) const {
     for (uint32_t id : g.external) {
       const array& a = vals[id];
       if (a.size() != 1 && !(a.flags().row_contiguous && a.data_size() == a.size())) return false;
@@ -392,13 +390,12 @@ class ImportedCall : public Primitive {
     return true;
   }
 
-  std::shared_ptr<const Impl> impl_;  // owns the traces the plan points into
-  std::shared_ptr<const Impl::Plan> plan_;
+  std::shared_ptr<const Plan> plan_;
 };
 
 }  // namespace
 
-std::vector<array> call_plan(std::shared_ptr<const Impl> impl, std::shared_ptr<const Impl::Plan> plan, Arrays inputs) {
+std::vector<array> call_plan(std::shared_ptr<const Plan> plan, Arrays inputs) {
   // is_evaluated, not has_node: another thread may be evaluating a shared input (and dropping its node)
   // right now; eval of the call's node then waits for it under the graph lock.
   const bool direct = !KeepGraph::active() && std::all_of(inputs.begin(), inputs.end(), [](const array& a) {
@@ -408,10 +405,10 @@ std::vector<array> call_plan(std::shared_ptr<const Impl> impl, std::shared_ptr<c
     if (plan->output_shapes.empty()) return {};
     std::vector<Shape> shapes = plan->output_shapes;
     std::vector<Dtype> dtypes = plan->output_dtypes;
-    return array::make_outputs(std::make_shared<ImportedCall>(std::move(impl), std::move(plan)), std::move(inputs),
+    return array::make_outputs(std::make_shared<PlanCall>(std::move(plan)), std::move(inputs),
                                std::move(shapes), std::move(dtypes));
   }
-  const auto& tr = *plan->trace;
+  const auto& tr = *plan->tape;
   Arrays vals = std::move(inputs);
   vals.reserve(tr.num_values);
   vals.insert(vals.end(), plan->constants.begin(), plan->constants.end());
