@@ -171,7 +171,7 @@ int validate(const std::string& path) {
     throw Failure(std::string("invalid: ") + e.what());
   }
   const auto& impl = f->impl();
-  const auto* base = static_cast<const char*>(impl.mapping.get());
+  const auto* base = reinterpret_cast<const char*>(impl.mapping->data());
   const uint64_t size = fs::file_size(path);
   std::vector<std::pair<uint64_t, uint64_t>> ranges;  // [begin, end) in the file
   for (size_t c = 0; c < impl.constants.size(); ++c) {

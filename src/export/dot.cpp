@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/graph.h"
 #include "export/imported.h"
 #include "ingot/export.h"
 #include "prims/primitive.h"
@@ -24,49 +25,39 @@ std::string escape(const std::string& s) {
 
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs) {
   os << "digraph ingot {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-  std::unordered_map<const void*, std::string> names;  // arrays and nodes, named in visit order
-  std::vector<array> stack(outputs.rbegin(), outputs.rend());
-  std::unordered_set<const Node*> done;
-  std::unordered_set<const void*> leaves;  // leaves already labelled (their names may come earlier, from an edge)
-  auto name_of = [&](const void* p, char prefix) {
-    auto [it, fresh] = names.emplace(p, prefix + std::to_string(names.size()));
-    return std::make_pair(it->second, fresh);
+  std::unordered_map<const void*, std::string> names;  // arrays and nodes, named as met
+  auto key_of = [](const array& a) {
+    return (a.has_node() && !a.is_evaluated()) ? static_cast<const void*>(a.node().get()) : a.id();
+  };
+  auto name_of = [&](const array& a) -> const std::string& {
+    const bool node = a.has_node() && !a.is_evaluated();
+    return names.emplace(key_of(a), (node ? 'n' : 'v') + std::to_string(names.size())).first->second;
+  };
+  std::unordered_set<const void*> leaves;
+  auto enter = [&](const array& a) {
+    if (!a.valid()) return false;
+    if (a.has_node() && !a.is_evaluated()) return true;
+    if (leaves.insert(a.id()).second)
+      os << "  " << name_of(a) << " [shape=ellipse, label=\""
+         << (a.kind() == ArrayKind::placeholder ? "input " : "constant ") << spec_label(a.dtype(), a.shape())
+         << "\"];\n";
+    return false;
   };
   std::ostringstream edges;
-  while (!stack.empty()) {
-    array a = std::move(stack.back());
-    stack.pop_back();
-    if (!a.valid()) continue;
-    if (!a.has_node() || a.is_evaluated()) {
-      auto [n, fresh] = name_of(a.id(), 'v');
-      (void)fresh;
-      if (leaves.insert(a.id()).second)
-        os << "  " << n << " [shape=ellipse, label=\""
-           << (a.kind() == ArrayKind::placeholder ? "input " : "constant ") << spec_label(a.dtype(), a.shape())
-           << "\"];\n";
-      continue;
-    }
-    const Node* node = a.node().get();
-    if (!done.insert(node).second) continue;
-    auto [n, fresh] = name_of(node, 'n');
+  walk_graph(outputs, enter, [&](Node& node) {
+    const std::string n = names.emplace(&node, 'n' + std::to_string(names.size())).first->second;
     std::ostringstream label;
-    node->primitive->print(label);
+    node.primitive->print(label);
     os << "  " << n << " [shape=box, style=filled, fillcolor=\"#dde8f7\", label=\"" << escape(label.str()) << "\"];\n";
-    for (const auto& in : node->inputs) {
-      const void* key = (in.has_node() && !in.is_evaluated()) ? static_cast<const void*>(in.node().get()) : in.id();
-      auto [src, f2] = name_of(key, (in.has_node() && !in.is_evaluated()) ? 'n' : 'v');
-      (void)f2;
-      edges << "  " << src << " -> " << n << " [label=\"" << spec_label(in.dtype(), in.shape()) << "\"];\n";
-      stack.push_back(in);
-    }
-  }
+    for (const auto& in : node.inputs)
+      edges << "  " << name_of(in) << " -> " << n << " [label=\"" << spec_label(in.dtype(), in.shape()) << "\"];\n";
+  });
   for (size_t i = 0; i < outputs.size(); ++i) {
     const array& o = outputs[i];
     if (!o.valid()) continue;
-    const void* key = (o.has_node() && !o.is_evaluated()) ? static_cast<const void*>(o.node().get()) : o.id();
     os << "  out" << i << " [shape=ellipse, style=bold, label=\"output " << i << "\\n"
        << spec_label(o.dtype(), o.shape()) << "\"];\n";
-    edges << "  " << names.at(key) << " -> out" << i << ";\n";
+    edges << "  " << names.at(key_of(o)) << " -> out" << i << ";\n";
   }
   os << edges.str() << "}\n";
 }

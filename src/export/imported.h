@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ingot/export.h"
+#include "io/file.h"
 #include "tape/plan.h"
 
 namespace ingot {
@@ -22,7 +23,7 @@ struct ImportedFunction::Impl : std::enable_shared_from_this<ImportedFunction::I
   };
   std::string path;
   ImportOptions options;
-  std::shared_ptr<void> mapping;  // keeps the mapped file (or its copy in memory) alive for every constant array
+  std::shared_ptr<const io::MappedFile> mapping;  // the file (or its copy in memory), kept alive by every constant array
   uint32_t format_version = 0;
   std::string library_version;
   Metadata metadata;

@@ -1,12 +1,6 @@
 // Reading a function file: every byte is hostile until checked (docs/format.md, "Reading a file").
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
-#include <cstdlib>
 #include <iomanip>
 #include <limits>
 #include <sstream>
@@ -65,48 +59,15 @@ class Reader {
     throw std::runtime_error("[import_function] " + path_ + ": " + why);
   }
 
+  // The file mapped, or read into memory with ImportOptions::copy_constants (so that nothing refers to
+  // it after the import; a file shrinking meanwhile is reported, not a SIGBUS).
   const uint8_t* map_file(Impl& impl, size_t& size) {
-    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) bad(std::string("cannot open: ") + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      bad("not a regular file.");
-    }
-    size = static_cast<size_t>(st.st_size);
-    if (size < format::kHeaderSize) {
-      ::close(fd);
+    auto file = io::MappedFile::open(path_, "import_function", options_.copy_constants);
+    size = static_cast<size_t>(file->size());
+    if (size < format::kHeaderSize)
       bad("too small to be an ingot function file (" + std::to_string(size) + " bytes).");
-    }
-    if (options_.copy_constants) return read_whole(impl, fd, size);
-    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (p == MAP_FAILED) bad(std::string("cannot map: ") + std::strerror(errno));
-    impl.mapping = std::shared_ptr<void>(p, [size](void* q) { ::munmap(q, size); });
-    return static_cast<const uint8_t*>(p);
-  }
-
-  // ImportOptions::copy_constants: the file read into memory (aligned as the mapping would be), so that
-  // nothing refers to it after the import; a file shrinking meanwhile is reported, not a SIGBUS.
-  const uint8_t* read_whole(Impl& impl, int fd, size_t size) {
-    void* p = std::aligned_alloc(format::kAlignment, format::align_up(size));
-    if (!p) {
-      ::close(fd);
-      bad("cannot allocate " + std::to_string(size) + " bytes to copy the file into memory.");
-    }
-    impl.mapping = std::shared_ptr<void>(p, std::free);
-    for (size_t done = 0; done < size;) {
-      const ssize_t r = ::pread(fd, static_cast<uint8_t*>(p) + done, size - done, static_cast<off_t>(done));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        const int err = r < 0 ? errno : 0;
-        ::close(fd);
-        bad(err ? std::string("cannot read: ") + std::strerror(err) : "the file shrank while it was read.");
-      }
-      done += static_cast<size_t>(r);
-    }
-    ::close(fd);
-    return static_cast<const uint8_t*>(p);
+    impl.mapping = file;
+    return file->data();
   }
 
   format::Header header(const uint8_t* base, uint64_t size) const {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "core/graph.h"
 #include "core/utils.h"
 #include "export/format.h"
 #include "cpu/copy.h"
@@ -111,6 +112,7 @@ bool same_inputs(const Signature& a, const Signature& b) {
 TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs, bool shapeless,
                            ConstantTable& constants, const char* caller) {
   TraceRecord rec;
+  Tape& tape = rec.tape;
   rec.signature.shapeless = shapeless;
   Args pargs;
   Kwargs pkwargs;
@@ -124,7 +126,7 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
   for (const auto& [name, a] : kwargs) {  // std::map: sorted by name, which is the id order
     if (!a.valid()) fail(caller, "keyword input '", name, "' is an empty array handle.");
     rec.signature.kwargs.emplace(name, TensorSpec{a.dtype(), a.shape()});
-    rec.kwarg_names.push_back(name);
+    tape.kwarg_names.push_back(name);
     auto p = array::placeholder(a.shape(), a.dtype());
     input_ids.emplace(p.id(), static_cast<uint32_t>(input_ids.size()));
     pkwargs.emplace(name, std::move(p));
@@ -141,60 +143,40 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
     outs = fun(pargs, pkwargs);
   }
 
-  // Pass 1: depth-first from the outputs (inputs in order) to a topological order of nodes and the
-  // constants in first-use order. Iterative, so graph depth is not limited by the stack.
+  // Pass 1: the nodes in topological order (the one graph walk) and the constants in first-use order.
   std::vector<const Node*> order;
   std::vector<array> consts;
   std::unordered_set<const void*> seen_const;
-  std::unordered_set<const Node*> seen_node;
   const auto& registry = primitive_registry().entries();
-  auto classify = [&](const array& a) -> const Node* {
+  auto enter = [&](const array& a) {
     if (!a.valid()) fail(caller, "the function returned or used an empty array handle.");
     // Weights loaded lazily from disk are read now and stored as data: a file never names another file.
-    // So are the results of imported calls on arrays with data (one node that replays the file's trace).
+    // So are the results of replayed calls on arrays with data (one node that replays a plan).
     if (!a.is_evaluated() && a.has_node()) {
       const std::string_view name = a.node()->primitive->name();
-      if (name == "Load" || name == "ImportedCall") array(a).eval();
+      if (name == "Load" || name == "ImportedCall" || name == "CompiledCall") array(a).eval();
     }
     if (a.kind() == ArrayKind::placeholder) {
       if (!input_ids.count(a.id()))
         fail(caller, "the function uses an input of another trace (an array captured while tracing).");
-      return nullptr;
+      return false;
     }
     if (a.is_evaluated() || !a.has_node()) {
       if (!a.is_evaluated()) fail(caller, "the function uses an array with neither data nor a graph.");
       if (seen_const.insert(a.id()).second) consts.push_back(a);
-      return nullptr;
+      return false;
     }
-    return a.node().get();
+    const Node& n = *a.node();
+    const char* name = n.primitive->name();
+    if (!registry.count(name) && !forwards(n)) {
+      if (std::string_view(name) == "CustomTransforms")
+        fail(caller, "a custom_function with its own transforms cannot be exported: the file would keep its "
+                     "forward pass but lose its vjp. Export the function without custom_function.");
+      fail(caller, "primitive ", name, " cannot be exported (it has no registered serialization).");
+    }
+    return true;
   };
-  std::vector<std::pair<const Node*, size_t>> stack;
-  auto push = [&](const array& a) {
-    const Node* n = classify(a);
-    if (n && seen_node.insert(n).second) {
-      const char* name = n->primitive->name();
-      if (!registry.count(name) && !forwards(*n)) {
-        if (std::string_view(name) == "CustomTransforms")
-          fail(caller, "a custom_function with its own transforms cannot be exported: the file would keep its "
-                       "forward pass but lose its vjp. Export the function without custom_function.");
-        fail(caller, "primitive ", name, " cannot be exported (it has no registered serialization).");
-      }
-      stack.emplace_back(n, 0);
-    }
-  };
-  for (const auto& o : outs) {
-    push(o);
-    while (!stack.empty()) {
-      auto& [n, i] = stack.back();
-      if (i < n->inputs.size()) {
-        const array& in = n->inputs[i++];
-        push(in);
-        continue;
-      }
-      order.push_back(n);
-      stack.pop_back();
-    }
-  }
+  walk_graph(outs, enter, [&](Node& n) { order.push_back(&n); });
 
   // Pass 2: dense ids (inputs, constants, node outputs), merging equal constants and equal nodes.
   const size_t table_size = constants.size();
@@ -206,7 +188,7 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
     for (const auto& c : consts) {
       uint32_t index = constants.intern(c);
       auto [it, fresh] = const_value.emplace(index, next);
-      if (fresh) rec.constants.push_back(index), ++next, dynamic.push_back(false);
+      if (fresh) tape.constants.push_back(index), ++next, dynamic.push_back(false);
       id.emplace(c.id(), it->second);
     }
     std::unordered_map<const Node*, uint32_t> node_base;  // first output id of each emitted node
@@ -249,21 +231,23 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
       if (shapeless && any_dynamic) {  // only a shapeless trace asks what a node bakes in
         const std::string baked = p.shapeless_bakes(n->inputs, in_dynamic);
         if (!baked.empty())
-          fail(caller, p.name(), " (node ", rec.nodes.size(), ") bakes ", baked, " and cannot be exported shapeless.");
+          fail(caller, p.name(), " (node ", tape.nodes.size(), ") bakes ", baked, " and cannot be exported shapeless.");
       }
-      NodeRecord nr{p.name(), static_cast<uint32_t>(p.version()), w.bytes(), std::move(ins), {}};
-      for (size_t k = 0; k < n->output_shapes.size(); ++k) nr.outputs.push_back({n->output_dtypes[k], n->output_shapes[k]});
-      if (next + nr.outputs.size() > format::kMaxValues) fail(caller, "the traced graph has too many values.");
+      const size_t nout = n->output_shapes.size();
+      if (next + nout > format::kMaxValues) fail(caller, "the traced graph has too many values.");
+      tape.nodes.push_back({n->primitive, static_cast<uint32_t>(p.version()), std::move(ins), n->output_shapes,
+                            n->output_dtypes});
       cse.emplace(std::move(key), next);
       node_base.emplace(n, next);
-      next += static_cast<uint32_t>(nr.outputs.size());
+      next += static_cast<uint32_t>(nout);
       dynamic.resize(next, any_dynamic);
-      rec.nodes.push_back(std::move(nr));
     }
     for (const auto& o : outs) {
-      rec.outputs.push_back(value_of(o));
+      tape.outputs.push_back(value_of(o));
       rec.signature.outputs.push_back({o.dtype(), o.shape()});
     }
+    tape.num_inputs = input_ids.size();
+    tape.num_values = next;
   } catch (...) {
     constants.truncate(table_size);
     throw;
@@ -274,10 +258,11 @@ TraceRecord trace_function(const ArgsKwargsFunction& fun, const Args& args, cons
 void add_self_test(TraceRecord& rec, const ArgsKwargsFunction& fun, const Args& args, const Kwargs& kwargs,
                    ConstantTable& constants, const char* caller) {
   std::vector<array> outs = fun(args, kwargs);
-  if (outs.size() != rec.outputs.size())
-    fail(caller, "the self-test run returned ", outs.size(), " outputs; the trace returns ", rec.outputs.size(), ".");
+  Tape& tape = rec.tape;
+  if (outs.size() != tape.outputs.size())
+    fail(caller, "the self-test run returned ", outs.size(), " outputs; the trace returns ", tape.outputs.size(), ".");
   std::vector<array> all(args.begin(), args.end());
-  for (const auto& name : rec.kwarg_names) all.push_back(kwargs.at(name));
+  for (const auto& name : tape.kwarg_names) all.push_back(kwargs.at(name));
   all.insert(all.end(), outs.begin(), outs.end());
   eval(all);
   for (size_t i = 0; i < outs.size(); ++i) {
@@ -287,7 +272,7 @@ void add_self_test(TraceRecord& rec, const ArgsKwargsFunction& fun, const Args& 
            "; the trace gives ", want.dtype, shape_str(want.shape), ".");
   }
   for (size_t i = 0; i < all.size(); ++i)
-    (i < all.size() - outs.size() ? rec.test_inputs : rec.test_outputs).push_back(constants.intern(all[i]));
+    (i < all.size() - outs.size() ? tape.test_inputs : tape.test_outputs).push_back(constants.intern(all[i]));
 }
 
 }  // namespace ingot::exporting

@@ -1,4 +1,4 @@
-// Tracing a function into a tape of nodes over dense value ids, and the exporter's constant table.
+// Tracing a function into a tape, and the exporter's constant table.
 #pragma once
 
 #include <cstdint>
@@ -7,16 +7,9 @@
 #include <vector>
 
 #include "ingot/export.h"
+#include "tape/tape.h"
 
 namespace ingot::exporting {
-
-struct NodeRecord {
-  std::string primitive;
-  uint32_t version = 1;
-  std::vector<uint8_t> state;
-  std::vector<uint32_t> inputs;
-  std::vector<TensorSpec> outputs;
-};
 
 // While one lives, op builders on this thread build the forms that follow shapes (detail::in_shapeless_trace).
 struct ShapelessTraceScope {
@@ -29,13 +22,11 @@ struct ShapelessTraceScope {
   bool saved;
 };
 
+// A traced function: its signature (outputs filled in too) and its tape, whose constants and self-test
+// vectors are indices into the file's ConstantTable.
 struct TraceRecord {
-  Signature signature;             // outputs filled in too
-  std::vector<std::string> kwarg_names;  // sorted
-  std::vector<uint32_t> constants; // indices into ConstantTable
-  std::vector<NodeRecord> nodes;
-  std::vector<uint32_t> outputs;
-  std::vector<uint32_t> test_inputs, test_outputs;  // self-test vectors (constant indices), when asked for
+  Signature signature;
+  Tape tape;
 };
 
 // Every constant of one file, stored once: by identity, then by content (dtype, shape, 128-bit hash).

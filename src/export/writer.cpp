@@ -9,6 +9,7 @@
 #include "export/schema_generated.h"
 #include "export/trace.h"
 #include "io/file.h"
+#include "prims/primitive.h"
 
 namespace ingot::exporting {
 
@@ -44,23 +45,27 @@ void write_function_file(const std::string& path, const Metadata& metadata, cons
     fconsts.push_back(fb::CreateConstantDirect(b, static_cast<uint8_t>(c.dtype()), &c.shape(), offsets[i], c.nbytes()));
   }
   std::vector<flatbuffers::Offset<fb::Trace>> ftraces;
-  for (const auto& t : traces) {
+  for (const auto& rec : traces) {
+    const Tape& t = rec.tape;
+    const Signature& sig = rec.signature;
     std::vector<flatbuffers::Offset<fb::TensorType>> args;
-    for (const auto& a : t.signature.args) args.push_back(tensor_type(b, a));
+    for (const auto& a : sig.args) args.push_back(tensor_type(b, a));
     std::vector<flatbuffers::Offset<fb::KeywordInput>> kwargs;
     for (const auto& name : t.kwarg_names)
-      kwargs.push_back(fb::CreateKeywordInputDirect(b, name.c_str(), tensor_type(b, t.signature.kwargs.at(name))));
+      kwargs.push_back(fb::CreateKeywordInputDirect(b, name.c_str(), tensor_type(b, sig.kwargs.at(name))));
     std::vector<flatbuffers::Offset<fb::Node>> nodes;
     for (const auto& n : t.nodes) {
       std::vector<flatbuffers::Offset<fb::TensorType>> outs;
-      for (const auto& o : n.outputs) outs.push_back(tensor_type(b, o));
-      nodes.push_back(fb::CreateNodeDirect(b, n.primitive.c_str(), n.version, &n.state, &n.inputs, &outs));
+      for (size_t o = 0; o < n.shapes.size(); ++o) outs.push_back(tensor_type(b, {n.dtypes[o], n.shapes[o]}));
+      StateWriter state;
+      n.primitive->write_state(state);
+      nodes.push_back(fb::CreateNodeDirect(b, n.primitive->name(), n.version, &state.bytes(), &n.inputs, &outs));
     }
     flatbuffers::Offset<fb::SelfTest> test = 0;
     if (!t.test_outputs.empty() || !t.test_inputs.empty())
       test = fb::CreateSelfTestDirect(b, &t.test_inputs, &t.test_outputs);
     ftraces.push_back(
-        fb::CreateTraceDirect(b, &args, &kwargs, &t.constants, &nodes, &t.outputs, t.signature.shapeless, test));
+        fb::CreateTraceDirect(b, &args, &kwargs, &t.constants, &nodes, &t.outputs, sig.shapeless, test));
   }
   const std::string meta = metadata.dump();
   const std::string version = INGOT_VERSION;

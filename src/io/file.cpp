@@ -17,7 +17,7 @@
 
 namespace ingot::io {
 
-std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, const char* op) {
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, const char* op, bool copy) {
   auto bad = [&](const std::string& why) {
     throw std::runtime_error(std::string("[") + op + "] " + path + ": " + why);
   };
@@ -31,7 +31,26 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, cons
   std::shared_ptr<MappedFile> f(new MappedFile());
   f->path_ = path;
   f->size_ = static_cast<uint64_t>(st.st_size);
-  if (f->size_ > 0) {
+  if (f->size_ > 0 && copy) {
+    constexpr size_t kPage = 4096;  // aligned as a mapping would be
+    void* p = std::aligned_alloc(kPage, (f->size_ + kPage - 1) / kPage * kPage);
+    if (!p) {
+      ::close(fd);
+      bad("cannot allocate " + std::to_string(f->size_) + " bytes to copy the file into memory.");
+    }
+    f->data_ = static_cast<const uint8_t*>(p);
+    f->copied_ = true;
+    for (uint64_t done = 0; done < f->size_;) {
+      const ssize_t r = ::pread(fd, static_cast<uint8_t*>(p) + done, f->size_ - done, static_cast<off_t>(done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        const int err = r < 0 ? errno : 0;
+        ::close(fd);
+        bad(err ? std::string("cannot read: ") + std::strerror(err) + "." : "the file shrank while it was read.");
+      }
+      done += static_cast<uint64_t>(r);
+    }
+  } else if (f->size_ > 0) {
     void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       const int err = errno;
@@ -45,7 +64,8 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, cons
 }
 
 MappedFile::~MappedFile() {
-  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (copied_) std::free(const_cast<uint8_t*>(data_));
+  else if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 namespace {

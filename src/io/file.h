@@ -10,11 +10,13 @@
 
 namespace ingot::io {
 
-// The whole file mapped read-only. Mapping reads nothing: pages come in when first touched.
+// The whole file mapped read-only. Mapping reads nothing: pages come in when first touched. With
+// `copy`, the file is read into page-aligned memory instead, so that nothing refers to it afterwards
+// (a file changed or truncated later cannot fault its readers).
 class MappedFile {
  public:
-  // Throws std::runtime_error "[op] path: why" when the file cannot be opened or mapped.
-  static std::shared_ptr<const MappedFile> open(const std::string& path, const char* op);
+  // Throws std::runtime_error "[op] path: why" when the file cannot be opened, mapped or read.
+  static std::shared_ptr<const MappedFile> open(const std::string& path, const char* op, bool copy = false);
   ~MappedFile();
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
@@ -25,6 +27,7 @@ class MappedFile {
   std::string path_;
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
+  bool copied_ = false;
 };
 
 // How a tensor stored in another layout than the array's own (GGUF's quantized blocks) becomes its
