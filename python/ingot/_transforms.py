@@ -3,6 +3,7 @@ custom_function and checkpoint. The C++ core transforms flat lists of arrays (``
 this module flattens the arguments and rebuilds the results the way ``mlx.core`` does."""
 
 import functools
+import itertools
 
 from . import _core
 from ._core import array
@@ -41,15 +42,19 @@ def _rebuild(tree, items):
     return type(tree)(items)
 
 
-def _fill(tree, it):
-    """``tree`` with its arrays replaced, in order, by the next values of ``it``."""
-    if isinstance(tree, array):
+def _fill(tree, it, leaf=array):
+    """``tree`` with its arrays (or other ``leaf`` objects) replaced, in order, by the next values of ``it``."""
+    if isinstance(tree, leaf):
         return next(it)
     if isinstance(tree, (list, tuple)):
-        return _rebuild(tree, [_fill(t, it) for t in tree])
+        return _rebuild(tree, [_fill(t, it, leaf) for t in tree])
     if isinstance(tree, dict):
-        return _rebuild(tree, [_fill(v, it) for v in tree.values()])
+        return _rebuild(tree, [_fill(v, it, leaf) for v in tree.values()])
     return tree
+
+
+class _Slot:
+    """Where an array was in a call's arguments (a traced function keeps the call's shape, not its arrays)."""
 
 
 def _fill_in_place(tree, it, slots):
@@ -477,21 +482,37 @@ def compile(fun, inputs=None, outputs=None, shapeless=False):
         raise ValueError(f"[compile] fun must be callable, got {type(fun).__name__}.")
     compiled = {}
 
+    simple = inputs is None and outputs is None
+
     @functools.wraps(fun)
     def run(*args, **kwargs):
-        state_in = _flatten(inputs, [], False, "compile") if inputs is not None else []
-        flat = _flatten([list(args), kwargs], [], False, "compile")
-        key = (_structure(args, shapeless), _structure(kwargs, shapeless),
-               tuple(_structure(x, shapeless) for x in state_in))
+        key = None
+        if simple and not kwargs:
+            # The common call, arrays only: a cheaper key of the same information (a key of this form
+            # never equals one of the general form below, whose parts start with a string).
+            parts = []
+            for a in args:
+                if type(a) is not array:
+                    break
+                parts.append(a.dtype)
+                parts.append(a.ndim if shapeless else tuple(a.shape))
+            else:
+                flat, state_in, key = list(args), [], tuple(parts)
+        if key is None:
+            state_in = _flatten(inputs, [], False, "compile") if inputs is not None else []
+            flat = _flatten([list(args), kwargs], [], False, "compile")
+            key = (_structure(args, shapeless), _structure(kwargs, shapeless),
+                   tuple(_structure(x, shapeless) for x in state_in))
         entry = compiled.get(key)
         if entry is None:
             out_tree = [None]
             n_args = len(flat)
+            # The arguments with their arrays replaced by slots: the trace, kept with the compiled
+            # function, must not hold the first call's arrays.
+            skeleton = _fill((args, kwargs), itertools.repeat(_Slot()))
 
             def flat_fun(arrays):
-                it = iter(arrays[:n_args])
-                a2 = [_fill(a, it) for a in args]
-                k2 = {k: _fill(v, it) for k, v in kwargs.items()}
+                a2, k2 = _fill(skeleton, iter(arrays[:n_args]), _Slot)
                 # The captured inputs read as the traced values while the function runs.
                 in_slots = _leaf_slots(inputs, [], True) if inputs is not None else []
                 held = [(c[k], _core._handle(c[k])) for c, k in in_slots]
@@ -512,10 +533,13 @@ def compile(fun, inputs=None, outputs=None, shapeless=False):
                 out_tree[0] = out
                 return _flatten(out, [], False, "compile") + written
 
-            entry = compiled[key] = (_core._compile(flat_fun, shapeless), out_tree)
-        fn, out_tree = entry
-        results = fn(flat + state_in)
-        n_out = len(_flatten(out_tree[0], [], False, "compile"))
+            entry = compiled[key] = [_core._compile(flat_fun, shapeless), out_tree, None]
+        fn, out_tree, n_out = entry
+        results = fn(flat + state_in if state_in else flat)
+        if n_out is None:  # known once the first call has traced
+            n_out = entry[2] = len(_flatten(out_tree[0], [], False, "compile"))
+        if type(out_tree[0]) is array and outputs is None:
+            return results[0]
         if outputs is not None:
             for (c, k), value in zip(_leaf_slots(outputs, []), results[n_out:]):
                 if isinstance(c[k], array):

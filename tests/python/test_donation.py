@@ -69,3 +69,25 @@ def test_an_imported_decode_step_updates_its_cache_in_place(tmp_path):
     mx.eval(again)
     np.testing.assert_array_equal(np.array(kept), want)
     assert np.array(again)[:4].tolist() == [9, 9, 9, 9]
+
+
+def test_a_compiled_decode_step_updates_its_cache_in_place():
+    @mx.compile
+    def step(cache, new, pos):
+        cache = mx.slice_update(cache, new, pos, axes=[0])
+        return cache, mx.sum(cache)
+
+    cache = mx.zeros((N,))
+    mx.eval(cache)
+    want = np.zeros(N, np.float32)
+    for t in range(4):
+        new, pos = mx.full((4,), float(t + 1)), mx.array(4 * t)
+        mx.eval(new, pos)
+        cache, total = step(cache, new, pos)
+        mx.reset_peak_memory()
+        before = mx.get_active_memory()
+        mx.eval(cache, total)
+        assert max(mx.get_peak_memory() - before, 0) < 4096, f"step {t} copied the cache"
+        want[4 * t:4 * t + 4] = t + 1
+        assert total.item() == want.sum()
+    np.testing.assert_array_equal(np.array(cache), want)

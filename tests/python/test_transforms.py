@@ -412,6 +412,46 @@ def test_compile_traces_once_per_signature_and_replays():
     assert len(calls) == 2
 
 
+def test_compiled_calls_replay_one_fused_node_and_key_on_dtype_and_shape(tmp_path):
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        h = x * 0.5
+        return h * (1.0 + mx.erf(h * 0.70710678)) + mx.tanh(x)
+
+    cf = mx.compile(f)
+    x = mx.array(rand(4, 33))
+    got = cf(x)
+    # Inputs with data: one node replays the recorded tape, its elementwise run fused into one loop.
+    dot = tmp_path / "g.dot"
+    mx.export_to_dot(str(dot), got)
+    assert "CompiledCall(7 nodes; fused: 7)" in dot.read_text()
+    close(got, f(x), rtol=0, atol=0)
+    # A lazy input: the tape's nodes join the caller's graph, and the values are the same.
+    close(cf(x * 2.0), f(x * 2.0), rtol=0, atol=0)
+    calls.clear()
+    cf(mx.array(rand(4, 33)))                      # same dtype and shape: replayed
+    assert calls == []
+    cf(x.astype(mx.float16))                       # another dtype: traced again
+    cf(mx.array(rand(33, 4)))                      # another shape: traced again
+    assert len(calls) == 2
+    close(cf(x.astype(mx.float16)), f(x.astype(mx.float16)), rtol=0, atol=0)
+
+
+def test_a_compiled_function_keeps_no_array_of_the_call_that_traced_it():
+    cf = mx.compile(lambda x, opts: x * opts["scale"] + 1.0)
+    big = mx.zeros((1 << 22,))  # 16 MiB
+    mx.eval(big)
+    before = mx.get_active_memory()
+    out = cf(big, {"scale": mx.array(2.0)})
+    mx.eval(out)
+    del big, out
+    assert mx.get_active_memory() < before - (1 << 23), "the traced call's input is still held"
+    x = mx.array(rand(5))
+    close(cf(x, {"scale": mx.array(3.0)}), x * 3.0 + 1.0, rtol=0, atol=0)
+
+
 def test_compile_shapeless_refuses_what_bakes_a_size():
     f = mx.compile(lambda x: mx.reshape(x, (2, 3)) + 1, shapeless=True)
     with pytest.raises(ValueError, match=r"\[compile\] Reshape bakes the shape \(2,3\).* cannot be compiled shapeless"):
