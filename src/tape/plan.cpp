@@ -26,6 +26,9 @@ constexpr size_t kMaxPlans = 256;  // per PlanCache
 // Elements per tile of a fused loop: a multiple of every vector width, so each element meets the same
 // kernel lanes as in the unfused node; 4 KiB per live value stays in the L1/L2 cache.
 constexpr int64_t kTile = 1024;
+// An outside operand broadcast along the group's last axes (a norm's (rows, 1) scale) is fused when each of
+// its elements covers at least this many consecutive elements: the loop then runs in pieces of that length.
+constexpr int64_t kMinBlock = 16;
 // Input-independent nodes are folded into constants when their outputs take at most this many bytes,
 // or no more than their inputs.
 constexpr double kFoldBytes = 1 << 20;
@@ -75,21 +78,27 @@ struct Plan {
     std::vector<uint32_t> release;  // value ids read for the last time here
     std::vector<bool> moves;        // per input: read for the last time here, and once (it moves in)
   };
-  // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
+    // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
   // value ids: the group's own values live in tile registers unless read after the group or returned
   // (`materialize`); the others are inputs of the whole group, each of `elements`, of 1 element, or
-  // repeating along them (shaped as the end of the group's shape).
+  // broadcast to them so that flat element i reads element (i / block) % size (a bias row: block 1;
+  // a norm's (rows, 1) scale: block = the row's length).
+  struct Operand {
+    int member;     // the member computing it, or -1: outside the group
+    uint32_t id;    // value id
+    int64_t block;  // outside: elements each of its elements covers (0: one element for all)
+  };
   struct Group {
     size_t begin, end;
     int64_t elements;
     std::vector<FusedOp> ops;        // one per step
-    // Per member, its inputs in order (one or two): the member computing it (-1: outside) and its id.
-    std::vector<std::pair<int, uint32_t>> operands;
+    std::vector<Operand> operands;   // per member, its inputs in order (one or two)
     std::vector<uint32_t> external;  // value ids read from outside the group
     std::vector<bool> materialize;   // per step: its output is an array
     std::vector<int> registers;      // per step: tile register (-1: written into the array)
     int num_registers = 0;
     std::vector<int64_t> periods;    // sizes of the outside operands that repeat (a bias row)
+    std::vector<int64_t> blocks;     // blocks of outside operands whose elements repeat (over 1)
   };
   std::shared_ptr<const Tape> tape;
   const char* name;  // of the node a direct call makes
@@ -104,13 +113,22 @@ struct Plan {
 
 namespace {
 
-// Whether an operand of shape `v` broadcast to `s` repeats itself along the flat elements of `s`: its
-// shape, leading ones aside, is the end of `s` (a bias row, a norm's weight, `s` itself).
-bool repeats_along(const Shape& v, const Shape& s) {
-  size_t lead = 0;
-  while (lead < v.size() && v[lead] == 1) ++lead;
-  const size_t n = v.size() - lead;
-  return n <= s.size() && std::equal(v.begin() + static_cast<std::ptrdiff_t>(lead), v.end(), s.end() - static_cast<std::ptrdiff_t>(n));
+// How an operand of shape `v` broadcast to `s` walks the flat elements of `s`: when its dimensions other
+// than 1 are one run of dimensions of `s` (a bias row, a (rows, 1) scale, a per-channel (C, 1, 1) scale,
+// `s` itself), element i of `s` reads its element (i / block) % size, with `block` the product of the
+// dimensions after the run (0 for a one-element operand). nullopt otherwise.
+std::optional<int64_t> broadcast_block(const Shape& v, const Shape& s) {
+  if (shape_size(v) == 1) return 0;
+  if (v.size() > s.size()) return std::nullopt;
+  const size_t off = s.size() - v.size();
+  size_t first = s.size(), last = 0;
+  for (size_t k = 0; k < v.size(); ++k)
+    if (v[k] != 1) first = std::min(first, off + k), last = off + k;
+  for (size_t k = first; k <= last; ++k)
+    if (v[k - off] != s[k]) return std::nullopt;
+  int64_t block = 1;
+  for (size_t k = last + 1; k < s.size(); ++k) block *= s[k];
+  return block;
 }
 
 // Finds the runs of consecutive fusable steps with one output shape and at least two members.
@@ -124,8 +142,8 @@ void fuse(Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
     if (shape_size(p.steps[k].shapes[0]) == 0) return std::nullopt;
     for (uint32_t id : n.inputs) {
       const array& v = values[id];
-      if (v.dtype() != float32 || (v.size() != 1 && !repeats_along(v.shape(), p.steps[k].shapes[0])))
-        return std::nullopt;
+      const auto block = broadcast_block(v.shape(), p.steps[k].shapes[0]);
+      if (v.dtype() != float32 || !block || (*block > 1 && *block < kMinBlock)) return std::nullopt;
     }
     return op;
   };
@@ -139,7 +157,7 @@ void fuse(Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
       k = end;
       continue;
     }
-    Plan::Group g{k, end, shape_size(p.steps[k].shapes[0]), {}, {}, {}, {}, {}, 0, {}};
+    Plan::Group g{k, end, shape_size(p.steps[k].shapes[0]), {}, {}, {}, {}, {}, 0, {}, {}};
     std::unordered_map<uint32_t, int> member_of;  // value id -> the member computing it
     for (size_t j = k; j < end; ++j) member_of.emplace(p.steps[j].first_output, static_cast<int>(j - k));
     std::vector<int> free_registers;
@@ -151,17 +169,23 @@ void fuse(Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
       const auto& s = p.steps[j];
       g.ops.push_back(*member(j));
       std::vector<int> freed;  // registers free from the next member on (a kernel never writes what it reads)
+      auto add_once = [](std::vector<int64_t>& v, int64_t x) {
+        if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+      };
       for (uint32_t id : s.node->inputs) {
         auto it = member_of.find(id);
-        g.operands.push_back({it == member_of.end() ? -1 : it->second, id});
         if (it != member_of.end()) {
+          g.operands.push_back({it->second, id, 1});
           if (--reads_left[it->second] == 0 && g.registers[it->second] >= 0) freed.push_back(g.registers[it->second]);
-        } else if (std::find(g.external.begin(), g.external.end(), id) == g.external.end()) {
-          g.external.push_back(id);
-          const int64_t size = values[id].size();
-          if (size > 1 && size < g.elements && std::find(g.periods.begin(), g.periods.end(), size) == g.periods.end())
-            g.periods.push_back(size);
+          continue;
         }
+        const int64_t block = *broadcast_block(values[id].shape(), s.shapes[0]);
+        g.operands.push_back({-1, id, block});
+        if (std::find(g.external.begin(), g.external.end(), id) != g.external.end()) continue;
+        g.external.push_back(id);
+        const int64_t size = values[id].size();
+        if (block == 1 && size < g.elements) add_once(g.periods, size);
+        if (block > 1) add_once(g.blocks, block);
       }
       const uint32_t id = s.first_output;
       const bool returned = std::find(tr.outputs.begin(), tr.outputs.end(), id) != tr.outputs.end();
@@ -358,20 +382,23 @@ class PlanCall : public Primitive {
     cpu::parallel_for(tiles, cost, [&](int64_t t0, int64_t t1) {
       thread_local std::vector<float> registers;
       registers.resize(static_cast<size_t>(std::max(g.num_registers, 1)) * kTile);
-      // Where operand `id` is for elements [at, at + n), and whether it walks (1) or repeats its element (0).
-      auto operand = [&](const std::pair<int, uint32_t>& op, int64_t at, int& step) -> const float* {
-        if (const int m = op.first; m >= 0) {
+      // Where an operand is for elements [at, at + n), and whether it walks (1) or repeats its element (0).
+      auto operand = [&](const Plan::Operand& op, int64_t at, int& step) -> const float* {
+        if (const int m = op.member; m >= 0) {
           step = 1;
           return g.registers[m] >= 0 ? registers.data() + g.registers[m] * kTile : dst[m] + at;
         }
-        const array& a = vals[op.second];
-        step = a.size() == 1 ? 0 : 1;
-        return static_cast<const float*>(a.raw_data()) + (step ? at % a.size() : 0);
+        const auto* base = static_cast<const float*>(vals[op.id].raw_data());
+        step = op.block == 1 ? 1 : 0;
+        if (op.block == 0) return base;
+        return base + (op.block == 1 ? at : at / op.block) % vals[op.id].size();
       };
       for (int64_t at = t0 * kTile, end = std::min(t1 * kTile, g.elements); at < end;) {
-        // A chunk within one tile over which every repeating operand is contiguous.
+        // A chunk within one tile over which every repeating operand is contiguous and every
+        // broadcast one holds one element.
         int64_t stop = std::min(end, at + kTile);
         for (int64_t p : g.periods) stop = std::min(stop, (at / p + 1) * p);
+        for (int64_t b : g.blocks) stop = std::min(stop, (at / b + 1) * b);
         const int64_t n = stop - at;
         for (size_t j = 0, o = 0; j < g.ops.size(); ++j) {
           float* y = g.registers[j] >= 0 ? registers.data() + g.registers[j] * kTile : dst[j] + at;

@@ -57,6 +57,15 @@ static size_t peak_of_call(const ImportedFunction& f, array x, array& out) {
   return get_peak_memory() - before;
 }
 
+namespace {
+// How the node computing `a` prints itself ("ImportedCall(7 nodes; fused: 6)").
+std::string printed(const array& a) {
+  std::ostringstream os;
+  a.primitive().print(os);
+  return os.str();
+}
+}  // namespace
+
 TEST(Replay, EvaluatedInputsMakeOneNodeThatComposes) {
   TempDir dir(/*in_memory=*/true);
   const Args in{array({0.5f, -1.0f, 2.0f}), array({1.0f, 0.25f, -0.5f})};
@@ -162,8 +171,9 @@ struct RandomChain {
   uint32_t seed;
   std::vector<array> operator()(const Args& a) const {
     std::mt19937 g(seed);
-    // Full-size inputs, one-element constants, and rows that repeat along the full size (a bias).
-    std::vector<array> pool{a[0], a[1], array(0.75f), array(-2.0f), a[2], a[3]};
+    // Full-size inputs, one-element constants, rows that repeat along the full size (a bias), and a
+    // column whose elements each cover a row (a norm's scale).
+    std::vector<array> pool{a[0], a[1], array(0.75f), array(-2.0f), a[2], a[3], a[4]};
     using U = array (*)(const array&, StreamOrDevice);
     const U unary[] = {abs, negative, sign, square, sqrt, rsqrt, reciprocal, exp, expm1, log, log1p, log2, log10,
                        sin, cos, tan, arcsin, arccos, arctan, sinh, cosh, tanh, arcsinh, arccosh, arctanh, sigmoid,
@@ -204,7 +214,7 @@ TEST(Replay, FusedElementwiseRunsGiveTheSameBitsAsNodeByNode) {
     xa[0] = std::numeric_limits<float>::quiet_NaN();
     if (n > 3) xb[1] = std::numeric_limits<float>::infinity(), xa[2] = -0.0f;
     const Args in{array(xa, {rows, cols}), array(xb, {rows, cols}), array(values({cols}), {cols}),
-                  array(values({1, cols}), {1, cols})};
+                  array(values({1, cols}), {1, cols}), array(values({rows, 1}), {rows, 1})};
     for (uint32_t seed = 0; seed < 6; ++seed) {
       RandomChain chain{seed};
       const auto path = dir.file("chain" + std::to_string(seed) + "_" + std::to_string(n) + ".ingot");
@@ -232,9 +242,7 @@ TEST(Replay, ABiasAddAndGeluAfterAProductAreOneFusedRun) {
   x.eval();
   export_function(dir.file("mlp.ingot"), ArgsFunction(mlp), {x});
   auto out = import_function(dir.file("mlp.ingot"))({x})[0];
-  std::ostringstream os;
-  out.primitive().print(os);
-  EXPECT_EQ(os.str(), "ImportedCall(7 nodes; fused: 6)");  // the product, then add, 3 multiplies, erf, add
+  EXPECT_EQ(printed(out), "ImportedCall(7 nodes; fused: 6)");  // the product, then add, 3 multiplies, erf, add
   EXPECT_TRUE(same_bits(out, mlp({x})[0]));
 }
 
@@ -283,9 +291,7 @@ TEST(Replay, InputIndependentNodesAreComputedOncePerPlan) {
   ASSERT_EQ(f.impl().traces[0].nodes.size(), 6u);  // exp, arange, multiply, multiply, broadcast, add
   for (int call = 0; call < 2; ++call) {
     auto outs = f({x, y});
-    std::ostringstream os;
-    outs[0].primitive().print(os);
-    EXPECT_EQ(os.str(), "ImportedCall(3 nodes)");
+    EXPECT_EQ(printed(outs[0]), "ImportedCall(3 nodes)");
     auto want = fun({x, y});
     EXPECT_TRUE(same_bits(outs[0], want[0]));
     EXPECT_TRUE(same_bits(outs[1], want[1]));
@@ -306,9 +312,7 @@ TEST(Replay, CompiledFunctionsRunTheSamePlans) {
   x.eval();
   for (int call = 0; call < 2; ++call) {
     auto out = compiled({x})[0];
-    std::ostringstream os;
-    out.primitive().print(os);
-    EXPECT_EQ(os.str(), "CompiledCall(7 nodes; fused: 6)");
+    EXPECT_EQ(printed(out), "CompiledCall(7 nodes; fused: 6)");
     EXPECT_TRUE(same_bits(out, mlp({x})[0]));
   }
   // A lazy input: the tape's nodes join the caller's graph.
@@ -325,4 +329,23 @@ TEST(Replay, CompiledFunctionsRunTheSamePlans) {
     EXPECT_EQ(got.shape(), (Shape{n, 5}));
     EXPECT_TRUE(same_bits(got, add(exp(y), sum(y, -1, true))));
   }
+}
+
+TEST(Replay, AHandWrittenNormFusesAroundItsReduction) {
+  // x * rsqrt(mean(x^2) + eps) * w: square, sum, the count of summed elements, then the division, eps
+  // and rsqrt as one loop over the rows' values, and the products by the (rows, 1) scale and by the
+  // weight row as one loop over the elements.
+  TempDir dir(/*in_memory=*/true);
+  array w = random::normal({512}, float32, random::key(1));
+  w.eval();
+  auto norm = [&](const Args& a) {
+    const array r = rsqrt(add(mean(square(a[0]), -1, true), 1e-5f));
+    return Args{multiply(multiply(a[0], r), w)};
+  };
+  array x = random::normal({37, 512}, float32, random::key(2));
+  x.eval();
+  export_function(dir.file("norm.ingot"), ArgsFunction(norm), {x});
+  auto out = import_function(dir.file("norm.ingot"))({x})[0];
+  EXPECT_EQ(printed(out), "ImportedCall(8 nodes; fused: 3, 2)");
+  EXPECT_TRUE(same_bits(out, norm({x})[0]));
 }
