@@ -131,6 +131,15 @@ std::optional<int64_t> broadcast_block(const Shape& v, const Shape& s) {
   return block;
 }
 
+// Nodes that write their outputs from a few values at memory speed (zeros, a range).
+bool is_fill(const Primitive& p) {
+  const std::string_view name = p.name();
+  return name == "Full" || name == "Arange";
+}
+
+// The bytes an array's data takes (a broadcast view: only what it views).
+double held_bytes(const array& a) { return static_cast<double>(a.data_size()) * static_cast<double>(a.itemsize()); }
+
 // Finds the runs of consecutive fusable steps with one output shape and at least two members.
 void fuse(Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
   const auto& tr = *p.tape;
@@ -215,42 +224,74 @@ std::shared_ptr<const Plan> build_plan(std::shared_ptr<const Tape> tape, Arrays 
   p->tape = std::move(tape);
   p->name = name;
   p->constants = std::move(constants);
-  // Values as shapes only: inputs and constants as given, node outputs as placeholders.
+  // Pass 1: every value that depends on no input is computed now (arrays with data); the others are
+  // placeholders with their shapes.
   Arrays vals(inputs);
   vals.reserve(tr.num_values);
   vals.insert(vals.end(), p->constants.begin(), p->constants.end());
-  std::vector<size_t> last_read(tr.num_values, kNever);  // step index
-  std::vector<bool> dynamic(tr.num_values, false);      // depends on the call's inputs
+  std::vector<bool> dynamic(tr.num_values, false);  // depends on the call's inputs
   std::fill(dynamic.begin(), dynamic.begin() + static_cast<std::ptrdiff_t>(inputs.size()), true);
+  std::vector<std::vector<Shape>> node_shapes;
   for (const TapeNode& n : tr.nodes) {
     Arrays ins;
     ins.reserve(n.inputs.size());
     bool dyn = n.primitive->communicates();  // a message each call
-    double in_bytes = 0, out_bytes = 0;
     for (uint32_t id : n.inputs) {
       ins.push_back(vals[id]);
       dyn = dyn || dynamic[id];
-      in_bytes += detail::elements(vals[id].shape()) * size_of(vals[id].dtype());
     }
     std::vector<Shape> shapes = shapeless ? n.primitive->output_shapes(ins) : n.shapes;
     if (shapeless && check) check(n, ins, shapes);  // fixed shapes: checked when the tape was made
-    const uint32_t first = static_cast<uint32_t>(vals.size());
-    for (size_t o = 0; o < shapes.size(); ++o) out_bytes += detail::elements(shapes[o]) * size_of(n.dtypes[o]);
-    // Input-independent nodes are computed now, once, unless that would keep much more memory than
-    // their inputs hold (a constant broadcast to a large shape, say, stays a step).
-    if (!dyn && out_bytes <= std::max(in_bytes, kFoldBytes)) {
+    const size_t first = vals.size();
+    if (!dyn) {
       Arrays outs;
       for (size_t o = 0; o < shapes.size(); ++o) outs.emplace_back(std::make_shared<ArrayDesc>(shapes[o], n.dtypes[o]));
       run_node(*n.primitive, ins, outs);
-      for (size_t o = 0; o < outs.size(); ++o) p->folded.emplace_back(first + static_cast<uint32_t>(o), outs[o]);
       vals.insert(vals.end(), outs.begin(), outs.end());
+    } else {
+      for (size_t o = 0; o < shapes.size(); ++o) vals.push_back(array::placeholder(shapes[o], n.dtypes[o]));
+      for (size_t o = first; o < vals.size(); ++o) dynamic[o] = true;
+    }
+    node_shapes.push_back(std::move(shapes));
+  }
+  // The computed values a call reads (by its steps, or returned) are kept, unless a fill made one that
+  // takes much more memory than its inputs (zeros of a large shape): refilling costs no more than
+  // reading it back, so that node runs at each call instead. Anything else (random weights, a rotary
+  // table, a transposed constant) is kept: recomputing would cost more than it saves.
+  std::vector<bool> needed(tr.num_values, false), refill(tr.nodes.size(), false);
+  for (uint32_t id : tr.outputs) needed[id] = true;
+  std::vector<uint32_t> first_output(tr.nodes.size());
+  for (size_t k = 0, v = tr.num_inputs + tr.constants.size(); k < tr.nodes.size(); v += tr.nodes[k++].dtypes.size())
+    first_output[k] = static_cast<uint32_t>(v);
+  for (size_t k = tr.nodes.size(); k-- > 0;) {
+    const TapeNode& n = tr.nodes[k];
+    const uint32_t first = first_output[k];
+    bool read = false;
+    for (size_t o = 0; o < n.dtypes.size(); ++o) read = read || needed[first + o];
+    if (dynamic[first]) {
+      for (uint32_t id : n.inputs) needed[id] = true;
+    } else if (read && is_fill(*n.primitive)) {
+      double in_bytes = 0, out_bytes = 0;
+      for (uint32_t id : n.inputs) in_bytes += held_bytes(vals[id]);
+      for (size_t o = 0; o < n.dtypes.size(); ++o) out_bytes += held_bytes(vals[first + o]);
+      refill[k] = out_bytes > std::max(in_bytes, kFoldBytes);
+      if (refill[k])
+        for (uint32_t id : n.inputs) needed[id] = true;
+    }
+  }
+  // Pass 2: the steps, in order: nodes that depend on the inputs, and refills.
+  std::vector<size_t> last_read(tr.num_values, kNever);  // step index
+  for (size_t k = 0; k < tr.nodes.size(); ++k) {
+    const TapeNode& n = tr.nodes[k];
+    const uint32_t first = first_output[k];
+    if (!dynamic[first] && !refill[k]) {
+      for (size_t o = 0; o < n.dtypes.size(); ++o)
+        if (needed[first + o]) p->folded.emplace_back(first + static_cast<uint32_t>(o), vals[first + o]);
       continue;
     }
     for (uint32_t id : n.inputs) last_read[id] = p->steps.size();
-    for (size_t o = 0; o < shapes.size(); ++o) dynamic[first + o] = true;
     p->communicates = p->communicates || n.primitive->communicates();
-    p->steps.push_back({&n, shapes, first, {}, {}});
-    for (size_t o = 0; o < shapes.size(); ++o) vals.push_back(array::placeholder(std::move(shapes[o]), n.dtypes[o]));
+    p->steps.push_back({&n, std::move(node_shapes[k]), first, {}, {}});
   }
   for (uint32_t id : tr.outputs) {
     last_read[id] = kNever;  // returned: never released
