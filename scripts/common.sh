@@ -11,7 +11,7 @@ export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   python3 python3-venv python3-dev
-  libhwy-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhwy-dev libopenblas-dev libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libflatbuffers-dev flatbuffers-compiler nlohmann-json3-dev libcli11-dev libpcre2-dev liblapacke-dev libkissfft-dev
   graphviz chromium chromium-driver openmpi-bin libopenmpi-dev
   clang-14 libclang-rt-14-dev  # scripts/fuzz: libFuzzer and the sanitizers' runtimes

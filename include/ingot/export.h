@@ -150,6 +150,10 @@ struct ImportOptions {
   // Read the whole file into memory instead of mapping it, so that the function keeps working when the
   // file is changed or truncated afterwards (a mapped file cut short raises SIGBUS on the next read).
   bool copy_constants = false;
+  // Bytes of constant weights a function may keep packed for its products (a copy in the layout the
+  // matrix kernels read fastest, made once: products of many rows by those weights run faster, at the
+  // cost of that memory). Matrix-vector products (one row) never pack. 0 packs nothing.
+  uint64_t max_packed_bytes = uint64_t{1} << 30;
 };
 
 // Reads and verifies the graph; constant data stays in the file (memory-mapped) until first used.

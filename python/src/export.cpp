@@ -720,11 +720,11 @@ void init_export(nb::module_& m) {
   m.def(
       "import_function",
       [](nb::handle file, bool return_metadata, uint64_t max_nodes, uint64_t max_call_bytes, double max_call_flops,
-         bool copy_constants) -> nb::object {
+         bool copy_constants, uint64_t max_packed_bytes) -> nb::object {
         const std::string path = path_arg(file, "import_function");
         if (!(max_call_flops >= 0))
           throw nb::value_error(("[import_function] max_call_flops must be >= 0, got " + std::to_string(max_call_flops) + ".").c_str());
-        const ImportOptions options{max_nodes, max_call_bytes, max_call_flops, copy_constants};
+        const ImportOptions options{max_nodes, max_call_bytes, max_call_flops, copy_constants, max_packed_bytes};
         ImportedFunction f = [&] {
           nb::gil_scoped_release release;
           return import_function(path, options);
@@ -741,7 +741,7 @@ void init_export(nb::module_& m) {
       },
       "file"_a, "return_metadata"_a = false, nb::kw_only(), "max_nodes"_a = ImportOptions{}.max_nodes,
       "max_call_bytes"_a = ImportOptions{}.max_call_bytes, "max_call_flops"_a = ImportOptions{}.max_call_flops,
-      "copy_constants"_a = false,
+      "copy_constants"_a = false, "max_packed_bytes"_a = ImportOptions{}.max_packed_bytes,
       "Reads a function written by export_function or exporter. The result is called like the original "
       "(``f(*args, **kwargs)``, or one list/tuple and/or one dict of inputs) and returns a tuple of arrays; "
       "``.signatures`` and ``.metadata`` describe the file. With ``return_metadata=True`` returns "
@@ -750,7 +750,9 @@ void init_export(nb::module_& m) {
       "``max_call_bytes`` bytes of intermediate and output arrays and ``max_call_flops`` estimated operations "
       "(checked at import for fixed shapes, at each call for shapeless traces, before anything runs; RuntimeError "
       "names the limit). ``copy_constants=True`` reads the file into memory instead of mapping it, so the function "
-      "keeps working if the file is changed or truncated later.");
+      "keeps working if the file is changed or truncated later. Products of many rows by the file's weights read "
+      "them packed once into the matrix kernels' own layout, up to ``max_packed_bytes`` bytes of packed weights "
+      "(0: none); matrix-vector products read them where they are.");
 
   m.def("export_to_dot", &dot, "file"_a, "args"_a, "kwargs"_a,
         "Writes a Graphviz picture of the graph computing the given arrays (named ones labelled by their "

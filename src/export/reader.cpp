@@ -33,6 +33,7 @@ class Reader {
     auto impl = std::make_shared<Impl>();
     impl->path = path_;
     impl->options = options_;
+    impl->plans.packer.set_budget(options_.max_packed_bytes);
     size_t size = 0;
     const uint8_t* base = map_file(*impl, size);
     const format::Header h = header(base, size);
@@ -360,7 +361,7 @@ std::shared_ptr<const Plan> Impl::plan(size_t t, const Arrays& inputs) const {
   };
   // The plan keeps this function alive through its tape.
   auto p = build_plan(std::shared_ptr<const Tape>(shared_from_this(), &traces[t]), std::move(consts), inputs,
-                      shapeless, check, "ImportedCall");
+                      shapeless, check, "ImportedCall", &plans.packer);
   return plans.insert(std::move(key), std::move(p));
 }
 

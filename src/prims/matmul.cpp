@@ -1,4 +1,5 @@
 // Matrix products with numpy's matmul semantics: Matmul and AddMM (beta * c + alpha * a @ b).
+#include "prims/matmul.h"
 #include "core/utils.h"
 #include "cpu/copy.h"
 #include "cpu/gemm.h"
@@ -189,11 +190,17 @@ class AddMM : public PrimitiveBase<AddMM> {
   std::pair<Arrays, std::vector<int>> vmap(const Arrays& in, const std::vector<int>& axes) const override {
     return matmul_vmap(in, axes, [this](const Arrays& a) { return make<AddMM>(a, alpha_, beta_); });
   }
+  bool plain() const { return alpha_ == 1.0f && beta_ == 1.0f; }
 
  private:
   float alpha_, beta_;
 };
 INGOT_REGISTER_PRIMITIVE(AddMM)
+
+bool is_plain_addmm(const Primitive& p) {
+  const auto* m = dynamic_cast<const AddMM*>(&p);
+  return m && m->plain();
+}
 
 array matmul(const array& a, const array& b, StreamOrDevice s) {
   to_stream(s, "matmul");

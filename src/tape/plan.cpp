@@ -16,6 +16,8 @@
 #include "core/graph.h"
 #include "cpu/parallel.h"
 #include "cpu/simd.h"
+#include "cpu/packed.h"
+#include "prims/matmul.h"
 #include "prims/primitive.h"
 #include "tape/plan.h"
 
@@ -29,6 +31,11 @@ constexpr int64_t kTile = 1024;
 // An outside operand broadcast along the group's last axes (a norm's (rows, 1) scale) is fused when each of
 // its elements covers at least this many consecutive elements: the loop then runs in pieces of that length.
 constexpr int64_t kMinBlock = 16;
+// Products by constant weights read them packed when they have at least this many rows (fewer, a
+// matrix-vector product streams the weights where they are) and the weights at least this many
+// elements (smaller products gain little, and keep OpenBLAS's bits, those of the eager product).
+constexpr int64_t kPackRows = 16;
+constexpr int64_t kPackElements = 1 << 16;
 // Input-independent nodes are folded into constants when their outputs take at most this many bytes,
 // or no more than their inputs.
 constexpr double kFoldBytes = 1 << 20;
@@ -77,6 +84,7 @@ struct Plan {
     uint32_t first_output;          // value id of the node's first output
     std::vector<uint32_t> release;  // value ids read for the last time here
     std::vector<bool> moves;        // per input: read for the last time here, and once (it moves in)
+    std::shared_ptr<const cpu::PackedProduct> packed;  // a product by packed constant weights
   };
     // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
   // value ids: the group's own values live in tile registers unless read after the group or returned
@@ -215,10 +223,55 @@ void fuse(Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
   }
 }
 
+// The packed product for a Matmul (or a plain AddMM, its bias a row) of float32 rows by constant 2-D
+// weights, when the product has rows enough; nullptr otherwise.
+std::shared_ptr<const cpu::PackedProduct> packed_product(const TapeNode& n, const Arrays& vals,
+                                                         const std::vector<bool>& dynamic, WeightPacker& packer) {
+  const std::string_view name = n.primitive->name();
+  const bool bias = name == "AddMM" && is_plain_addmm(*n.primitive);
+  if (name != "Matmul" && !bias) return nullptr;
+  const array& a = vals[n.inputs[0]];
+  const array& b = vals[n.inputs[1]];
+  if (dynamic[n.inputs[1]] || a.dtype() != float32 || b.dtype() != float32 || n.dtypes[0] != float32 ||
+      b.ndim() != 2 || a.ndim() < 2 || b.size() < kPackElements)
+    return nullptr;
+  if (bias) {
+    const array& c = vals[n.inputs[2]];
+    if (c.dtype() != float32 || c.size() != b.shape(1) || c.shape().back() != b.shape(1)) return nullptr;
+  }
+  const int64_t rows = a.size() / b.shape(0);
+  if (rows < kPackRows) return nullptr;
+  auto w = packer.get(b, rows);
+  return w ? cpu::packed_product(std::move(w), rows, bias) : nullptr;
+}
+
 }  // namespace
 
+std::shared_ptr<const cpu::PackedWeights> WeightPacker::get(const array& b, int64_t rows) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto key = std::make_tuple(b.raw_data(), b.shape(), b.strides());
+  if (auto it = entries_.find(key); it != entries_.end()) return it->second.packed;
+  if (!cpu::packing_available() || used_ + static_cast<uint64_t>(b.nbytes()) > budget_) return nullptr;
+  auto packed = cpu::pack_weights(b, rows);
+  if (!packed || used_ + cpu::packed_bytes(*packed) > budget_) return nullptr;
+  used_ += cpu::packed_bytes(*packed);
+  entries_.emplace(std::move(key), Entry{b, packed});
+  return packed;
+}
+
+void WeightPacker::set_budget(uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  budget_ = bytes;
+}
+
+uint64_t WeightPacker::used() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return used_;
+}
+
 std::shared_ptr<const Plan> build_plan(std::shared_ptr<const Tape> tape, Arrays constants, const Arrays& inputs,
-                                       bool shapeless, const StepCheck& check, const char* name) {
+                                       bool shapeless, const StepCheck& check, const char* name,
+                                       WeightPacker* packer) {
   const Tape& tr = *tape;
   auto p = std::make_shared<Plan>();
   p->tape = std::move(tape);
@@ -291,7 +344,8 @@ std::shared_ptr<const Plan> build_plan(std::shared_ptr<const Tape> tape, Arrays 
     }
     for (uint32_t id : n.inputs) last_read[id] = p->steps.size();
     p->communicates = p->communicates || n.primitive->communicates();
-    p->steps.push_back({&n, std::move(node_shapes[k]), first, {}, {}});
+    p->steps.push_back({&n, std::move(node_shapes[k]), first, {}, {}, nullptr});
+    if (packer && dynamic[first]) p->steps.back().packed = packed_product(n, vals, dynamic, *packer);
   }
   for (uint32_t id : tr.outputs) {
     last_read[id] = kNever;  // returned: never released
@@ -341,11 +395,14 @@ class PlanCall : public Primitive {
   std::string shapeless_bakes(const Arrays&, const std::vector<bool>&) const override { return ""; }
   void check_inputs(const Arrays&) const override {}
   bool communicates() const override { return plan_->communicates; }
-  // "ImportedCall(12 nodes; fused: 4, 3)": the nodes of the plan and the length of each fused run.
+  // "ImportedCall(12 nodes; fused: 4, 3; packed: 2)": the nodes of the plan, the length of each fused
+  // run, and the products by packed weights.
   void print(std::ostream& os) const override {
     os << plan_->name << "(" << plan_->steps.size() << " nodes";
     for (size_t i = 0; i < plan_->groups.size(); ++i)
       os << (i ? ", " : "; fused: ") << plan_->groups[i].end - plan_->groups[i].begin;
+    const auto packed = std::count_if(plan_->steps.begin(), plan_->steps.end(), [](const Plan::Step& s) { return s.packed != nullptr; });
+    if (packed) os << "; packed: " << packed;
     os << ")";
   }
 
@@ -392,7 +449,7 @@ class PlanCall : public Primitive {
       }
       outs.clear();
       for (size_t o = 0; o < step.shapes.size(); ++o) outs.push_back(slot(step, o));
-      run_node(*step.node->primitive, ins, outs);
+      if (!step.packed || !run_packed(*step.packed, ins, outs[0])) run_node(*step.node->primitive, ins, outs);
       release(step);
     }
     for (size_t i = 0; i < tr.outputs.size(); ++i) {
@@ -455,6 +512,15 @@ class PlanCall : public Primitive {
         at = stop;
       }
     });
+    return true;
+  }
+
+  // A product by packed weights; false (nothing done) when the rows or the bias are not dense row-major.
+  static bool run_packed(const cpu::PackedProduct& p, const Arrays& in, array& out) {
+    auto dense = [](const array& a) { return a.flags().row_contiguous && a.data_size() == a.size(); };
+    if (!dense(in[0]) || (in.size() > 2 && !dense(in[2]))) return false;
+    out.alloc();
+    cpu::run_packed(p, in[0].data<float>(), in.size() > 2 ? in[2].data<float>() : nullptr, out.data<float>());
     return true;
   }
 

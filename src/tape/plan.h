@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "tape/tape.h"
@@ -16,12 +17,41 @@ struct Plan;  // src/tape/plan.cpp
 // Checks each step's work before anything runs (an imported function's budget); may throw.
 using StepCheck = std::function<void(const TapeNode&, const Arrays& inputs, const std::vector<Shape>& shapes)>;
 
+class WeightPacker;
+
 // Builds the plan of `tape` for inputs shaped as `inputs` (only shapes and dtypes are read):
 // `constants` are the tape's constants as arrays, in order. With `shapeless`, output shapes follow the
 // inputs' and every step goes through `check`; otherwise the tape's recorded shapes are used. `name`
-// names the node a direct call makes ("ImportedCall"). `tape` is kept alive by the plan.
+// names the node a direct call makes ("ImportedCall"). Products of many rows by constant weights read
+// them packed by `packer` (when given). `tape` is kept alive by the plan.
 std::shared_ptr<const Plan> build_plan(std::shared_ptr<const Tape> tape, Arrays constants, const Arrays& inputs,
-                                       bool shapeless, const StepCheck& check, const char* name);
+                                       bool shapeless, const StepCheck& check, const char* name,
+                                       WeightPacker* packer);
+
+namespace cpu {
+struct PackedWeights;
+}
+
+// Constant weights packed for products (cpu/packed.h), shared by one owner's plans (every prompt length
+// of a shapeless model reads the same packed copy) and bounded by a budget of bytes, past which products
+// read the weights where they are.
+class WeightPacker {
+ public:
+  static constexpr uint64_t kDefaultPackingBudget = uint64_t{1} << 30;  // ImportOptions::max_packed_bytes
+  void set_budget(uint64_t bytes);
+  // b packed for products of about `rows` rows, or nullptr (no oneDNN, over the budget, declined).
+  std::shared_ptr<const cpu::PackedWeights> get(const array& b, int64_t rows);
+  uint64_t used() const;
+
+ private:
+  struct Entry {
+    array source;  // kept, so that its address names these bytes for as long as the entry lives
+    std::shared_ptr<const cpu::PackedWeights> packed;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::tuple<const void*, Shape, Strides>, Entry> entries_;
+  uint64_t budget_ = kDefaultPackingBudget, used_ = 0;
+};
 
 // Plans kept per owner, by tape and input shapes; a caller cycling through more shapes than the cap
 // (every prompt length of a shapeless model) starts over rather than growing without bound.
@@ -30,6 +60,7 @@ class PlanCache {
   using Key = std::pair<const Tape*, std::vector<Shape>>;
   std::shared_ptr<const Plan> find(const Key& key) const;
   std::shared_ptr<const Plan> insert(Key key, std::shared_ptr<const Plan> plan);
+  WeightPacker packer;
 
  private:
   mutable std::mutex mutex_;

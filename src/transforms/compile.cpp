@@ -142,7 +142,7 @@ ArraysFn compile(ArraysFn fun, bool shapeless) {
     auto plan = c->plans.find(pk);
     if (!plan)  // the plan keeps the compiled tape alive
       plan = c->plans.insert(std::move(pk), build_plan(std::shared_ptr<const Tape>(c, &c->tape), c->constants, inputs,
-                                                       shapeless, nullptr, "CompiledCall"));
+                                                       shapeless, nullptr, "CompiledCall", &c->plans.packer));
     return call_plan(std::move(plan), inputs);
   };
 }
