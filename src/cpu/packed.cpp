@@ -46,8 +46,9 @@ struct Dnnl {
   f = reinterpret_cast<decltype(f)>(dlsym(lib, #f));              \
   if (!f) return;
     INGOT_DNNL_FNS(INGOT_DNNL_LOOKUP)
-    if (void* gomp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD))
-      omp_set_num_threads = reinterpret_cast<void (*)(int)>(dlsym(gomp, "omp_set_num_threads"));
+    // OpenMP's team follows ingot's thread count, unless the user set OMP_NUM_THREADS.
+    void* gomp = std::getenv("OMP_NUM_THREADS") ? nullptr : dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (gomp) omp_set_num_threads = reinterpret_cast<void (*)(int)>(dlsym(gomp, "omp_set_num_threads"));
     ok = dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
   }
 };

@@ -343,7 +343,7 @@ std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kw
   Arrays inputs(args);
   for (const auto& name : traces[t].kwarg_names) inputs.push_back(kwargs.at(name));
   auto p = plan(t, inputs);
-  return call_plan(std::move(p), std::move(inputs));
+  return call_plan(shared_from_this(), std::move(p), std::move(inputs));
 }
 
 std::shared_ptr<const Plan> Impl::plan(size_t t, const Arrays& inputs) const {
@@ -359,8 +359,7 @@ std::shared_ptr<const Plan> Impl::plan(size_t t, const Arrays& inputs) const {
   auto check = [&](const TapeNode& n, const Arrays& ins, const std::vector<Shape>& shapes) {
     budget.add(*n.primitive, ins, shapes, n.dtypes);
   };
-  // The plan keeps this function alive through its tape.
-  auto p = build_plan(std::shared_ptr<const Tape>(shared_from_this(), &traces[t]), std::move(consts), inputs,
+  auto p = build_plan(traces[t], std::move(consts), inputs,
                       shapeless, check, "ImportedCall", &plans.packer);
   return plans.insert(std::move(key), std::move(p));
 }

@@ -108,7 +108,7 @@ struct Plan {
     std::vector<int64_t> periods;    // sizes of the outside operands that repeat (a bias row)
     std::vector<int64_t> blocks;     // blocks of outside operands whose elements repeat (over 1)
   };
-  std::shared_ptr<const Tape> tape;
+  const Tape* tape;  // owned by whoever owns the plan cache
   const char* name;  // of the node a direct call makes
   Arrays constants;  // value ids num_inputs .. num_inputs + constants.size() - 1
   std::vector<std::pair<uint32_t, array>> folded;  // values of input-independent nodes, computed once
@@ -269,12 +269,12 @@ uint64_t WeightPacker::used() const {
   return used_;
 }
 
-std::shared_ptr<const Plan> build_plan(std::shared_ptr<const Tape> tape, Arrays constants, const Arrays& inputs,
+std::shared_ptr<const Plan> build_plan(const Tape& tape, Arrays constants, const Arrays& inputs,
                                        bool shapeless, const StepCheck& check, const char* name,
                                        WeightPacker* packer) {
-  const Tape& tr = *tape;
+  const Tape& tr = tape;
   auto p = std::make_shared<Plan>();
-  p->tape = std::move(tape);
+  p->tape = &tape;
   p->name = name;
   p->constants = std::move(constants);
   // Pass 1: every value that depends on no input is computed now (arrays with data); the others are
@@ -383,7 +383,8 @@ namespace {
 // have data, so its outputs are constants).
 class PlanCall : public Primitive {
  public:
-  explicit PlanCall(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {}
+  PlanCall(std::shared_ptr<const void> owner, std::shared_ptr<const Plan> plan)
+      : owner_(std::move(owner)), plan_(std::move(plan)) {}
   const char* name() const override { return plan_->name; }
   int version() const override { return 1; }
   std::vector<Shape> output_shapes(const Arrays&) const override { return plan_->output_shapes; }
@@ -524,12 +525,13 @@ class PlanCall : public Primitive {
     return true;
   }
 
+  std::shared_ptr<const void> owner_;  // keeps the plan's tape alive
   std::shared_ptr<const Plan> plan_;
 };
 
 }  // namespace
 
-std::vector<array> call_plan(std::shared_ptr<const Plan> plan, Arrays inputs) {
+std::vector<array> call_plan(std::shared_ptr<const void> owner, std::shared_ptr<const Plan> plan, Arrays inputs) {
   // is_evaluated, not has_node: another thread may be evaluating a shared input (and dropping its node)
   // right now; eval of the call's node then waits for it under the graph lock.
   const bool direct = !KeepGraph::active() && std::all_of(inputs.begin(), inputs.end(), [](const array& a) {
@@ -539,7 +541,7 @@ std::vector<array> call_plan(std::shared_ptr<const Plan> plan, Arrays inputs) {
     if (plan->output_shapes.empty()) return {};
     std::vector<Shape> shapes = plan->output_shapes;
     std::vector<Dtype> dtypes = plan->output_dtypes;
-    return array::make_outputs(std::make_shared<PlanCall>(std::move(plan)), std::move(inputs),
+    return array::make_outputs(std::make_shared<PlanCall>(std::move(owner), std::move(plan)), std::move(inputs),
                                std::move(shapes), std::move(dtypes));
   }
   const auto& tr = *plan->tape;

@@ -23,8 +23,9 @@ class WeightPacker;
 // `constants` are the tape's constants as arrays, in order. With `shapeless`, output shapes follow the
 // inputs' and every step goes through `check`; otherwise the tape's recorded shapes are used. `name`
 // names the node a direct call makes ("ImportedCall"). Products of many rows by constant weights read
-// them packed by `packer` (when given). `tape` is kept alive by the plan.
-std::shared_ptr<const Plan> build_plan(std::shared_ptr<const Tape> tape, Arrays constants, const Arrays& inputs,
+// them packed by `packer` (when given). The plan points into `tape`, which its owner keeps: plans are
+// kept in the owner's PlanCache, and calls hold the owner (call_plan).
+std::shared_ptr<const Plan> build_plan(const Tape& tape, Arrays constants, const Arrays& inputs,
                                        bool shapeless, const StepCheck& check, const char* name,
                                        WeightPacker* packer);
 
@@ -68,8 +69,9 @@ class PlanCache {
 };
 
 // The call of a plan on `inputs`. Inputs with data (not placeholders of a trace nor tracers of a
-// transform) get one node that replays the plan when evaluated; otherwise the tape's nodes join the
-// caller's graph, so transforms and traces see the primitives.
-std::vector<array> call_plan(std::shared_ptr<const Plan> plan, Arrays inputs);
+// transform) get one node that replays the plan when evaluated, holding `owner` (what keeps the plan's
+// tape alive); otherwise the tape's nodes join the caller's graph, so transforms and traces see the
+// primitives.
+std::vector<array> call_plan(std::shared_ptr<const void> owner, std::shared_ptr<const Plan> plan, Arrays inputs);
 
 }  // namespace ingot

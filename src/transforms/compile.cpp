@@ -140,10 +140,10 @@ ArraysFn compile(ArraysFn fun, bool shapeless) {
     if (shapeless)
       for (const auto& a : inputs) pk.second.push_back(a.shape());
     auto plan = c->plans.find(pk);
-    if (!plan)  // the plan keeps the compiled tape alive
-      plan = c->plans.insert(std::move(pk), build_plan(std::shared_ptr<const Tape>(c, &c->tape), c->constants, inputs,
+    if (!plan)
+      plan = c->plans.insert(std::move(pk), build_plan(c->tape, c->constants, inputs,
                                                        shapeless, nullptr, "CompiledCall", &c->plans.packer));
-    return call_plan(std::move(plan), inputs);
+    return call_plan(c, std::move(plan), inputs);
   };
 }
 
