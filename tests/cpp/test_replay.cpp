@@ -12,6 +12,7 @@
 
 using namespace ingot;
 using ingot::testing::error_of;
+using ingot::testing::mapping_of;
 using ingot::testing::TempDir;
 using ingot::testing::same_bits;
 using ingot::testing::vals;
@@ -350,4 +351,23 @@ TEST(Replay, AHandWrittenNormFusesAroundItsReduction) {
   auto out = import_function(dir.file("norm.ingot"))({x})[0];
   EXPECT_EQ(printed(out), "ImportedCall(8 nodes; fused: 3, 2)");
   EXPECT_TRUE(same_bits(out, norm({x})[0]));
+}
+
+TEST(Replay, AFunctionAndItsPlansAreFreedWhenNothingHoldsThem) {
+  // Plans are kept by their function and calls hold the function: dropping both unmaps the file.
+  TempDir dir;  // on disk: the mapping shows in /proc/self/maps
+  const array w = random::normal({4, 4}, float32, random::key(1));
+  export_function(dir.file("f.ingot"), ArgsFunction([&](const Args& a) { return Args{exp(matmul(a[0], w))}; }),
+                  {zeros({2, 4})});
+  const void* bytes = nullptr;
+  {
+    auto f = import_function(dir.file("f.ingot"));
+    array x = ones({2, 4});
+    x.eval();
+    array out = f({x})[0];  // a plan, and a node holding the function
+    out.eval();
+    bytes = f.impl().constant(0).raw_data();
+    ASSERT_NE(mapping_of(bytes).find("f.ingot"), std::string::npos);
+  }
+  EXPECT_EQ(mapping_of(bytes).find("f.ingot"), std::string::npos);
 }
