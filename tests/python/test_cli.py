@@ -176,6 +176,7 @@ def test_bench_reports_latency_throughput_and_memory(files):
     lat = j["latency_s"]
     assert 0 < lat["min"] <= lat["median"] <= lat["p90"] <= lat["max"]
     assert j["throughput_per_s"] > 0 and j["time_to_first_result_s"] > 0 and j["peak_memory_bytes"] > 1 << 20
+    assert 0 < j["private_memory_bytes"] <= j["peak_memory_bytes"]
     assert j["iterations"] == 20 and j["threads"] == 1
     text = ingot_cli("bench", d / "two.ingot", "--iters", "5", "--arg", d / "x.npy").stdout
     assert "latency" in text and "calls/s" in text and "first result" in text and "peak memory" in text
