@@ -249,12 +249,14 @@ def ingot_runners(w, tmp, threads):
         args += ["--arg", f"{path}.in{i}.npy"]
     cli = [sys.executable, "-m", "ingot", "bench", path, *args, "--threads", str(threads), "--json"]
 
-    def cpp(seconds, first=[None]):
-        if first[0] is None:  # one call to size the run
+    per_call = []  # sized once, by a short run
+
+    def cpp(seconds):
+        if not per_call:
             out = json.loads(subprocess.run(cli + ["--warmup", "1", "--iters", "3"], capture_output=True, text=True,
                                             check=True).stdout)
-            first[0] = out["latency_s"]["median"]
-        iters = max(5, int(seconds / max(first[0], 1e-7)))
+            per_call.append(out["latency_s"]["median"])
+        iters = max(5, int(seconds / max(per_call[0], 1e-7)))
         out = json.loads(subprocess.run(cli + ["--warmup", "3", "--iters", str(iters)], capture_output=True, text=True,
                                         check=True).stdout)
         return out["latency_s"]["median"]

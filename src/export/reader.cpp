@@ -348,20 +348,16 @@ std::vector<array> Impl::call_trace(size_t t, const Args& args, const Kwargs& kw
 
 std::shared_ptr<const Plan> Impl::plan(size_t t, const Arrays& inputs) const {
   const bool shapeless = signatures[t].shapeless;
-  PlanCache::Key key{&traces[t], {}};
-  if (shapeless)
-    for (const auto& a : inputs) key.second.push_back(a.shape());
-  if (auto p = plans.find(key)) return p;
-  Arrays consts;
-  for (uint32_t c : traces[t].constants) consts.push_back(constant(c));
-  const std::string where = path + ": trace " + std::to_string(t);
-  Budget budget{options, where};
-  auto check = [&](const TapeNode& n, const Arrays& ins, const std::vector<Shape>& shapes) {
-    budget.add(*n.primitive, ins, shapes, n.dtypes);
-  };
-  auto p = build_plan(traces[t], std::move(consts), inputs,
-                      shapeless, check, "ImportedCall", &plans.packer);
-  return plans.insert(std::move(key), std::move(p));
+  return plans.get(traces[t], inputs, shapeless, [&] {
+    Arrays consts;
+    for (uint32_t c : traces[t].constants) consts.push_back(constant(c));
+    const std::string where = path + ": trace " + std::to_string(t);
+    Budget budget{options, where};
+    auto check = [&](const TapeNode& n, const Arrays& ins, const std::vector<Shape>& shapes) {
+      budget.add(*n.primitive, ins, shapes, n.dtypes);
+    };
+    return build_plan(traces[t], std::move(consts), inputs, shapeless, check, "ImportedCall", &plans.packer);
+  });
 }
 
 void Impl::Budget::add(const Primitive& p, const Arrays& in, const std::vector<Shape>& shapes,

@@ -36,8 +36,8 @@ constexpr int64_t kMinBlock = 16;
 // elements (smaller products gain little, and keep OpenBLAS's bits, those of the eager product).
 constexpr int64_t kPackRows = 16;
 constexpr int64_t kPackElements = 1 << 16;
-// Input-independent nodes are folded into constants when their outputs take at most this many bytes,
-// or no more than their inputs.
+// A fill's input-independent output is kept when it takes at most this many bytes, or no more than
+// its inputs; a larger one is filled again at each call.
 constexpr double kFoldBytes = 1 << 20;
 // The step index of a value never released (returned, or never read).
 constexpr size_t kNever = std::numeric_limits<size_t>::max();
@@ -86,7 +86,7 @@ struct Plan {
     std::vector<bool> moves;        // per input: read for the last time here, and once (it moves in)
     std::shared_ptr<const cpu::PackedProduct> packed;  // a product by packed constant weights
   };
-    // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
+  // Consecutive steps [begin, end) fused into one loop over `elements` float32 values. Operands are
   // value ids: the group's own values live in tile registers unless read after the group or returned
   // (`materialize`); the others are inputs of the whole group, each of `elements`, of 1 element, or
   // broadcast to them so that flat element i reads element (i / block) % size (a bias row: block 1;
@@ -145,6 +145,14 @@ bool is_fill(const Primitive& p) {
   return name == "Full" || name == "Arange";
 }
 
+// Whether an array's elements lie in row-major order with nothing between them (what the fused loops
+// and the packed products read).
+bool row_major_dense(const array& a) { return a.flags().row_contiguous && a.data_size() == a.size(); }
+
+void add_once(std::vector<int64_t>& v, int64_t x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
 // The bytes an array's data takes (a broadcast view: only what it views).
 double held_bytes(const array& a) { return static_cast<double>(a.data_size()) * static_cast<double>(a.itemsize()); }
 
@@ -186,9 +194,6 @@ void fuse(Plan& p, const Arrays& values, const std::vector<size_t>& last_read) {
       const auto& s = p.steps[j];
       g.ops.push_back(*member(j));
       std::vector<int> freed;  // registers free from the next member on (a kernel never writes what it reads)
-      auto add_once = [](std::vector<int64_t>& v, int64_t x) {
-        if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-      };
       for (uint32_t id : s.node->inputs) {
         auto it = member_of.find(id);
         if (it != member_of.end()) {
@@ -285,6 +290,7 @@ std::shared_ptr<const Plan> build_plan(const Tape& tape, Arrays constants, const
   std::vector<bool> dynamic(tr.num_values, false);  // depends on the call's inputs
   std::fill(dynamic.begin(), dynamic.begin() + static_cast<std::ptrdiff_t>(inputs.size()), true);
   std::vector<std::vector<Shape>> node_shapes;
+  std::vector<uint32_t> first_output;  // per node, the value id of its first output
   for (const TapeNode& n : tr.nodes) {
     Arrays ins;
     ins.reserve(n.inputs.size());
@@ -296,6 +302,7 @@ std::shared_ptr<const Plan> build_plan(const Tape& tape, Arrays constants, const
     std::vector<Shape> shapes = shapeless ? n.primitive->output_shapes(ins) : n.shapes;
     if (shapeless && check) check(n, ins, shapes);  // fixed shapes: checked when the tape was made
     const size_t first = vals.size();
+    first_output.push_back(static_cast<uint32_t>(first));
     if (!dyn) {
       Arrays outs;
       for (size_t o = 0; o < shapes.size(); ++o) outs.emplace_back(std::make_shared<ArrayDesc>(shapes[o], n.dtypes[o]));
@@ -313,9 +320,6 @@ std::shared_ptr<const Plan> build_plan(const Tape& tape, Arrays constants, const
   // table, a transposed constant) is kept: recomputing would cost more than it saves.
   std::vector<bool> needed(tr.num_values, false), refill(tr.nodes.size(), false);
   for (uint32_t id : tr.outputs) needed[id] = true;
-  std::vector<uint32_t> first_output(tr.nodes.size());
-  for (size_t k = 0, v = tr.num_inputs + tr.constants.size(); k < tr.nodes.size(); v += tr.nodes[k++].dtypes.size())
-    first_output[k] = static_cast<uint32_t>(v);
   for (size_t k = tr.nodes.size(); k-- > 0;) {
     const TapeNode& n = tr.nodes[k];
     const uint32_t first = first_output[k];
@@ -364,13 +368,16 @@ std::shared_ptr<const Plan> build_plan(const Tape& tape, Arrays constants, const
   return p;
 }
 
-std::shared_ptr<const Plan> PlanCache::find(const Key& key) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = plans_.find(key);
-  return it == plans_.end() ? nullptr : it->second;
-}
-
-std::shared_ptr<const Plan> PlanCache::insert(Key key, std::shared_ptr<const Plan> plan) {
+std::shared_ptr<const Plan> PlanCache::get(const Tape& tape, const Arrays& inputs, bool shapeless,
+                                            const std::function<std::shared_ptr<const Plan>()>& build) {
+  Key key{&tape, {}};
+  if (shapeless)
+    for (const auto& a : inputs) key.second.push_back(a.shape());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = plans_.find(key); it != plans_.end()) return it->second;
+  }
+  auto plan = build();  // unlocked: another thread may build the same plan, and the first one in is kept
   std::lock_guard<std::mutex> lock(mutex_);
   if (plans_.size() >= kMaxPlans) plans_.clear();
   return plans_.emplace(std::move(key), std::move(plan)).first->second;
@@ -466,7 +473,7 @@ class PlanCall : public Primitive {
   bool run_fused(const Plan::Group& g, Arrays& vals, Slot&& slot) const {
     for (uint32_t id : g.external) {
       const array& a = vals[id];
-      if (a.size() != 1 && !(a.flags().row_contiguous && a.data_size() == a.size())) return false;
+      if (a.size() != 1 && !row_major_dense(a)) return false;
     }
     const auto& steps = plan_->steps;
     std::vector<float*> dst(g.end - g.begin, nullptr);  // materialized outputs
@@ -518,8 +525,7 @@ class PlanCall : public Primitive {
 
   // A product by packed weights; false (nothing done) when the rows or the bias are not dense row-major.
   static bool run_packed(const cpu::PackedProduct& p, const Arrays& in, array& out) {
-    auto dense = [](const array& a) { return a.flags().row_contiguous && a.data_size() == a.size(); };
-    if (!dense(in[0]) || (in.size() > 2 && !dense(in[2]))) return false;
+    if (!row_major_dense(in[0]) || (in.size() > 2 && !row_major_dense(in[2]))) return false;
     out.alloc();
     cpu::run_packed(p, in[0].data<float>(), in.size() > 2 ? in[2].data<float>() : nullptr, out.data<float>());
     return true;

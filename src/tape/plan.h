@@ -58,12 +58,14 @@ class WeightPacker {
 // (every prompt length of a shapeless model) starts over rather than growing without bound.
 class PlanCache {
  public:
-  using Key = std::pair<const Tape*, std::vector<Shape>>;
-  std::shared_ptr<const Plan> find(const Key& key) const;
-  std::shared_ptr<const Plan> insert(Key key, std::shared_ptr<const Plan> plan);
+  // The plan of `tape` for inputs like `inputs` (for their shapes when shapeless), made by `build` the
+  // first time.
+  std::shared_ptr<const Plan> get(const Tape& tape, const Arrays& inputs, bool shapeless,
+                                  const std::function<std::shared_ptr<const Plan>()>& build);
   WeightPacker packer;
 
  private:
+  using Key = std::pair<const Tape*, std::vector<Shape>>;
   mutable std::mutex mutex_;
   std::map<Key, std::shared_ptr<const Plan>> plans_;
 };

@@ -23,13 +23,11 @@ std::atomic<bool> compile_enabled{true};
 struct Compiled {
   Tape tape;
   Arrays constants;
-  bool shapeless = false;
   PlanCache plans;
 };
 
 // Traces fun on placeholders like `inputs` and records the nodes that depend on them.
-void record(const ArraysFn& fun, const Arrays& inputs, Compiled& c) {
-  const bool shapeless = c.shapeless;
+void record(const ArraysFn& fun, const Arrays& inputs, bool shapeless, Compiled& c) {
   Tape& tape = c.tape;
   Arrays placeholders;
   for (const auto& a : inputs) placeholders.push_back(array::placeholder(a.shape(), a.dtype()));
@@ -131,18 +129,13 @@ ArraysFn compile(ArraysFn fun, bool shapeless) {
     }
     if (!c) {
       auto fresh = std::make_shared<Compiled>();
-      fresh->shapeless = shapeless;
-      record(fun, inputs, *fresh);
+      record(fun, inputs, shapeless, *fresh);
       std::lock_guard<std::mutex> lock(cache->mutex);
       c = cache->tapes.emplace(key, std::move(fresh)).first->second;
     }
-    PlanCache::Key pk{&c->tape, {}};
-    if (shapeless)
-      for (const auto& a : inputs) pk.second.push_back(a.shape());
-    auto plan = c->plans.find(pk);
-    if (!plan)
-      plan = c->plans.insert(std::move(pk), build_plan(c->tape, c->constants, inputs,
-                                                       shapeless, nullptr, "CompiledCall", &c->plans.packer));
+    auto plan = c->plans.get(c->tape, inputs, shapeless, [&] {
+      return build_plan(c->tape, c->constants, inputs, shapeless, nullptr, "CompiledCall", &c->plans.packer);
+    });
     return call_plan(c, std::move(plan), inputs);
   };
 }
