@@ -368,16 +368,13 @@ std::shared_ptr<const Plan> build_plan(const Tape& tape, Arrays constants, const
   return p;
 }
 
-std::shared_ptr<const Plan> PlanCache::get(const Tape& tape, const Arrays& inputs, bool shapeless,
-                                            const std::function<std::shared_ptr<const Plan>()>& build) {
-  Key key{&tape, {}};
-  if (shapeless)
-    for (const auto& a : inputs) key.second.push_back(a.shape());
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (auto it = plans_.find(key); it != plans_.end()) return it->second;
-  }
-  auto plan = build();  // unlocked: another thread may build the same plan, and the first one in is kept
+std::shared_ptr<const Plan> PlanCache::find(const Key& key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = plans_.find(key);
+  return it == plans_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const Plan> PlanCache::insert(Key key, std::shared_ptr<const Plan> plan) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (plans_.size() >= kMaxPlans) plans_.clear();
   return plans_.emplace(std::move(key), std::move(plan)).first->second;

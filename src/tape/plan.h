@@ -58,14 +58,23 @@ class WeightPacker {
 // (every prompt length of a shapeless model) starts over rather than growing without bound.
 class PlanCache {
  public:
-  // The plan of `tape` for inputs like `inputs` (for their shapes when shapeless), made by `build` the
-  // first time.
-  std::shared_ptr<const Plan> get(const Tape& tape, const Arrays& inputs, bool shapeless,
-                                  const std::function<std::shared_ptr<const Plan>()>& build);
+  // The plan of `tape` for inputs like `inputs` (for their shapes when shapeless), made by `build()` the
+  // first time (unlocked: threads may build the same plan, and the first one in is kept). A template, so
+  // that a call finding its plan allocates nothing for `build`.
+  template <class Build>
+  std::shared_ptr<const Plan> get(const Tape& tape, const Arrays& inputs, bool shapeless, Build&& build) {
+    Key key{&tape, {}};
+    if (shapeless)
+      for (const auto& a : inputs) key.second.push_back(a.shape());
+    if (auto p = find(key)) return p;
+    return insert(std::move(key), build());
+  }
   WeightPacker packer;
 
  private:
   using Key = std::pair<const Tape*, std::vector<Shape>>;
+  std::shared_ptr<const Plan> find(const Key& key) const;
+  std::shared_ptr<const Plan> insert(Key key, std::shared_ptr<const Plan> plan);
   mutable std::mutex mutex_;
   std::map<Key, std::shared_ptr<const Plan>> plans_;
 };
